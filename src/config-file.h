@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* vnicd.conf: systemd-style INI, documented in vnicd.conf(5).
+ *
+ *   [Manager]
+ *   LogLevel=info               err|warning|notice|info|debug
+ *   DebounceSec=0.05            wait this long after an event before querying (0–10)
+ *   ResyncSec=30                re-read guests and kernel this often (0 = never, max 86400)
+ *   Trust=no                    default trust for NICs that do not say
+ *
+ *   [Guest]                     one per QEMU reached over QMP (repeatable)
+ *   Name=demo                   [A-Za-z0-9_.-]{1,64}, unique
+ *   QMPSocket=/run/qemu/demo.qmp  absolute path of QEMU's QMP unix socket
+ *
+ *   [Interface]                 one per guest NIC vnicd may program (repeatable)
+ *   Guest=demo                  a [Guest] Name
+ *   Name=net0                   QEMU's NIC id (the 'name' in query-rx-filter)
+ *   HostDevice=macvtap0         host interface behind it (IFNAMSIZ rules)
+ *   Trust=yes                   yes|no; default from [Manager] Trust
+ *
+ * '#' and ';' start comments; blank lines ignored; keys are case-sensitive; a value may not be
+ * empty unless said. Lines are at most 4096 bytes, at most 1024 sections. */
+
+#define CONFIG_NAME_MAX 64
+
+typedef struct ConfigGuest {
+        char *name;
+        char *qmp_socket;
+        unsigned line; /* where it was defined, for messages */
+} ConfigGuest;
+
+typedef struct ConfigInterface {
+        char *guest;
+        char *name;
+        char *host_device; /* NULL if not given */
+        int trust;         /* -1 not set, 0 no, 1 yes */
+        unsigned line;
+} ConfigInterface;
+
+typedef struct Config {
+        int log_level;                     /* -1 not set */
+        unsigned long long debounce_usec;
+        unsigned long long resync_usec;    /* 0 = never */
+        bool trust_default;
+        ConfigGuest *guests;
+        size_t n_guests;
+        ConfigInterface *interfaces;
+        size_t n_interfaces;
+} Config;
+
+/* Fills 'c' with the defaults (DebounceSec=0.05, ResyncSec=30, Trust=no, nothing else). */
+void config_init(Config *c);
+void config_done(Config *c);
+
+/* Parses 'text' ('len' bytes) as file 'filename' into 'c', adding to what is already there.
+ * Returns 0, or -EINVAL / -ERANGE / -E2BIG / -ENOMEM with '*ret_error' set to a malloc'ed
+ * "FILE:LINE: what is wrong" message (when ret_error is not NULL). On failure 'c' is left as it
+ * was before the call: nothing half-parsed is kept. Cross-checks (an [Interface] naming an unknown
+ * guest, duplicate names) are done here too. */
+int config_parse_string(Config *c, const char *text, size_t len, const char *filename, char **ret_error);
+
+/* Reads and parses a file (at most 1 MiB). -ENOENT etc. from open(), with a message. */
+int config_parse_file(Config *c, const char *path, char **ret_error);
+
+/* Adds a guest given on the command line as NAME=PATH. Same checks as the file. */
+int config_add_guest_arg(Config *c, const char *arg, char **ret_error);
+
+const ConfigInterface *config_find_interface(const Config *c, const char *guest, const char *name);
