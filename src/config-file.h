@@ -42,9 +42,9 @@ typedef struct ConfigInterface {
 } ConfigInterface;
 
 typedef struct Config {
-        int log_level;                     /* -1 not set */
+        int log_level; /* -1 not set */
         unsigned long long debounce_usec;
-        unsigned long long resync_usec;    /* 0 = never */
+        unsigned long long resync_usec; /* 0 = never */
         bool trust_default;
         ConfigGuest *guests;
         size_t n_guests;

@@ -23,8 +23,11 @@ void log_set_sink(LogSink s) {
 
 int log_level_from_string(const char *s) {
         static const char *const names[] = {
-                [LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-                [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+                        [LOG_ERR] = "err",
+                        [LOG_WARNING] = "warning",
+                        [LOG_NOTICE] = "notice",
+                        [LOG_INFO] = "info",
+                        [LOG_DEBUG] = "debug",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)

@@ -20,18 +20,18 @@ int log_level_from_string(const char *s);
  * returns -abs(error) (or 0 when error is 0), so callers can 'return log_..._errno(r, ...)'. */
 int log_internal(int level, int error, const char *const *fields, const char *format, ...) _printf_(4, 5);
 
-#define log_full_errno(level, error, ...)                                                                  \
-        ({                                                                                                 \
-                int _l = (level), _e = (error);                                                            \
-                _l <= log_get_max_level() ? log_internal(_l, _e, NULL, __VA_ARGS__) : NEG_ERRNO(_e);       \
+#define log_full_errno(level, error, ...)                                                                   \
+        ({                                                                                                  \
+                int _l = (level), _e = (error);                                                             \
+                _l <= log_get_max_level() ? log_internal(_l, _e, NULL, __VA_ARGS__) : NEG_ERRNO(_e);        \
         })
-#define log_full(level, ...) (void) log_full_errno(level, 0, __VA_ARGS__)
+#define log_full(level, ...)      (void) log_full_errno(level, 0, __VA_ARGS__)
 
-#define log_debug(...)   log_full(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...)    log_full(LOG_INFO, __VA_ARGS__)
-#define log_notice(...)  log_full(LOG_NOTICE, __VA_ARGS__)
-#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
-#define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
+#define log_debug(...)            log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)             log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)           log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...)          log_full(LOG_WARNING, __VA_ARGS__)
+#define log_error(...)            log_full(LOG_ERR, __VA_ARGS__)
 
 #define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, e, __VA_ARGS__)
 #define log_info_errno(e, ...)    log_full_errno(LOG_INFO, e, __VA_ARGS__)
@@ -53,3 +53,5 @@ typedef struct RateLimit {
 
 /* Returns true when a message may be logged now; counts suppressed ones in 'rl->suppressed'. */
 bool ratelimit_below(RateLimit *rl);
+
+#define log_oom() log_error_errno(ENOMEM, "Out of memory.")

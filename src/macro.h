@@ -11,33 +11,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(f)    __attribute__((cleanup(f)))
-#define _cleanup_free_  _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _unused_        __attribute__((unused))
-#define _printf_(a, b)  __attribute__((format(printf, a, b)))
-#define _pure_          __attribute__((pure))
-#define _likely_(x)     (__builtin_expect(!!(x), 1))
-#define _unlikely_(x)   (__builtin_expect(!!(x), 0))
+#define _cleanup_(f)     __attribute__((cleanup(f)))
+#define _cleanup_free_   _cleanup_(freep)
+#define _cleanup_close_  _cleanup_(closep)
+#define _unused_         __attribute__((unused))
+#define _printf_(a, b)   __attribute__((format(printf, a, b)))
+#define _pure_           __attribute__((pure))
+#define _likely_(x)      (__builtin_expect(!!(x), 1))
+#define _unlikely_(x)    (__builtin_expect(!!(x), 0))
 
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define MIN(a, b)     ((a) < (b) ? (a) : (b))
-#define MAX(a, b)     ((a) > (b) ? (a) : (b))
+#define ELEMENTSOF(x)    (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b)        ((a) < (b) ? (a) : (b))
+#define MAX(a, b)        ((a) > (b) ? (a) : (b))
 #define CLAMP(x, lo, hi) MIN(MAX((x), (lo)), (hi))
 
 /* Hand ownership out of a _cleanup_ variable: returns the pointer and leaves NULL behind. */
-#define TAKE_PTR(p)                                                                                        \
-        ({                                                                                                 \
-                __typeof__(p) _ptr_ = (p);                                                                 \
-                (p) = NULL;                                                                                \
-                _ptr_;                                                                                     \
+#define TAKE_PTR(p)                                                                                         \
+        ({                                                                                                  \
+                __typeof__(p) _ptr_ = (p);                                                                  \
+                (p) = NULL;                                                                                 \
+                _ptr_;                                                                                      \
         })
 
-#define TAKE_FD(fd)                                                                                        \
-        ({                                                                                                 \
-                int _fd_ = (fd);                                                                           \
-                (fd) = -EBADF;                                                                             \
-                _fd_;                                                                                      \
+#define TAKE_FD(fd)                                                                                         \
+        ({                                                                                                  \
+                int _fd_ = (fd);                                                                            \
+                (fd) = -EBADF;                                                                              \
+                _fd_;                                                                                       \
         })
 
 /* Turns an errno (either sign) into the negative form we return. */
@@ -60,32 +60,32 @@ static inline void closep(int *fd) {
         (void) safe_close(*fd);
 }
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                            \
-        static inline void func##p(type *p) {                                                              \
-                if (*p)                                                                                    \
-                        *p = func(*p);                                                                     \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                             \
+        static inline void func##p(type *p) {                                                               \
+                if (*p)                                                                                     \
+                        *p = func(*p);                                                                      \
         }
 
 /* For free functions that return void (library types): wraps them so the p-form is available. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(type, func)                                                       \
-        static inline void func##p(type *p) {                                                              \
-                if (*p)                                                                                    \
-                        func(*p);                                                                          \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(type, func)                                                        \
+        static inline void func##p(type *p) {                                                               \
+                if (*p)                                                                                     \
+                        func(*p);                                                                           \
         }
 
 /* ref/unref pair for a struct with an 'n_ref' counter and a static 'free_fn'. */
-#define DEFINE_TRIVIAL_REF_UNREF_FUNC(type, name, free_fn)                                                 \
-        type *name##_ref(type *p) {                                                                        \
-                if (p)                                                                                     \
-                        p->n_ref++;                                                                        \
-                return p;                                                                                  \
-        }                                                                                                  \
-        type *name##_unref(type *p) {                                                                      \
-                if (!p)                                                                                    \
-                        return NULL;                                                                       \
-                if (--p->n_ref > 0)                                                                        \
-                        return NULL;                                                                       \
-                return free_fn(p);                                                                         \
+#define DEFINE_TRIVIAL_REF_UNREF_FUNC(type, name, free_fn)                                                  \
+        type *name##_ref(type *p) {                                                                         \
+                if (p)                                                                                      \
+                        p->n_ref++;                                                                         \
+                return p;                                                                                   \
+        }                                                                                                   \
+        type *name##_unref(type *p) {                                                                       \
+                if (!p)                                                                                     \
+                        return NULL;                                                                        \
+                if (--p->n_ref > 0)                                                                         \
+                        return NULL;                                                                        \
+                return free_fn(p);                                                                          \
         }
 
 static inline bool streq(const char *a, const char *b) {
@@ -111,3 +111,12 @@ int free_and_strdup(char **p, const char *s);
 
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
+
+#define new0(t, n) ((t *) calloc((n), sizeof(t)))
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+#define IN_SET_ERRNO_AGAIN(e) ((e) == EAGAIN || (e) == EWOULDBLOCK || (e) == EINTR)

@@ -11,9 +11,9 @@
  * time. QmpReader splits the byte stream into lines with a bound; qmp_message_parse() turns one
  * line into a flat QmpMessage. Nothing here does I/O. */
 
-#define QMP_LINE_MAX        (4u * 1024u * 1024u) /* a 256-NIC rx-filter reply fits easily */
-#define QMP_JSON_DEPTH_MAX  16
-#define QMP_STRING_MAX      4096                 /* event names, error texts, NIC paths */
+#define QMP_LINE_MAX       (4u * 1024u * 1024u) /* 256 NICs of ~1 KiB; ~170 with "vlan":"all" (~24 KiB each) */
+#define QMP_JSON_DEPTH_MAX 16                   /* as json-c counts: [1] is 2 deep, a reply line 5 */
+#define QMP_STRING_MAX     4096                 /* event names, error texts, NIC paths */
 
 typedef enum QmpMessageType {
         QMP_MESSAGE_GREETING,
@@ -26,7 +26,7 @@ typedef enum QmpMessageType {
 
 typedef struct QmpMessage {
         QmpMessageType type;
-        bool has_id;             /* reply carried a numeric "id" (we always send numbers) */
+        bool has_id; /* reply carried a numeric "id" (we always send numbers) */
         uint64_t id;
         char *event;             /* EVENT: event name, e.g. "NIC_RX_FILTER_CHANGED" */
         char *event_name;        /* EVENT: data.name (NIC id), when present */
@@ -43,8 +43,10 @@ typedef struct QmpMessage {
 /* Parses one line (without the line terminator; 'len' bytes, need not be NUL-terminated). Returns
  * 0 and fills 'ret' (free with qmp_message_done()), or a negative errno with a malloc'ed reason
  * in '*ret_error' when that is not NULL: -EINVAL for invalid JSON / not an object / unknown
- * message kind / mistyped fields, -E2BIG for a line over QMP_LINE_MAX or nesting over
- * QMP_JSON_DEPTH_MAX, -ENAMETOOLONG for a string over QMP_STRING_MAX. */
+ * message kind (or more than one) / missing or mistyped fields, -E2BIG for a line over
+ * QMP_LINE_MAX or nesting over QMP_JSON_DEPTH_MAX, -ENAMETOOLONG for a string over QMP_STRING_MAX.
+ * An "id" that is not a non-negative integer leaves 'has_id' false (we never send such ids); a
+ * timestamp that is negative or out of range leaves 'timestamp_usec' 0. */
 int qmp_message_parse(const char *line, size_t len, QmpMessage *ret, char **ret_error);
 void qmp_message_done(QmpMessage *m);
 
@@ -56,21 +58,26 @@ int qmp_command_build(const char *execute, const char *const *args, uint64_t id,
 
 typedef struct QmpReader {
         char *buf;
-        size_t len;   /* bytes held */
+        size_t len; /* bytes held */
         size_t alloc;
         size_t max_line;
         bool discarding; /* skipping the rest of an over-long line */
+        size_t start;    /* buf[0, start) was handed out already */
+        size_t tail;     /* buf[start, tail) holds complete lines, buf[tail, len) a partial one */
 } QmpReader;
 
 /* 'max_line' of 0 means QMP_LINE_MAX. */
 void qmp_reader_init(QmpReader *r, size_t max_line);
 void qmp_reader_done(QmpReader *r);
 
-/* Appends received bytes. -ENOMEM only. */
+/* Appends received bytes. -ENOMEM only (the bytes may then be partly taken: drop the connection).
+ * Holds at most the complete lines not yet taken plus max_line + 2 bytes of the line arriving. */
 int qmp_reader_feed(QmpReader *r, const void *data, size_t n);
 
 /* Takes the next complete line out of the buffer: returns 1 and points '*ret_line'/'*ret_len' at it
- * (valid until the next call; terminator stripped, NUL-terminated), 0 when no complete line is
- * buffered, -E2BIG once for a line longer than max_line (its bytes are dropped up to the next
- * newline, so the stream resynchronises without holding the whole line in memory). */
+ * (valid until the next qmp_reader_feed() or qmp_reader_next_line() call; terminator stripped,
+ * NUL-terminated), 0 when no complete line is buffered, -E2BIG once for a line longer than
+ * max_line (its bytes are dropped up to the next newline, so the stream resynchronises without
+ * holding the whole line in memory; reported as soon as it is known, which may be before its
+ * newline arrives). Blank lines are skipped. A line may contain NUL bytes: use '*ret_len'. */
 int qmp_reader_next_line(QmpReader *r, const char **ret_line, size_t *ret_len);

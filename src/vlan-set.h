@@ -20,7 +20,7 @@ typedef struct VlanRange {
         uint16_t begin, end; /* inclusive */
 } VlanRange;
 
-int vlan_set_add(VlanSet *s, unsigned vid);    /* -ERANGE for vid >= 4096 */
+int vlan_set_add(VlanSet *s, unsigned vid); /* -ERANGE for vid >= 4096 */
 void vlan_set_remove(VlanSet *s, unsigned vid);
 bool vlan_set_contains(const VlanSet *s, unsigned vid);
 size_t vlan_set_count(const VlanSet *s);

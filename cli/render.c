@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "describe-reader.h"
+#include "render.h"
+#include "table.h"
+
+/* Keys of 'show' are right-aligned in this many columns, values start two columns later. */
+#define SHOW_KEY_WIDTH 13
+/* The FIELD table of 'show' is indented by this much. */
+#define SHOW_TABLE_INDENT 4
+/* MAC lists in table cells wrap at this width: two "xx:xx:xx:xx:xx:xx" per line. */
+#define SHOW_LIST_WIDTH 35
+
+static const char *const json_format_table[_JSON_FORMAT_MAX] = {
+                [JSON_FORMAT_OFF] = "off",
+                [JSON_FORMAT_SHORT] = "short",
+                [JSON_FORMAT_PRETTY] = "pretty",
+};
+
+JsonFormat json_format_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(json_format_table); i++)
+                if (streq_ptr(json_format_table[i], s))
+                        return (JsonFormat) i;
+        return _JSON_FORMAT_INVALID;
+}
+
+int render_json(json_object *o, JsonFormat format, FILE *f) {
+        /* json-c escapes '/' by default; QOM paths and socket paths read better without. */
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+        switch (format) {
+        case JSON_FORMAT_SHORT:
+                flags |= JSON_C_TO_STRING_PLAIN;
+                break;
+        case JSON_FORMAT_PRETTY:
+                flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+                break;
+        default:
+                return -EINVAL;
+        }
+
+        (void) fputs(json_object_to_json_string_ext(o, flags), f);
+        (void) fputc('\n', f);
+        return ferror(f) ? -EIO : 0;
+}
+
+static const char *bool_to_string(int b) {
+        return b < 0 ? "-" : yes_no(b);
+}
+
+/* Lines of a multi-line table cell. */
+typedef struct Lines {
+        char **v;
+        size_t n;
+} Lines;
+
+static void lines_done(Lines *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->v[i]);
+        free(l->v);
+        *l = (Lines){};
+}
+
+static int lines_addf(Lines *l, const char *format, ...) _printf_(2, 3);
+static int lines_addf(Lines *l, const char *format, ...) {
+        char **v, *s;
+        va_list ap;
+        int k;
+
+        v = reallocarray(l->v, l->n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        l->v = v;
+
+        va_start(ap, format);
+        k = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+
+        l->v[l->n++] = s;
+        return 0;
+}
+
+static int compare_words(const void *a, const void *b) {
+        return strcasecmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Appends the elements of JSON array 'a' sorted, as space-separated words, starting a new line
+ * before a word that would make the line longer than 'width'. Sorted because QEMU lists a guest's
+ * tables newest first and the kernel in its own order: only sorted lists can be compared by eye
+ * side by side. */
+static int lines_add_wrapped(Lines *l, json_object *a, size_t width) {
+        _cleanup_free_ const char **words = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t n = describe_array_length(a), len = 0;
+        int r;
+
+        if (n == 0)
+                return 0;
+        words = calloc(n, sizeof(char *));
+        if (!words)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = describe_array_get(a, i);
+
+                words[i] = e ? json_object_get_string(e) : "-";
+        }
+        qsort(words, n, sizeof(char *), compare_words);
+
+        for (size_t i = 0; i < n; i++) {
+                size_t wl = strlen(words[i]);
+                char *p;
+
+                if (line && len + 1 + wl > width) {
+                        r = lines_addf(l, "%s", line);
+                        if (r < 0)
+                                return r;
+                        free(line);
+                        line = NULL;
+                        len = 0;
+                }
+
+                p = realloc(line, len + 1 + wl + 1);
+                if (!p)
+                        return -ENOMEM;
+                if (len > 0)
+                        p[len++] = ' ';
+                memcpy(p + len, words[i], wl + 1);
+                len += wl;
+                line = p;
+        }
+
+        return lines_addf(l, "%s", line);
+}
+
+static int table_add_lines(Table *t, Lines *l) {
+        return table_add_cell_lines(t, l->v, l->n);
+}
+
+/* The text the ERROR column shows: the NIC's own error first, then what is wrong with its guest. */
+static char *nic_error(json_object *g, json_object *n) {
+        const char *e;
+        char *s;
+
+        e = describe_str(n, "last_error");
+        if (e)
+                return strdup(e);
+        e = describe_str(g, "last_error");
+        if (e)
+                return asprintf(&s, "guest: %s", e) < 0 ? NULL : s;
+        if (describe_bool(g, "connected") == 0)
+                return strdup("guest not connected");
+        return strdup("-");
+}
+
+/* One row of 'list'; 'nic' is NULL for the row of a guest without NICs. */
+static int list_add_row(Table *t, json_object *g, json_object *nic) {
+        _cleanup_free_ char *error = NULL;
+        const char *cells[] = {
+                        describe_str(g, "name"),
+                        describe_str(nic, "name"),
+                        describe_str(nic, "host_device"),
+                        describe_str(nic, "kind"),
+                        bool_to_string(describe_bool(nic, "trusted")),
+                        describe_str(nic, "state"),
+                        bool_to_string(describe_bool(nic, "in_sync")),
+        };
+        int r;
+
+        error = nic_error(g, nic);
+        if (!error)
+                return -ENOMEM;
+        for (size_t k = 0; k < ELEMENTSOF(cells); k++) {
+                r = table_add_cell(t, cells[k]);
+                if (r < 0)
+                        return r;
+        }
+        return table_add_cell(t, error);
+}
+
+int render_list(json_object *doc, bool legend, FILE *f) {
+        static const char *const headers[] = {
+                        "GUEST", "NIC", "HOST-DEV", "KIND", "TRUST", "STATE", "SYNC", "ERROR"};
+        _cleanup_(table_freep) Table *t = NULL;
+        json_object *guests;
+        size_t n_nics = 0;
+        int r;
+
+        if (!json_object_is_type(doc, json_type_object))
+                return -EBADMSG;
+        guests = describe_array(doc, "guests");
+
+        t = table_new(headers, ELEMENTSOF(headers));
+        if (!t)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < describe_array_length(guests); i++) {
+                json_object *g = describe_array_get_object(guests, i);
+                json_object *nics = describe_array(g, "nics");
+                size_t shown = 0;
+
+                if (!g)
+                        continue;
+                for (size_t j = 0; j < describe_array_length(nics); j++) {
+                        json_object *nic = describe_array_get_object(nics, j);
+
+                        if (!nic)
+                                continue;
+                        r = list_add_row(t, g, nic);
+                        if (r < 0)
+                                return r;
+                        shown++;
+                }
+                /* A guest without NICs still gets a row: "why is my guest not listed?" is a
+                 * question vnicctl must never leave open. */
+                if (shown == 0) {
+                        r = list_add_row(t, g, NULL);
+                        if (r < 0)
+                                return r;
+                }
+                n_nics += shown;
+        }
+
+        r = table_print(t, legend, 0, f);
+        if (r < 0)
+                return r;
+        if (legend)
+                (void) fprintf(f, "\n%zu NIC%s listed.\n", n_nics, n_nics == 1 ? "" : "s");
+        return ferror(f) ? -EIO : 0;
+}
+
+/* Prints "   key: value" with 'value' escaped; NULL or empty prints "-". */
+static void print_field(FILE *f, const char *key, const char *value) {
+        (void) fprintf(f, "%*s: ", SHOW_KEY_WIDTH, key);
+        fputs_escaped(value && *value ? value : "-", f);
+        (void) fputc('\n', f);
+}
+
+/* Collects "a, b (c, d)" style values; 'buf' is valid after value_end(). */
+typedef struct Value {
+        char *buf;
+        size_t size;
+        FILE *f;
+        unsigned n_parts;
+} Value;
+
+static int value_begin(Value *v) {
+        *v = (Value){};
+        v->f = open_memstream(&v->buf, &v->size);
+        return v->f ? 0 : -ENOMEM;
+}
+
+/* Adds ", part" (or "part" first). */
+static void value_part(Value *v, const char *format, ...) _printf_(2, 3);
+static void value_part(Value *v, const char *format, ...) {
+        va_list ap;
+
+        if (v->n_parts++ > 0)
+                (void) fputs(", ", v->f);
+        va_start(ap, format);
+        (void) vfprintf(v->f, format, ap);
+        va_end(ap);
+}
+
+static int value_end(Value *v) {
+        int r = fclose(v->f);
+
+        v->f = NULL;
+        return r == 0 ? 0 : -ENOMEM;
+}
+
+static void value_done(Value *v) {
+        if (v->f)
+                (void) fclose(v->f);
+        free(v->buf);
+}
+
+static int show_guest_fields(json_object *g, FILE *f) {
+        _cleanup_(value_done) Value v = {};
+        const char *name = describe_str(g, "name"), *source = describe_str(g, "source");
+        const char *qmp = describe_str(g, "qmp_socket"), *qemu = describe_str(g, "qemu_version");
+        int connected = describe_bool(g, "connected");
+        int r;
+
+        r = value_begin(&v);
+        if (r < 0)
+                return r;
+        (void) fputs(name ?: "-", v.f);
+        if (source || qmp)
+                (void) fprintf(v.f, " via %s%s%s", source ?: "-", qmp ? " " : "", strempty(qmp));
+        v.n_parts = 1;
+        if (connected >= 0)
+                value_part(&v, "%s", connected ? "connected" : "not connected");
+        if (qemu)
+                value_part(&v, "QEMU %s", qemu);
+        r = value_end(&v);
+        if (r < 0)
+                return r;
+
+        print_field(f, "Guest", v.buf);
+        if (describe_str(g, "last_error"))
+                print_field(f, "Guest error", describe_str(g, "last_error"));
+        return 0;
+}
+
+static int show_host_fields(json_object *n, FILE *f) {
+        _cleanup_(value_done) Value dev = {}, link = {};
+        json_object *host = NULL;
+        const char *kind = describe_str(n, "kind");
+        bool has_host = json_object_object_get_ex(n, "host", &host);
+        int64_t i;
+        int r;
+
+        r = value_begin(&dev);
+        if (r < 0)
+                return r;
+        if (kind)
+                value_part(&dev, "%s", kind);
+        if (describe_int(n, "ifindex", &i) >= 0)
+                value_part(&dev, "ifindex %" PRIi64, i);
+        r = value_end(&dev);
+        if (r < 0)
+                return r;
+
+        r = value_begin(&link);
+        if (r < 0)
+                return r;
+        if (has_host && !host)
+                value_part(&link, "missing"); /* the daemon says null when the device is gone */
+        if (describe_bool(host, "up") >= 0)
+                value_part(&link, "%s", describe_bool(host, "up") ? "up" : "down");
+        if (describe_int(host, "promiscuity", &i) >= 0)
+                value_part(&link, "promiscuity %" PRIi64, i);
+        r = value_end(&link);
+        if (r < 0)
+                return r;
+
+        (void) fprintf(f, "%*s: ", SHOW_KEY_WIDTH, "Host device");
+        fputs_escaped(describe_str(n, "host_device") ?: "-", f);
+        if (dev.n_parts > 0) {
+                (void) fputs(" (", f);
+                fputs_escaped(dev.buf, f);
+                (void) fputc(')', f);
+        }
+        (void) fputc('\n', f);
+        print_field(f, "Host link", link.buf);
+        return 0;
+}
+
+/* "3 groups" / "1 address" followed by the wrapped list; nothing when 'a' is NULL (absent). */
+static int cell_list(Lines *l, json_object *a, const char *singular, const char *plural) {
+        size_t n = describe_array_length(a);
+        int r;
+
+        if (!a)
+                return 0;
+        r = lines_addf(l, "%zu %s", n, n == 1 ? singular : plural);
+        if (r < 0)
+                return r;
+        return lines_add_wrapped(l, a, SHOW_LIST_WIDTH);
+}
+
+/* The GUEST ASKED cell for 'field', from the "asked" object (the guest's rx filter as QEMU
+ * reports it). Leaves 'l' empty when there is nothing to say. */
+static int cell_asked(Lines *l, const char *field, json_object *asked) {
+        const char *mode;
+        size_t n;
+        int b;
+
+        if (!asked)
+                return 0;
+
+        if (streq(field, "mac")) {
+                if (describe_str(asked, "mac"))
+                        return lines_addf(l, "%s", describe_str(asked, "mac"));
+        } else if (streq(field, "promiscuous")) {
+                b = describe_bool(asked, "promiscuous");
+                if (b >= 0)
+                        return lines_addf(l, "%s", yes_no(b));
+        } else if (streq(field, "allmulti")) {
+                /* QEMU's "multicast" mode is the guest's ALLMULTI/NOMULTI; a full table makes
+                 * QEMU accept every group too, which is the same request in effect. */
+                mode = describe_str(asked, "multicast");
+                if (describe_bool(asked, "multicast_overflow") > 0)
+                        return lines_addf(l, "yes (table overflow)");
+                if (mode)
+                        return lines_addf(l, "%s", yes_no(streq(mode, "all")));
+        } else if (streq(field, "multicast")) {
+                mode = describe_str(asked, "multicast");
+                if (describe_bool(asked, "multicast_overflow") > 0)
+                        return lines_addf(l, "overflow");
+                if (streq_ptr(mode, "none"))
+                        return lines_addf(l, "none");
+                return cell_list(l, describe_array(asked, "multicast_table"), "group", "groups");
+        } else if (streq(field, "unicast")) {
+                json_object *table = describe_array(asked, "unicast_table");
+
+                mode = describe_str(asked, "unicast");
+                n = describe_array_length(table);
+                if (describe_bool(asked, "unicast_overflow") > 0)
+                        return lines_addf(l, "%s, overflow", mode ?: "-");
+                if (n == 0)
+                        return mode ? lines_addf(l, "%s", mode) : 0;
+                b = lines_addf(l, "%s, %zu address%s", mode ?: "-", n, n == 1 ? "" : "es");
+                if (b < 0)
+                        return b;
+                return lines_add_wrapped(l, table, SHOW_LIST_WIDTH);
+        } else if (streq(field, "vlans")) {
+                const char *vlans = describe_str(asked, "vlans");
+
+                mode = describe_str(asked, "vlan");
+                /* "all": the guest does not filter VLANs (no VIRTIO_NET_F_CTRL_VLAN). */
+                if (streq_ptr(mode, "all") || streq_ptr(mode, "none"))
+                        return lines_addf(l, "%s", mode);
+                if (vlans)
+                        return lines_addf(l, "%s", *vlans ? vlans : "none");
+        }
+        return 0;
+}
+
+/* The HOST NOW cell for 'field', from the "host" object (the host device as the kernel reports
+ * it). */
+static int cell_host(Lines *l, const char *field, json_object *host) {
+        int b;
+
+        if (streq(field, "mac")) {
+                if (describe_str(host, "mac"))
+                        return lines_addf(l, "%s", describe_str(host, "mac"));
+        } else if (streq(field, "promiscuous") || streq(field, "allmulti")) {
+                b = describe_bool(host, field);
+                if (b >= 0)
+                        return lines_addf(l, "%s", yes_no(b));
+        } else if (streq(field, "multicast"))
+                return cell_list(l, describe_array(host, "multicast"), "group", "groups");
+        else if (streq(field, "unicast"))
+                return cell_list(l, describe_array(host, "unicast"), "address", "addresses");
+        else if (streq(field, "vlans")) {
+                if (describe_str(host, "vlans"))
+                        return lines_addf(l, "%s", describe_str(host, "vlans"));
+        }
+        return 0;
+}
+
+static json_object *find_decision(json_object *decisions, const char *field) {
+        for (size_t i = 0; i < describe_array_length(decisions); i++) {
+                json_object *d = describe_array_get(decisions, i);
+
+                if (streq_ptr(describe_str(d, "field"), field))
+                        return d;
+        }
+        return NULL;
+}
+
+static int show_field_table(json_object *n, FILE *f) {
+        static const char *const headers[] = {"FIELD", "GUEST ASKED", "HOST NOW", "ACTION", "REASON"};
+        static const char *const fields[] = {
+                        "mac", "promiscuous", "allmulti", "multicast", "unicast", "vlans"};
+        _cleanup_(table_freep) Table *t = NULL;
+        json_object *asked = describe_object(n, "asked"), *host = describe_object(n, "host");
+        json_object *decisions = describe_array(n, "decisions");
+        int r;
+
+        t = table_new(headers, ELEMENTSOF(headers));
+        if (!t)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                _cleanup_(lines_done) Lines a = {}, h = {};
+                json_object *d = find_decision(decisions, fields[i]);
+
+                r = cell_asked(&a, fields[i], asked);
+                if (r < 0)
+                        return r;
+                /* Without a structured "asked" (an older or newer daemon), the decision's own
+                 * words for what the guest asked are the next best thing. */
+                if (a.n == 0 && describe_str(d, "asked")) {
+                        r = lines_addf(&a, "%s", describe_str(d, "asked"));
+                        if (r < 0)
+                                return r;
+                }
+                r = cell_host(&h, fields[i], host);
+                if (r < 0)
+                        return r;
+
+                r = table_add_cell(t, fields[i]);
+                if (r >= 0)
+                        r = table_add_lines(t, &a);
+                if (r >= 0)
+                        r = table_add_lines(t, &h);
+                if (r >= 0)
+                        r = table_add_cell(t, describe_str(d, "action"));
+                if (r >= 0)
+                        r = table_add_cell(t, describe_str(d, "reason"));
+                if (r < 0)
+                        return r;
+        }
+
+        return table_print(t, true, SHOW_TABLE_INDENT, f);
+}
+
+static int show_counters(json_object *n, FILE *f) {
+        static const struct {
+                const char *key, *singular, *plural;
+        } counters[] = {
+                        {"events", "event", "events"},
+                        {"queries", "query", "queries"},
+                        {"writes", "write", "writes"},
+        };
+
+        (void) fprintf(f, "%*s: ", SHOW_KEY_WIDTH, "Counters");
+        for (size_t i = 0; i < ELEMENTSOF(counters); i++) {
+                int64_t v;
+
+                if (i > 0)
+                        (void) fputs(", ", f);
+                if (describe_int(n, counters[i].key, &v) >= 0)
+                        (void) fprintf(f, "%" PRIi64 " %s", v,
+                                        v == 1 ? counters[i].singular : counters[i].plural);
+                else
+                        (void) fprintf(f, "- %s", counters[i].plural);
+        }
+        (void) fputc('\n', f);
+        return 0;
+}
+
+static int show_refusals(json_object *n, FILE *f) {
+        json_object *refusals = describe_array(n, "refusals");
+        bool first = true;
+
+        if (describe_array_count_objects(refusals) == 0) {
+                print_field(f, "Refusals", refusals ? "none" : NULL);
+                return 0;
+        }
+
+        for (size_t i = 0; i < describe_array_length(refusals); i++) {
+                _cleanup_(value_done) Value v = {};
+                json_object *e = describe_array_get_object(refusals, i);
+                const char *asked = describe_str(e, "asked"), *rule = describe_str(e, "rule");
+                const char *last = describe_str(e, "last");
+                int64_t k;
+                int r;
+
+                if (!e)
+                        continue;
+                r = value_begin(&v);
+                if (r < 0)
+                        return r;
+                (void) fprintf(v.f, "%s%s%s", describe_str(e, "field") ?: "-", asked ? " " : "",
+                                strempty(asked));
+                if (describe_int(e, "count", &k) >= 0)
+                        (void) fprintf(v.f, ": %" PRIi64 " time%s", k, k == 1 ? "" : "s");
+                else
+                        (void) fputs(": - times", v.f);
+                v.n_parts = 1;
+                if (rule)
+                        value_part(&v, "rule %s", rule);
+                if (last)
+                        value_part(&v, "last %s", last);
+                r = value_end(&v);
+                if (r < 0)
+                        return r;
+
+                if (first)
+                        print_field(f, "Refusals", v.buf);
+                else {
+                        (void) fprintf(f, "%*s", SHOW_KEY_WIDTH + 2, "");
+                        fputs_escaped(v.buf, f);
+                        (void) fputc('\n', f);
+                }
+                first = false;
+        }
+        return 0;
+}
+
+static int show_nic(json_object *g, json_object *n, FILE *f) {
+        const char *trust_reason = describe_str(n, "trust_reason");
+        int r;
+
+        fputs_escaped(describe_str(g, "name") ?: describe_str(n, "guest") ?: "-", f);
+        (void) fputc('/', f);
+        fputs_escaped(describe_str(n, "name") ?: "-", f);
+        (void) fputc('\n', f);
+
+        print_field(f, "State", describe_str(n, "state"));
+        print_field(f, "In sync", bool_to_string(describe_bool(n, "in_sync")));
+
+        (void) fprintf(f, "%*s: %s", SHOW_KEY_WIDTH, "Trust", bool_to_string(describe_bool(n, "trusted")));
+        if (trust_reason) {
+                (void) fputs(" (", f);
+                fputs_escaped(trust_reason, f);
+                (void) fputc(')', f);
+        }
+        (void) fputc('\n', f);
+
+        r = show_host_fields(n, f);
+        if (r < 0)
+                return r;
+        print_field(f, "QOM path", describe_str(n, "path"));
+        r = show_guest_fields(g, f);
+        if (r < 0)
+                return r;
+
+        (void) fputc('\n', f);
+        r = show_field_table(n, f);
+        if (r < 0)
+                return r;
+        (void) fputc('\n', f);
+
+        r = show_counters(n, f);
+        if (r < 0)
+                return r;
+        print_field(f, "Last change", describe_str(n, "last_change"));
+        print_field(f, "Last error", describe_str(n, "last_error"));
+        return show_refusals(n, f);
+}
+
+static int show_guest_without_nics(json_object *g, FILE *f) {
+        fputs_escaped(describe_str(g, "name") ?: "-", f);
+        (void) fputs(" (no NICs)\n", f);
+        return show_guest_fields(g, f);
+}
+
+int render_show(json_object *doc, const char *guest, const char *nic, FILE *f) {
+        json_object *guests;
+        bool first = true;
+        int r;
+
+        if (!json_object_is_type(doc, json_type_object))
+                return -EBADMSG;
+        guests = describe_array(doc, "guests");
+
+        for (size_t i = 0; i < describe_array_length(guests); i++) {
+                json_object *g = describe_array_get_object(guests, i);
+                json_object *nics = describe_array(g, "nics");
+
+                if (!g || !describe_guest_selected(g, guest))
+                        continue;
+
+                if (describe_array_count_objects(nics) == 0 && !nic) {
+                        if (!first)
+                                (void) fputc('\n', f);
+                        first = false;
+                        r = show_guest_without_nics(g, f);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+
+                for (size_t j = 0; j < describe_array_length(nics); j++) {
+                        json_object *e = describe_array_get_object(nics, j);
+
+                        if (!e || !describe_nic_selected(e, nic))
+                                continue;
+                        if (!first)
+                                (void) fputc('\n', f);
+                        first = false;
+                        r = show_nic(g, e, f);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+/* The text and JSON renderers of vnicctl. They read the document vnicd's Describe() returns
+ * (see describe-reader.h) and write to 'f'; no D-Bus here, so tests feed them captured documents. Both
+ * text renderers print "-" for anything absent or null. */
+
+typedef enum JsonFormat {
+        JSON_FORMAT_OFF,    /* text tables */
+        JSON_FORMAT_SHORT,  /* one line */
+        JSON_FORMAT_PRETTY, /* indented, two spaces */
+        _JSON_FORMAT_MAX,
+        _JSON_FORMAT_INVALID = -EINVAL,
+} JsonFormat;
+
+/* "off", "short", "pretty" → the format, or -EINVAL. */
+JsonFormat json_format_from_string(const char *s);
+
+/* Prints 'o' unchanged (members in the daemon's order, numbers as it wrote them) followed by a
+ * newline. Returns 0, -EINVAL for JSON_FORMAT_OFF, or -EIO. */
+int render_json(json_object *o, JsonFormat format, FILE *f);
+
+/* 'vnicctl list': one row per NIC (GUEST NIC HOST-DEV KIND TRUST STATE SYNC ERROR), one row with
+ * NIC "-" per guest without NICs, then "N NICs listed." when 'legend'. Returns 0, -ENOMEM or
+ * -EIO; -EBADMSG when 'doc' is not an object. */
+int render_list(json_object *doc, bool legend, FILE *f);
+
+/* 'vnicctl show': a block per NIC selected by 'guest' and 'nic' (NULL selects all; see
+ * describe_select()), and one per selected guest without NICs, separated by blank lines. Prints
+ * nothing when nothing is selected. Returns 0, -ENOMEM or -EIO; -EBADMSG when 'doc' is not an
+ * object. */
+int render_show(json_object *doc, const char *guest, const char *nic, FILE *f);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "render.h"
+
+/* Options, set by main() from the command line before a verb runs. */
+extern JsonFormat arg_json;
+extern bool arg_legend;
+
+/* The verbs; each lives in cli/vnicctl-<verb>.c. They return 0, a negative errno after logging
+ * (exit status 1) or EXIT_USAGE after logging (exit status 2). */
+int verb_list(int argc, char *argv[], void *userdata);
+int verb_show(int argc, char *argv[], void *userdata);

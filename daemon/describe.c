@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "describe.h"
+#include "nic.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(json_object *, json_object_put);
+
+static json_object *json_string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *json_time(unsigned long long usec) {
+        char buf[32];
+        struct tm tm;
+        time_t t;
+
+        if (usec == 0)
+                return NULL;
+        t = (time_t) (usec / 1000000ULL);
+        if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                return NULL;
+        return json_object_new_string(buf);
+}
+
+static json_object *json_mac(const EtherAddr *a) {
+        char buf[ETHER_ADDR_STRING_MAX];
+
+        return json_object_new_string(ether_addr_to_string(a, buf));
+}
+
+static json_object *json_mac_array(const EtherAddr *a, size_t n) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < n; i++)
+                json_object_array_add(arr, json_mac(&a[i]));
+        return arr;
+}
+
+static json_object *describe_asked(const RxFilter *f) {
+        json_object *o = json_object_new_object();
+        _cleanup_free_ char *vlans = vlan_set_to_string(&f->vlans);
+
+        json_object_object_add(o, "mac", json_mac(&f->main_mac));
+        json_object_object_add(o, "promiscuous", json_object_new_boolean(f->promiscuous));
+        json_object_object_add(o, "unicast", json_object_new_string(rx_mode_to_string(f->unicast)));
+        json_object_object_add(o, "multicast", json_object_new_string(rx_mode_to_string(f->multicast)));
+        json_object_object_add(o, "vlan", json_object_new_string(rx_mode_to_string(f->vlan)));
+        json_object_object_add(o, "unicast_overflow", json_object_new_boolean(f->unicast_overflow));
+        json_object_object_add(o, "multicast_overflow", json_object_new_boolean(f->multicast_overflow));
+        json_object_object_add(o, "unicast_table", json_mac_array(f->unicast_table, f->n_unicast));
+        json_object_object_add(o, "multicast_table", json_mac_array(f->multicast_table, f->n_multicast));
+        /* "vlan":"all" comes with the whole 0-4095 table: say "all" rather than a giant range. */
+        json_object_object_add(o, "vlans",
+                        json_object_new_string(f->vlan == RX_MODE_ALL ? "all" : strempty(vlans)));
+        return o;
+}
+
+static json_object *describe_host(const Nic *n) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "mac", json_mac(&n->host.mac));
+        json_object_object_add(o, "up", json_object_new_boolean(n->host.flags & IFF_UP));
+        json_object_object_add(o, "promiscuous", json_object_new_boolean(n->host.flags & IFF_PROMISC));
+        json_object_object_add(o, "allmulti", json_object_new_boolean(n->host.flags & IFF_ALLMULTI));
+        json_object_object_add(o, "promiscuity", json_object_new_int64(n->host.promiscuity));
+        json_object_object_add(o, "multicast", json_mac_array(n->host_mc, n->n_host_mc));
+        return o;
+}
+
+static void field_values(const Nic *n, TrustField f, char *asked, char *wanted, size_t size) {
+        const MacvtapSettings *w = &n->decision.wanted;
+        const RxFilter *a = &n->asked;
+        char mac[ETHER_ADDR_STRING_MAX];
+
+        switch (f) {
+        case TRUST_FIELD_MAC:
+                (void) snprintf(asked, size, "%s", ether_addr_to_string(&a->main_mac, mac));
+                (void) snprintf(wanted, size, "%s", ether_addr_to_string(&w->mac, mac));
+                break;
+        case TRUST_FIELD_PROMISCUOUS:
+                (void) snprintf(asked, size, "%s", a->promiscuous ? "on" : "off");
+                (void) snprintf(wanted, size, "%s", w->promiscuous ? "on" : "off");
+                break;
+        case TRUST_FIELD_ALLMULTI:
+                (void) snprintf(asked, size, "%s",
+                                a->multicast == RX_MODE_ALL || a->multicast_overflow ? "on" : "off");
+                (void) snprintf(wanted, size, "%s", w->allmulti ? "on" : "off");
+                break;
+        case TRUST_FIELD_MULTICAST:
+                (void) snprintf(asked, size, "%zu groups%s", a->n_multicast,
+                                a->multicast_overflow ? " (overflow)" : "");
+                (void) snprintf(wanted, size, "%zu groups", w->n_multicast);
+                break;
+        case TRUST_FIELD_UNICAST:
+                (void) snprintf(asked, size, "%zu extra%s", a->n_unicast,
+                                a->unicast_overflow ? " (overflow)" : "");
+                (void) snprintf(wanted, size, "-");
+                break;
+        case TRUST_FIELD_VLANS: {
+                _cleanup_free_ char *v = vlan_set_to_string(&a->vlans);
+
+                (void) snprintf(asked, size, "%s", a->vlan == RX_MODE_ALL ? "all" : (v && *v ? v : "none"));
+                (void) snprintf(wanted, size, "-");
+                break;
+        }
+        default:
+                asked[0] = wanted[0] = 0;
+        }
+}
+
+static json_object *describe_decisions(const Nic *n) {
+        json_object *arr = json_object_new_array();
+
+        for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++) {
+                const FieldDecision *d = &n->decision.fields[f];
+                json_object *o = json_object_new_object();
+                char asked[128], wanted[128];
+
+                field_values(n, f, asked, wanted, sizeof(asked));
+                json_object_object_add(o, "field", json_object_new_string(trust_field_to_string(f)));
+                json_object_object_add(o, "asked", json_object_new_string(asked));
+                json_object_object_add(o, "wanted", json_object_new_string(wanted));
+                json_object_object_add(
+                                o, "action", json_object_new_string(trust_action_to_string(d->action)));
+                json_object_object_add(o, "reason", json_object_new_string(d->reason));
+                json_object_array_add(arr, o);
+        }
+        return arr;
+}
+
+static json_object *describe_refusals(const Nic *n) {
+        json_object *arr = json_object_new_array();
+
+        for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++) {
+                const Refusal *rf = &n->refusals[f];
+                json_object *o;
+
+                if (rf->count == 0)
+                        continue;
+                o = json_object_new_object();
+                json_object_object_add(o, "field", json_object_new_string(trust_field_to_string(f)));
+                json_object_object_add(o, "asked", json_object_new_string(rf->asked));
+                json_object_object_add(o, "rule", json_object_new_string(rf->rule));
+                json_object_object_add(o, "count", json_object_new_int64((int64_t) rf->count));
+                json_object_object_add(o, "last", json_time(rf->last_usec));
+                json_object_array_add(arr, o);
+        }
+        return arr;
+}
+
+static json_object *describe_nic(const Nic *n) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "guest", json_string_or_null(n->guest ? n->guest->name : NULL));
+        json_object_object_add(o, "name", json_object_new_string(n->name));
+        json_object_object_add(o, "path", json_string_or_null(n->path));
+        json_object_object_add(o, "host_device", json_string_or_null(n->host_device));
+        json_object_object_add(o, "ifindex", n->has_host ? json_object_new_int(n->host.ifindex) : NULL);
+        json_object_object_add(o, "kind", n->has_host ? json_object_new_string(n->host.kind) : NULL);
+        json_object_object_add(o, "state", json_object_new_string(nic_state_to_string(n->state)));
+        json_object_object_add(o, "trusted", json_object_new_boolean(n->trusted));
+        json_object_object_add(o, "trust_reason", json_string_or_null(n->trust_origin));
+        json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);
+        json_object_object_add(o, "host", n->has_host ? describe_host(n) : NULL);
+        json_object_object_add(
+                        o, "decisions", n->has_decision ? describe_decisions(n) : json_object_new_array());
+        json_object_object_add(o, "in_sync", json_object_new_boolean(n->in_sync));
+        json_object_object_add(o, "events", json_object_new_int64((int64_t) n->events));
+        json_object_object_add(o, "queries", json_object_new_int64((int64_t) n->queries));
+        json_object_object_add(o, "writes", json_object_new_int64((int64_t) n->writes));
+        json_object_object_add(o, "last_change", json_time(n->last_change_usec));
+        json_object_object_add(o, "last_error", json_string_or_null(n->last_error));
+        json_object_object_add(o, "refusals", describe_refusals(n));
+        return o;
+}
+
+static json_object *describe_guest(Guest *g) {
+        json_object *o = json_object_new_object(), *nics = json_object_new_array();
+
+        json_object_object_add(o, "name", json_object_new_string(g->name));
+        json_object_object_add(o, "source", json_object_new_string("qmp"));
+        json_object_object_add(o, "qmp_socket", json_object_new_string(g->qmp_socket));
+        json_object_object_add(o, "connected", json_object_new_boolean(guest_is_connected(g)));
+        json_object_object_add(o, "qemu_version", json_string_or_null(qmp_client_get_version(g->qmp)));
+        json_object_object_add(o, "events", json_object_new_int64((int64_t) g->events));
+        json_object_object_add(o, "last_error", json_string_or_null(g->last_error));
+        for (size_t i = 0; i < g->n_nics; i++)
+                json_object_array_add(nics, describe_nic(g->nics[i]));
+        json_object_object_add(o, "nics", nics);
+        return o;
+}
+
+static int to_string(json_object *o, char **ret) {
+        const char *s = json_object_to_json_string_ext(
+                        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        char *d;
+
+        if (!s)
+                return -ENOMEM;
+        d = strdup(s);
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+int manager_describe(Manager *m, char **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        json_object *daemon, *guests;
+
+        if (!o)
+                return -ENOMEM;
+        daemon = json_object_new_object();
+        json_object_object_add(daemon, "pid", json_object_new_int((int) getpid()));
+        json_object_object_add(daemon, "version", json_object_new_string(PACKAGE_VERSION));
+        json_object_object_add(daemon, "config", json_string_or_null(m->config_path));
+        json_object_object_add(daemon, "started", json_time(m->started_usec));
+        json_object_object_add(daemon, "writes", json_object_new_int64((int64_t) m->n_writes));
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "daemon", daemon);
+        guests = json_object_new_array();
+        for (size_t i = 0; i < m->n_guests; i++)
+                json_object_array_add(guests, describe_guest(m->guests[i]));
+        json_object_object_add(o, "guests", guests);
+        return to_string(o, ret);
+}
+
+int nic_describe(Nic *n, char **ret) {
+        _cleanup_(json_object_putp) json_object *o = describe_nic(n);
+
+        if (!o)
+                return -ENOMEM;
+        return to_string(o, ret);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "log.h"
+#include "nic.h"
+
+#define GUEST_NICS_MAX RX_FILTER_LIST_MAX
+
+bool guest_is_connected(Guest *g) {
+        return g->qmp && qmp_client_get_state(g->qmp) == QMP_CLIENT_READY;
+}
+
+Nic *guest_find_nic(Guest *g, const char *name) {
+        for (size_t i = 0; i < g->n_nics; i++)
+                if (streq(g->nics[i]->name, name))
+                        return g->nics[i];
+        return NULL;
+}
+
+static Nic *guest_find_nic_by_path(Guest *g, const char *path) {
+        for (size_t i = 0; i < g->n_nics; i++)
+                if (streq_ptr(g->nics[i]->path, path))
+                        return g->nics[i];
+        return NULL;
+}
+
+static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ RxFilter *filters = NULL;
+        _cleanup_free_ char *error = NULL;
+        Guest *g = userdata;
+        size_t n_filters = 0;
+        int r;
+
+        g->query_all_in_flight = false;
+        if (!reply)
+                return;
+        if (reply->type == QMP_MESSAGE_ERROR) {
+                log_warning("%s: query-rx-filter failed: %s", g->name, strempty(reply->error_desc));
+                (void) free_and_strdup(&g->last_error, reply->error_desc);
+                return;
+        }
+
+        r = rx_filter_list_parse(
+                        reply->return_json, strlen(reply->return_json), &filters, &n_filters, &error);
+        if (r < 0) {
+                char msg[512];
+
+                (void) snprintf(msg, sizeof(msg), "QEMU sent an rx-filter list we refuse: %s",
+                                error ?: "invalid");
+                if (ratelimit_below(&g->log_rl))
+                        log_warning_errno(r, "%s: %s", g->name, msg);
+                (void) free_and_strdup(&g->last_error, msg);
+                return;
+        }
+        g->last_error = mfree(g->last_error);
+
+        for (size_t i = 0; i < n_filters; i++) {
+                Nic *n = guest_find_nic(g, filters[i].name);
+
+                if (!n) {
+                        if (g->n_nics >= GUEST_NICS_MAX)
+                                break;
+                        r = nic_new(g, filters[i].name, &n);
+                        if (r < 0) {
+                                log_error_errno(r, "%s: cannot track NIC %s: %m", g->name, filters[i].name);
+                                continue;
+                        }
+                        log_nic_info(n, "found (host device %s, %s)", n->host_device ?: "not configured",
+                                        n->trusted ? "trusted" : "not trusted");
+                }
+                nic_update_asked(n, &filters[i]);
+        }
+
+        /* NICs QEMU no longer reports were unplugged. */
+        for (size_t i = g->n_nics; i > 0; i--) {
+                Nic *n = g->nics[i - 1];
+                bool seen = false;
+
+                for (size_t j = 0; j < n_filters && !seen; j++)
+                        seen = streq(filters[j].name, n->name);
+                if (!seen) {
+                        log_nic_info(n, "no longer reported by QEMU, dropping.");
+                        nic_drop(n);
+                }
+        }
+
+        if (g->query_all_again) {
+                g->query_all_again = false;
+                (void) guest_query_all(g);
+        }
+}
+
+int guest_query_all(Guest *g) {
+        int r;
+
+        if (!guest_is_connected(g))
+                return -ENOTCONN;
+        if (g->query_all_in_flight) {
+                g->query_all_again = true;
+                return 0;
+        }
+        /* Without 'name' QEMU also re-arms NIC_RX_FILTER_CHANGED for every NIC. */
+        r = qmp_client_send(g->qmp, "query-rx-filter", NULL, on_query_all_reply, g);
+        if (r < 0)
+                return r;
+        g->query_all_in_flight = true;
+        return 0;
+}
+
+static void on_qmp_event(QmpClient *c, const QmpMessage *ev, void *userdata) {
+        Guest *g = userdata;
+        Nic *n = NULL;
+
+        if (!streq(ev->event, "NIC_RX_FILTER_CHANGED")) {
+                /* A reset clears the filter in QEMU without an rx-filter event. */
+                if (streq(ev->event, "RESET"))
+                        (void) guest_query_all(g);
+                return;
+        }
+        g->events++;
+
+        if (ev->event_name)
+                n = guest_find_nic(g, ev->event_name);
+        if (!n && ev->event_path)
+                n = guest_find_nic_by_path(g, ev->event_path);
+        if (!n) {
+                /* A NIC we do not know yet (hot-plugged, or an id-less device): ask about all. */
+                (void) guest_query_all(g);
+                return;
+        }
+        if (ev->event_path && !n->path)
+                (void) free_and_strdup(&n->path, ev->event_path);
+        n->last_event_qemu_usec = ev->timestamp_usec;
+        (void) nic_schedule_query(n);
+}
+
+static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const char *reason, void *userdata) {
+        Guest *g = userdata;
+
+        switch (state) {
+        case QMP_CLIENT_READY:
+                log_info("%s: connected to QEMU %s at %s", g->name, strempty(qmp_client_get_version(c)),
+                                g->qmp_socket);
+                g->last_error = mfree(g->last_error);
+                /* Events may be disarmed from before we came: query everything now. */
+                (void) guest_query_all(g);
+                break;
+        case QMP_CLIENT_DISCONNECTED: {
+                char msg[256];
+
+                errno = abs(error);
+                (void) snprintf(msg, sizeof(msg), "QMP %s: %s: %m", g->qmp_socket, strempty(reason));
+                /* Said once per distinct failure, not at every retry. */
+                if (!g->last_error || !streq(g->last_error, msg)) {
+                        log_warning("%s: %s; retrying with backoff.", g->name, msg);
+                        (void) free_and_strdup(&g->last_error, msg);
+                }
+                g->query_all_in_flight = g->query_all_again = false;
+                for (size_t i = 0; i < g->n_nics; i++) {
+                        Nic *n = g->nics[i];
+
+                        n->query_in_flight = n->query_again = false;
+                        nic_set_state(n, NIC_STATE_GONE);
+                }
+                break;
+        }
+        default:
+                break;
+        }
+}
+
+int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret) {
+        Guest *g;
+        int r;
+
+        g = new0(Guest, 1);
+        if (!g)
+                return -ENOMEM;
+        g->manager = m;
+        g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
+        g->name = strdup(name);
+        g->qmp_socket = strdup(qmp_socket);
+        if (!g->name || !g->qmp_socket) {
+                guest_free(g);
+                return -ENOMEM;
+        }
+        r = qmp_client_new(m->event, qmp_socket, on_qmp_event, on_qmp_state, g, &g->qmp);
+        if (r < 0) {
+                guest_free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+int guest_start(Guest *g) {
+        return qmp_client_start(g->qmp);
+}
+
+Guest *guest_free(Guest *g) {
+        if (!g)
+                return NULL;
+        while (g->n_nics > 0)
+                nic_drop(g->nics[g->n_nics - 1]);
+        free(g->nics);
+        g->qmp = qmp_client_free(g->qmp);
+        free(g->name);
+        free(g->qmp_socket);
+        free(g->last_error);
+        free(g);
+        return NULL;
+}

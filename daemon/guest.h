@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "manager.h"
+#include "qmp-client.h"
+
+/* One QEMU process reached over QMP, and the NICs it reported. */
+struct Guest {
+        Manager *manager;
+        char *name;
+        char *qmp_socket;
+        QmpClient *qmp;
+
+        Nic **nics;
+        size_t n_nics;
+
+        bool query_all_in_flight;
+        bool query_all_again;
+        char *last_error;
+        unsigned long long events; /* NIC_RX_FILTER_CHANGED seen */
+        RateLimit log_rl;
+};
+
+int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret);
+Guest *guest_free(Guest *g);
+int guest_start(Guest *g);
+
+/* query-rx-filter for every NIC (at connect, for unknown NICs, on resync). */
+int guest_query_all(Guest *g);
+
+Nic *guest_find_nic(Guest *g, const char *name);
+bool guest_is_connected(Guest *g);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "config-file.h"
+#include "log-journal.h"
+#include "manager.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/vnicd/vnicd.conf"
+
+static const char *arg_config = NULL;
+static bool arg_check_config = false;
+static int arg_log_level = -1;
+
+static void help(void) {
+        printf("vnicd [OPTIONS...]\n\n"
+               "Makes the host follow the receive filters of its guests' virtio-net NICs.\n\n"
+               "  -c --config=FILE        Configuration file (default: %s)\n"
+               "     --qmp=NAME=PATH      Follow the QEMU whose QMP socket is PATH, as guest NAME\n"
+               "     --log-level=LEVEL    err, warning, notice, info or debug\n"
+               "     --check-config       Parse the configuration, print errors, and exit\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n\n"
+               "See vnicd(8) and vnicd.conf(5).\n",
+                        DEFAULT_CONFIG);
+}
+
+static bool config_loaded = false;
+
+/* Returns 1 to go on, 0 to exit successfully, < 0 on a usage error (already reported). */
+static int parse_argv(int argc, char *argv[], Config *c) {
+        enum { ARG_QMP = 0x100, ARG_LOG_LEVEL, ARG_CHECK_CONFIG, ARG_VERSION };
+        static const struct option options[] = {
+                        {"config", required_argument, NULL, 'c'},
+                        {"qmp", required_argument, NULL, ARG_QMP},
+                        {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
+                        {"check-config", no_argument, NULL, ARG_CHECK_CONFIG},
+                        {"help", no_argument, NULL, 'h'},
+                        {"version", no_argument, NULL, ARG_VERSION},
+                        {},
+        };
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c':
+                        arg_config = optarg;
+                        break;
+                case ARG_QMP: {
+                        _cleanup_free_ char *error = NULL;
+
+                        r = config_add_guest_arg(c, optarg, &error);
+                        if (r < 0)
+                                return log_error_errno(r, "--qmp=%s: %s", optarg, error ?: "invalid");
+                        break;
+                }
+                case ARG_LOG_LEVEL:
+                        arg_log_level = log_level_from_string(optarg);
+                        if (arg_log_level < 0)
+                                return log_error_errno(EINVAL, "Unknown log level '%s'.", optarg);
+                        break;
+                case ARG_CHECK_CONFIG:
+                        arg_check_config = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("vnicd %s\n", PACKAGE_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        return 1;
+}
+
+static int load_config(Config *c) {
+        _cleanup_free_ char *error = NULL;
+        const char *path = arg_config ?: DEFAULT_CONFIG;
+        int r;
+
+        r = config_parse_file(c, path, &error);
+        /* The default file is optional: --qmp alone is a complete setup. */
+        if (r == -ENOENT && !arg_config)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Failed to read the configuration.");
+        config_loaded = true;
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Config c;
+        int r;
+
+        log_setup_daemon();
+        config_init(&c);
+
+        r = parse_argv(argc, argv, &c);
+        if (r <= 0) {
+                config_done(&c);
+                return r < 0 ? 2 : 0;
+        }
+        r = load_config(&c);
+        if (r < 0) {
+                config_done(&c);
+                return 1;
+        }
+        if (arg_log_level >= 0)
+                log_set_max_level(arg_log_level);
+        else if (c.log_level >= 0)
+                log_set_max_level(c.log_level);
+
+        if (arg_check_config) {
+                printf("%s: %zu guest(s), %zu interface(s): OK\n", arg_config ?: DEFAULT_CONFIG, c.n_guests,
+                                c.n_interfaces);
+                config_done(&c);
+                return 0;
+        }
+
+        r = manager_new(&m);
+        if (r < 0) {
+                config_done(&c);
+                log_error_errno(r, "Failed to create the manager: %m");
+                return 1;
+        }
+        r = manager_load_config(m, &c, config_loaded ? arg_config ?: DEFAULT_CONFIG : NULL);
+        config_done(&c);
+        if (r < 0)
+                return 1;
+        r = manager_start(m);
+        if (r < 0)
+                return 1;
+        r = manager_run(m);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager-bus.h"
+#include "nic.h"
+#include "request.h"
+
+/* Runs policy + reconcile for every dirty NIC, then sends what they queued. A defer source (not a
+ * post source) so that NICs marked dirty while it runs, by an ioctl answered on the spot, get
+ * their own pass in the next iteration. */
+static int on_dirty(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_guests; i++) {
+                Guest *g = m->guests[i];
+
+                for (size_t j = 0; j < g->n_nics; j++) {
+                        Nic *n = g->nics[j];
+
+                        if (!n->dirty)
+                                continue;
+                        n->dirty = false;
+                        m->n_dirty--;
+                        (void) nic_reconcile(n);
+                }
+        }
+        (void) manager_process_requests(m);
+        if (m->n_dirty > 0)
+                (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+void manager_nic_dirty(Manager *m, Nic *nic) {
+        if (!nic->dirty) {
+                nic->dirty = true;
+                m->n_dirty++;
+        }
+        (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
+}
+
+Guest *manager_find_guest(Manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_guests; i++)
+                if (streq(m->guests[i]->name, name))
+                        return m->guests[i];
+        return NULL;
+}
+
+Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex) {
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        Nic *n = m->guests[i]->nics[j];
+
+                        if (n->has_host && n->host.ifindex == ifindex)
+                                return n;
+                }
+        return NULL;
+}
+
+void manager_resync(Manager *m) {
+        for (size_t i = 0; i < m->n_guests; i++) {
+                Guest *g = m->guests[i];
+
+                (void) guest_query_all(g);
+                for (size_t j = 0; j < g->n_nics; j++) {
+                        g->nics[j]->unconverged_rounds = 0;
+                        manager_nic_dirty(m, g->nics[j]);
+                }
+        }
+}
+
+static int on_resync(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        manager_resync(m);
+        r = sd_event_source_set_time_relative(s, m->config.resync_usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
+static int on_rtnl(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = rtnl_process(m->rtnl);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read netlink replies: %m");
+        return 0;
+}
+
+/* A link we program changed: maybe by us, maybe behind our back. Level-triggered: just look. */
+static void on_link(bool removed, const LinkInfo *link, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        Nic *n = m->guests[i]->nics[j];
+
+                        if ((n->has_host && n->host.ifindex == link->ifindex) ||
+                                        streq_ptr(n->host_device, link->ifname))
+                                manager_nic_dirty(m, n);
+                }
+}
+
+static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = rtnl_monitor_process(m->rtnl);
+        if (r < 0) {
+                /* ENOBUFS: we missed notifications. Converge by looking at everything. */
+                log_debug_errno(r, "Link monitor: %m; resynchronising.");
+                manager_resync(m);
+        }
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                log_info("SIGHUP: resynchronising every guest and host device.");
+                manager_resync(m);
+                return 0;
+        }
+        log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_new(Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = new0(Manager, 1);
+        if (!m)
+                return -ENOMEM;
+        config_init(&m->config);
+        m->started_usec = now_usec(CLOCK_REALTIME);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(m->event, &m->post, on_dirty, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->post, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->post, "reconcile");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_load_config(Manager *m, Config *config, const char *config_path) {
+        config_done(&m->config);
+        m->config = *config;
+        *config = (Config){};
+        config_init(config);
+        return free_and_strdup(&m->config_path, config_path);
+}
+
+int manager_start(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
+        (void) sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m);
+
+        r = rtnl_new(&m->rtnl);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open rtnetlink: %m");
+        r = sd_event_add_io(m->event, &m->rtnl_io, rtnl_get_fd(m->rtnl), EPOLLIN, on_rtnl, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch rtnetlink: %m");
+        r = rtnl_monitor_start(m->rtnl, on_link, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the link monitor: %m");
+        r = sd_event_add_io(m->event, &m->monitor_io, r, EPOLLIN, on_monitor, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the link monitor: %m");
+
+        r = manager_bus_start(m);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < m->config.n_guests; i++) {
+                const ConfigGuest *cg = &m->config.guests[i];
+                Guest **a, *g;
+
+                r = guest_new(m, cg->name, cg->qmp_socket, &g);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up guest %s: %m", cg->name);
+                a = realloc(m->guests, (m->n_guests + 1) * sizeof(Guest *));
+                if (!a) {
+                        guest_free(g);
+                        return log_oom();
+                }
+                m->guests = a;
+                m->guests[m->n_guests++] = g;
+                (void) guest_start(g);
+        }
+
+        if (m->config.resync_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &m->resync, CLOCK_MONOTONIC, m->config.resync_usec,
+                                0, on_resync, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to arm the resync timer: %m");
+        }
+
+        log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %llu ms, resync %llu s.",
+                        m->n_guests, m->config.debounce_usec / 1000, m->config.resync_usec / 1000000);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        (void) sd_notify(false, "READY=1\nSTATUS=Following guests.");
+        return sd_event_loop(m->event);
+}
+
+Manager *manager_free(Manager *m) {
+        Request *r;
+
+        if (!m)
+                return NULL;
+        while ((r = m->requests)) {
+                m->requests = r->next;
+                nic_unref(r->nic);
+                free(r);
+        }
+        for (size_t i = 0; i < m->n_guests; i++)
+                guest_free(m->guests[i]);
+        free(m->guests);
+        manager_bus_stop(m);
+        m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
+        m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
+        m->post = sd_event_source_disable_unref(m->post);
+        m->resync = sd_event_source_disable_unref(m->resync);
+        m->rtnl = rtnl_free(m->rtnl);
+        sd_event_unref(m->event);
+        config_done(&m->config);
+        free(m->config_path);
+        free(m);
+        return NULL;
+}

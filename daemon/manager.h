@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config-file.h"
+#include "log.h"
+#include "macro.h"
+#include "rtnl.h"
+
+typedef struct Guest Guest;
+typedef struct Nic Nic;
+typedef struct Request Request;
+
+/* The manager owns the loop and everything long-lived (STYLE R11). Sources only refresh what
+ * was observed and mark NICs dirty; one post source runs policy and reconcile for dirty NICs,
+ * then sends the queued kernel requests. */
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        Rtnl *rtnl;
+        sd_event_source *rtnl_io;
+        sd_event_source *monitor_io;
+        sd_event_source *post;
+        sd_event_source *resync;
+
+        Config config;
+        char *config_path;
+
+        Guest **guests;
+        size_t n_guests;
+
+        Request *requests; /* queued, not yet sent (list) */
+        size_t n_requests_queued;
+        unsigned long long n_writes; /* kernel writes done since start */
+
+        unsigned n_dirty;
+        unsigned long long started_usec; /* realtime */
+} Manager;
+
+int manager_new(Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Takes the parsed configuration (moved into the manager). */
+int manager_load_config(Manager *m, Config *config, const char *config_path);
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+
+/* A NIC needs policy + reconcile at the end of this loop iteration. */
+void manager_nic_dirty(Manager *m, Nic *nic);
+
+Guest *manager_find_guest(Manager *m, const char *name);
+Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex);
+
+/* Re-query every guest and re-read every host device now (also what the resync timer does). */
+void manager_resync(Manager *m);

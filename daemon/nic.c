@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "nic-bus.h"
+#include "nic.h"
+#include "request.h"
+
+/* Write rounds that end without the host matching the decision before we call it a failure
+ * (something else keeps changing the device back, or the kernel ignores us). */
+#define NIC_UNCONVERGED_MAX 3
+
+static const char *const nic_state_table[_NIC_STATE_MAX] = {
+                [NIC_STATE_PENDING] = "pending",
+                [NIC_STATE_CONFIGURING] = "configuring",
+                [NIC_STATE_CONFIGURED] = "configured",
+                [NIC_STATE_FAILED] = "failed",
+                [NIC_STATE_GONE] = "gone",
+                [NIC_STATE_UNMANAGED] = "unmanaged",
+};
+
+const char *nic_state_to_string(NicState s) {
+        return s >= 0 && s < _NIC_STATE_MAX ? nic_state_table[s] : NULL;
+}
+
+int log_nic_internal(const Nic *n, int level, int error, const char *format, ...) {
+        char msg[1536], f_guest[96], f_nic[160], f_if[48];
+        const char *fields[4] = {};
+        size_t k = 0;
+        va_list ap;
+
+        errno = abs(error);
+        va_start(ap, format);
+        (void) vsnprintf(msg, sizeof(msg), format, ap);
+        va_end(ap);
+
+        if (n->guest) {
+                (void) snprintf(f_guest, sizeof(f_guest), "VNIC_GUEST=%s", n->guest->name);
+                fields[k++] = f_guest;
+        }
+        (void) snprintf(f_nic, sizeof(f_nic), "VNIC_NIC=%s", n->name);
+        fields[k++] = f_nic;
+        if (n->host_device) {
+                (void) snprintf(f_if, sizeof(f_if), "INTERFACE=%s", n->host_device);
+                fields[k++] = f_if;
+        }
+        return log_internal(
+                        level, error, fields, "%s/%s: %s", n->guest ? n->guest->name : "?", n->name, msg);
+}
+
+static Nic *nic_free(Nic *n) {
+        if (!n)
+                return NULL;
+        n->debounce = sd_event_source_disable_unref(n->debounce);
+        free(n->name);
+        free(n->path);
+        free(n->bus_path);
+        free(n->host_device);
+        free(n->trust_origin);
+        free(n->last_error);
+        free(n->host_mc);
+        free(n);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_REF_UNREF_FUNC(Nic, nic, nic_free);
+
+static void nic_apply_config(Nic *n) {
+        const Config *c = &n->guest->manager->config;
+        const ConfigInterface *ci = config_find_interface(c, n->guest->name, n->name);
+        char origin[96];
+
+        (void) free_and_strdup(&n->host_device, ci ? ci->host_device : NULL);
+        if (ci && ci->trust >= 0) {
+                n->trusted = ci->trust > 0;
+                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Interface] %s/%s", yes_no(n->trusted),
+                                n->guest->name, n->name);
+        } else {
+                n->trusted = c->trust_default;
+                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
+        }
+        (void) free_and_strdup(&n->trust_origin, origin);
+}
+
+int nic_new(Guest *g, const char *name, Nic **ret) {
+        _cleanup_(nic_unrefp) Nic *n = NULL;
+        Nic **a;
+        int r;
+
+        n = new0(Nic, 1);
+        if (!n)
+                return -ENOMEM;
+        n->n_ref = 1;
+        n->guest = g;
+        n->state = NIC_STATE_PENDING;
+        n->refusal_rl = (RateLimit){.interval_usec = 60ULL * 1000 * 1000, .burst = 5};
+        n->name = strdup(name);
+        if (!n->name)
+                return -ENOMEM;
+        nic_apply_config(n);
+
+        a = realloc(g->nics, (g->n_nics + 1) * sizeof(Nic *));
+        if (!a)
+                return -ENOMEM;
+        g->nics = a;
+        g->nics[g->n_nics++] = n;
+
+        r = nic_bus_add(n);
+        if (r < 0)
+                log_nic_warning_errno(n, r, "Failed to publish on the bus, continuing: %m");
+
+        *ret = n;
+        TAKE_PTR(n);
+        return 0;
+}
+
+void nic_drop(Nic *n) {
+        Guest *g = n->guest;
+
+        if (!g)
+                return;
+        nic_bus_remove(n);
+        manager_drop_requests(g->manager, n);
+        if (g->qmp)
+                qmp_client_forget(g->qmp, n);
+        rtnl_forget(g->manager->rtnl, n);
+        if (n->dirty && g->manager->n_dirty > 0)
+                g->manager->n_dirty--;
+        n->dirty = false;
+        for (size_t i = 0; i < g->n_nics; i++)
+                if (g->nics[i] == n) {
+                        memmove(g->nics + i, g->nics + i + 1, (g->n_nics - i - 1) * sizeof(Nic *));
+                        g->n_nics--;
+                        break;
+                }
+        n->guest = NULL;
+        n->debounce = sd_event_source_disable_unref(n->debounce);
+        nic_unref(n);
+}
+
+static void nic_touch(Nic *n) {
+        n->last_change_usec = now_usec(CLOCK_REALTIME);
+}
+
+void nic_set_state(Nic *n, NicState s) {
+        if (n->state == s)
+                return;
+        log_nic_debug(n, "state %s -> %s", nic_state_to_string(n->state), nic_state_to_string(s));
+        n->state = s;
+        if (s != NIC_STATE_FAILED)
+                n->last_error = mfree(n->last_error);
+        nic_bus_emit_changed(n);
+}
+
+int nic_enter_failed(Nic *n, int error, const char *format, ...) {
+        char msg[512];
+        va_list ap;
+
+        errno = abs(error);
+        va_start(ap, format);
+        (void) vsnprintf(msg, sizeof(msg), format, ap);
+        va_end(ap);
+
+        /* Log only when the failure is new: the same one repeating on every resync is noise. */
+        if (n->state != NIC_STATE_FAILED || !streq_ptr(n->last_error, msg))
+                log_nic_warning_errno(n, error, "%s", msg);
+        nic_set_state(n, NIC_STATE_FAILED);
+        (void) free_and_strdup(&n->last_error, msg);
+        nic_bus_emit_changed(n);
+        return NEG_ERRNO(error);
+}
+
+/* ---- querying QEMU ---- */
+
+static int nic_send_query(Nic *n);
+
+static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ RxFilter *filters = NULL;
+        _cleanup_free_ char *error = NULL;
+        Nic *n = userdata;
+        size_t n_filters = 0;
+        int r;
+
+        n->query_in_flight = false;
+        if (!reply || !n->guest)
+                return; /* connection lost: the reconnect re-queries everything */
+
+        if (reply->type == QMP_MESSAGE_ERROR) {
+                /* QEMU no longer knows this NIC (hot-unplugged). */
+                log_nic_info(n, "QEMU does not report this NIC any more (%s), dropping it.",
+                                strempty(reply->error_desc));
+                nic_set_state(n, NIC_STATE_GONE);
+                nic_drop(n);
+                return;
+        }
+
+        r = rx_filter_list_parse(
+                        reply->return_json, strlen(reply->return_json), &filters, &n_filters, &error);
+        if (r < 0) {
+                (void) nic_enter_failed(n, r, "QEMU sent an rx-filter we refuse: %s", error ?: "invalid");
+                return;
+        }
+        for (size_t i = 0; i < n_filters; i++)
+                if (streq(filters[i].name, n->name))
+                        nic_update_asked(n, &filters[i]);
+
+        if (n->query_again) {
+                n->query_again = false;
+                (void) nic_send_query(n);
+        }
+}
+
+static int nic_send_query(Nic *n) {
+        const char *args[] = {"name", n->name, NULL};
+        int r;
+
+        if (n->query_in_flight) {
+                n->query_again = true;
+                return 0;
+        }
+        r = qmp_client_send(n->guest->qmp, "query-rx-filter", args, on_query_reply, n);
+        if (r < 0)
+                return r;
+        n->query_in_flight = true;
+        n->queries++;
+        return 0;
+}
+
+static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
+        Nic *n = userdata;
+        int r;
+
+        n->debounce = sd_event_source_disable_unref(n->debounce);
+        if (!n->guest)
+                return 0;
+        r = nic_send_query(n);
+        if (r < 0)
+                log_nic_debug(n, "Cannot query now (%d); the next connect or resync will.", r);
+        return 0;
+}
+
+int nic_schedule_query(Nic *n) {
+        n->events++;
+        /* Leading event arms the timer; later ones ride along until it fires, so a flood of
+         * events costs at most one query per debounce period. */
+        if (n->debounce)
+                return 0;
+        return sd_event_add_time_relative(n->guest->manager->event, &n->debounce, CLOCK_MONOTONIC,
+                        n->guest->manager->config.debounce_usec, 0, on_debounce, n);
+}
+
+void nic_update_asked(Nic *n, const RxFilter *f) {
+        if (!n->has_asked || !rx_filter_equal(&n->asked, f)) {
+                n->asked = *f;
+                n->has_asked = true;
+                nic_touch(n);
+                nic_bus_emit_changed(n);
+        }
+        manager_nic_dirty(n->guest->manager, n);
+}
+
+/* ---- reconcile ---- */
+
+static void settings_from_host(const Nic *n, MacvtapSettings *ret) {
+        *ret = (MacvtapSettings){
+                        .mac = n->host.mac,
+                        .promiscuous = n->host.flags & IFF_PROMISC,
+                        .allmulti = n->host.flags & IFF_ALLMULTI,
+                        .n_multicast = MIN(n->n_host_mc, (size_t) RX_FILTER_MAC_TABLE_MAX),
+        };
+        memcpy(ret->multicast, n->host_mc, ret->n_multicast * sizeof(EtherAddr));
+}
+
+static void field_asked_string(const Nic *n, TrustField f, char *buf, size_t size) {
+        const RxFilter *a = &n->asked;
+        char mac[ETHER_ADDR_STRING_MAX];
+
+        switch (f) {
+        case TRUST_FIELD_MAC:
+                (void) snprintf(buf, size, "%s", ether_addr_to_string(&a->main_mac, mac));
+                break;
+        case TRUST_FIELD_PROMISCUOUS:
+                (void) snprintf(buf, size, "%s", a->promiscuous ? "on" : "off");
+                break;
+        case TRUST_FIELD_ALLMULTI:
+                (void) snprintf(buf, size, "%s",
+                                a->multicast == RX_MODE_ALL || a->multicast_overflow ? "on" : "off");
+                break;
+        case TRUST_FIELD_MULTICAST:
+                (void) snprintf(buf, size, "%zu groups%s", a->n_multicast,
+                                a->multicast_overflow ? " (overflow)" : "");
+                break;
+        default:
+                (void) snprintf(buf, size, "-");
+        }
+}
+
+static void nic_record_refusals(Nic *n) {
+        for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++) {
+                const FieldDecision *d = &n->decision.fields[f];
+                Refusal *rf = &n->refusals[f];
+                char asked[sizeof(rf->asked)];
+
+                if (d->action != TRUST_ACTION_REFUSE)
+                        continue;
+                field_asked_string(n, f, asked, sizeof(asked));
+                /* Count a refusal once per distinct request, not once per reconcile pass. */
+                if (rf->count > 0 && streq(rf->asked, asked))
+                        continue;
+                rf->count++;
+                rf->last_usec = now_usec(CLOCK_REALTIME);
+                (void) snprintf(rf->asked, sizeof(rf->asked), "%s", asked);
+                (void) snprintf(rf->rule, sizeof(rf->rule), "%s", d->reason);
+                if (ratelimit_below(&n->refusal_rl))
+                        log_nic_full_errno(n, LOG_NOTICE, 0, "refused %s %s: %s", trust_field_to_string(f),
+                                        asked, d->reason);
+        }
+}
+
+static int nic_read_host(Nic *n) {
+        Rtnl *rtnl = n->guest->manager->rtnl;
+        _cleanup_free_ EtherAddr *mc = NULL;
+        LinkInfo link;
+        size_t n_mc = 0;
+        int r;
+
+        r = rtnl_link_get(rtnl, 0, n->host_device, &link);
+        if (r < 0) {
+                n->has_host = false;
+                return r;
+        }
+        r = link_mc_list(link.ifindex, &mc, &n_mc);
+        if (r < 0)
+                return r;
+
+        if (!n->has_host || memcmp(&n->host, &link, sizeof(link)) != 0 || n->n_host_mc != n_mc ||
+                        memcmp(n->host_mc, mc, n_mc * sizeof(EtherAddr)) != 0)
+                nic_touch(n);
+        n->host = link;
+        n->has_host = true;
+        free(n->host_mc);
+        n->host_mc = TAKE_PTR(mc);
+        n->n_host_mc = n_mc;
+        return 0;
+}
+
+static int nic_queue_writes(Nic *n, const MacvtapSettings *want) {
+        Manager *m = n->guest->manager;
+        Request base = {.ifindex = n->host.ifindex};
+        _cleanup_free_ EtherAddr *del = NULL, *add = NULL;
+        size_t n_del, n_add;
+        unsigned flags = 0;
+        int r, queued = 0;
+
+        (void) snprintf(base.ifname, sizeof(base.ifname), "%s", n->host.ifname);
+
+        /* Deletions before additions, flags before MAC (an address change is the visible one). */
+        del = new0(EtherAddr, MAX(n->n_host_mc, (size_t) 1));
+        add = new0(EtherAddr, MAX(want->n_multicast, (size_t) 1));
+        if (!del || !add)
+                return -ENOMEM;
+        n_del = ether_addr_set_difference(n->host_mc, n->n_host_mc, want->multicast, want->n_multicast, del);
+        n_add = ether_addr_set_difference(want->multicast, want->n_multicast, n->host_mc, n->n_host_mc, add);
+
+        for (size_t i = 0; i < n_del; i++) {
+                Request q = base;
+
+                q.type = REQUEST_MC_DEL;
+                q.mac = del[i];
+                r = request_queue(m, n, &q);
+                if (r < 0)
+                        return r;
+                queued++;
+        }
+
+        if (want->promiscuous)
+                flags |= IFF_PROMISC;
+        if (want->allmulti)
+                flags |= IFF_ALLMULTI;
+        if ((n->host.flags & (IFF_PROMISC | IFF_ALLMULTI)) != flags) {
+                Request q = base;
+
+                q.type = REQUEST_LINK_SET_FLAGS;
+                q.flags = flags;
+                q.change = IFF_PROMISC | IFF_ALLMULTI;
+                r = request_queue(m, n, &q);
+                if (r < 0)
+                        return r;
+                queued++;
+        }
+
+        for (size_t i = 0; i < n_add; i++) {
+                Request q = base;
+
+                q.type = REQUEST_MC_ADD;
+                q.mac = add[i];
+                r = request_queue(m, n, &q);
+                if (r < 0)
+                        return r;
+                queued++;
+        }
+
+        if (!ether_addr_equal(&n->host.mac, &want->mac)) {
+                Request q = base;
+
+                q.type = REQUEST_LINK_SET_MAC;
+                q.mac = want->mac;
+                r = request_queue(m, n, &q);
+                if (r < 0)
+                        return r;
+                queued++;
+        }
+        return queued;
+}
+
+static bool settings_match(const Nic *n, const MacvtapSettings *want) {
+        return ether_addr_equal(&n->host.mac, &want->mac) &&
+               !!(n->host.flags & IFF_PROMISC) == want->promiscuous &&
+               !!(n->host.flags & IFF_ALLMULTI) == want->allmulti && n->n_host_mc == want->n_multicast &&
+               memcmp(n->host_mc, want->multicast, want->n_multicast * sizeof(EtherAddr)) == 0;
+}
+
+int nic_reconcile(Nic *n) {
+        MacvtapSettings host;
+        NicPolicy policy;
+        int r;
+
+        if (!n->guest)
+                return 0;
+        if (!guest_is_connected(n->guest)) {
+                nic_set_state(n, NIC_STATE_GONE);
+                return 0;
+        }
+        if (n->in_flight > 0)
+                return 0; /* the last answer marks us dirty again */
+        if (!n->host_device) {
+                n->in_sync = false;
+                nic_set_state(n, NIC_STATE_UNMANAGED);
+                return 0;
+        }
+
+        r = nic_read_host(n);
+        if (r == -ENODEV)
+                return nic_enter_failed(n, r, "host device %s does not exist", n->host_device);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read host device %s: %m", n->host_device);
+        if (!streq(n->host.kind, "macvtap"))
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                "host device %s is a %s, this version programs macvtap devices only",
+                                n->host_device, n->host.kind[0] ? n->host.kind : "device without a kind");
+        if (!n->has_asked) {
+                nic_set_state(n, NIC_STATE_PENDING);
+                return 0;
+        }
+
+        settings_from_host(n, &host);
+        policy = (NicPolicy){.trusted = n->trusted, .trust_origin = n->trust_origin};
+        r = trust_decide_macvtap(&n->asked, &policy, &host, &n->decision);
+        if (r < 0)
+                return nic_enter_failed(n, r, "trust policy failed: %m");
+        n->has_decision = true;
+        nic_record_refusals(n);
+
+        if (!n->decision.write_host || settings_match(n, &n->decision.wanted)) {
+                n->unconverged_rounds = 0;
+                n->in_sync = n->decision.write_host ? true : settings_match(n, &host);
+                nic_set_state(n, NIC_STATE_CONFIGURED);
+                nic_bus_emit_changed(n);
+                return 0;
+        }
+
+        if (++n->unconverged_rounds > NIC_UNCONVERGED_MAX)
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(EAGAIN),
+                                "host device %s does not keep the settings written %d times in a row",
+                                n->host_device, NIC_UNCONVERGED_MAX);
+
+        n->in_sync = false;
+        r = nic_queue_writes(n, &n->decision.wanted);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
+        nic_set_state(n, NIC_STATE_CONFIGURING);
+        return 0;
+}
+
+void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack) {
+        if (n->in_flight > 0)
+                n->in_flight--;
+        if (!n->guest)
+                return;
+        if (error < 0)
+                (void) nic_enter_failed(
+                                n, error, "%s failed: %m%s%s", what, ext_ack ? ": " : "", strempty(ext_ack));
+        else
+                log_nic_debug(n, "%s: done", what);
+        if (n->in_flight == 0 && n->state != NIC_STATE_FAILED)
+                manager_nic_dirty(n->guest->manager, n);
+}

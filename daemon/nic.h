@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "guest.h"
+#include "log.h"
+#include "rx-filter.h"
+#include "trust.h"
+
+typedef enum NicState {
+        NIC_STATE_PENDING,     /* seen; filter not read yet */
+        NIC_STATE_CONFIGURING, /* kernel requests queued or in flight */
+        NIC_STATE_CONFIGURED,  /* host device matches the decision */
+        NIC_STATE_FAILED,      /* last attempt failed; see last_error */
+        NIC_STATE_GONE,        /* QEMU is not reachable, or no longer reports this NIC */
+        NIC_STATE_UNMANAGED,   /* reported, but nothing tells us its host device */
+        _NIC_STATE_MAX,
+        _NIC_STATE_INVALID = -EINVAL,
+} NicState;
+
+typedef struct Refusal {
+        unsigned long long count;
+        char asked[64]; /* what the guest asked, short form */
+        char rule[96];
+        unsigned long long last_usec; /* realtime */
+} Refusal;
+
+struct Nic {
+        unsigned n_ref;
+        Guest *guest;
+        char *name; /* QEMU's NIC id: 'name' of query-rx-filter */
+        char *path; /* QOM path from the event, when seen */
+        char *bus_path;
+
+        /* Configuration. */
+        char *host_device;
+        bool trusted;
+        char *trust_origin;
+
+        NicState state;
+        char *last_error;
+        bool in_sync;
+
+        /* Observed. */
+        bool has_asked;
+        RxFilter asked;
+        bool has_host;
+        LinkInfo host;
+        EtherAddr *host_mc; /* user-added multicast on the host device, sorted */
+        size_t n_host_mc;
+        bool has_decision;
+        TrustDecision decision;
+
+        /* Querying QEMU: debounced, at most one query in flight. */
+        sd_event_source *debounce;
+        bool query_in_flight;
+        bool query_again;
+
+        unsigned in_flight;          /* kernel requests sent, not answered */
+        unsigned unconverged_rounds; /* write rounds in a row that did not reach the decision */
+
+        unsigned long long events, queries, writes;
+        unsigned long long last_change_usec;     /* realtime of the last host or asked change */
+        unsigned long long last_event_qemu_usec; /* QEMU's timestamp of the last event */
+        Refusal refusals[_TRUST_FIELD_MAX];
+        RateLimit refusal_rl;
+        bool dirty;
+};
+
+int nic_new(Guest *g, const char *name, Nic **ret);
+Nic *nic_ref(Nic *n);
+Nic *nic_unref(Nic *n);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Nic *, nic_unref);
+
+/* Detaches the NIC from its guest and the bus; the object lives on while requests hold it. */
+void nic_drop(Nic *n);
+
+void nic_set_state(Nic *n, NicState s);
+/* The only way into FAILED: records the message and logs it. */
+int nic_enter_failed(Nic *n, int error, const char *format, ...) _printf_(3, 4);
+
+/* An event said the filter changed: query it after the debounce delay. */
+int nic_schedule_query(Nic *n);
+/* A fresh filter from QEMU. */
+void nic_update_asked(Nic *n, const RxFilter *f);
+
+/* Policy + diff + queue requests (manager's post source calls this for dirty NICs). */
+int nic_reconcile(Nic *n);
+/* Called when one of this NIC's kernel requests got its answer. */
+void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack);
+
+const char *nic_state_to_string(NicState s);
+
+/* Logs with the NIC as prefix and as journal fields (VNIC_GUEST=, VNIC_NIC=, INTERFACE=). */
+int log_nic_internal(const Nic *n, int level, int error, const char *format, ...) _printf_(4, 5);
+
+#define log_nic_full_errno(nic, level, error, ...)                                                          \
+        ({                                                                                                  \
+                int _l = (level), _e = (error);                                                             \
+                _l <= log_get_max_level() ? log_nic_internal(nic, _l, _e, __VA_ARGS__) : NEG_ERRNO(_e);     \
+        })
+#define log_nic_debug(nic, ...)            (void) log_nic_full_errno(nic, LOG_DEBUG, 0, __VA_ARGS__)
+#define log_nic_info(nic, ...)             (void) log_nic_full_errno(nic, LOG_INFO, 0, __VA_ARGS__)
+#define log_nic_warning(nic, ...)          (void) log_nic_full_errno(nic, LOG_WARNING, 0, __VA_ARGS__)
+#define log_nic_warning_errno(nic, e, ...) log_nic_full_errno(nic, LOG_WARNING, e, __VA_ARGS__)
+#define log_nic_error_errno(nic, e, ...)   log_nic_full_errno(nic, LOG_ERR, e, __VA_ARGS__)

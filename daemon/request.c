@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include <netlink/msg.h>
+
+#include "log.h"
+#include "nic.h"
+#include "request.h"
+
+static const char *const request_type_table[_REQUEST_TYPE_MAX] = {
+                [REQUEST_LINK_SET_MAC] = "set-mac",
+                [REQUEST_LINK_SET_FLAGS] = "set-flags",
+                [REQUEST_MC_DEL] = "multicast-del",
+                [REQUEST_MC_ADD] = "multicast-add",
+};
+
+const char *request_type_to_string(RequestType t) {
+        return t >= 0 && t < _REQUEST_TYPE_MAX ? request_type_table[t] : NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct nl_msg *, nlmsg_free);
+
+static Request *request_free(Request *r) {
+        if (!r)
+                return NULL;
+        nic_unref(r->nic);
+        free(r);
+        return NULL;
+}
+
+static bool request_same(const Request *a, const Request *b) {
+        if (a->nic != b->nic || a->type != b->type || a->ifindex != b->ifindex)
+                return false;
+        switch (a->type) {
+        case REQUEST_LINK_SET_MAC:
+        case REQUEST_LINK_SET_FLAGS:
+                return true; /* the newest payload wins: see request_queue() */
+        default:
+                return ether_addr_equal(&a->mac, &b->mac);
+        }
+}
+
+int request_queue(Manager *m, Nic *nic, const Request *req) {
+        Request **tail = &m->requests, *r;
+
+        for (r = m->requests; r; r = r->next) {
+                if (!request_same(r, req))
+                        continue;
+                /* A newer MAC or flag set replaces one not sent yet. */
+                r->mac = req->mac;
+                r->flags = req->flags;
+                r->change = req->change;
+                return 0;
+        }
+
+        r = new0(Request, 1);
+        if (!r)
+                return -ENOMEM;
+        *r = *req;
+        r->next = NULL;
+        r->manager = m;
+        r->nic = nic_ref(nic);
+
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = r;
+        m->n_requests_queued++;
+        return 1;
+}
+
+void manager_drop_requests(Manager *m, Nic *nic) {
+        Request **p = &m->requests;
+
+        while (*p) {
+                Request *r = *p;
+
+                if (r->nic != nic) {
+                        p = &r->next;
+                        continue;
+                }
+                *p = r->next;
+                m->n_requests_queued--;
+                request_free(r);
+        }
+}
+
+static void describe(const Request *r, char *buf, size_t size) {
+        char mac[ETHER_ADDR_STRING_MAX];
+
+        switch (r->type) {
+        case REQUEST_LINK_SET_FLAGS:
+                (void) snprintf(buf, size, "set %s promisc %s allmulticast %s", r->ifname,
+                                (r->flags & IFF_PROMISC) ? "on" : "off",
+                                (r->flags & IFF_ALLMULTI) ? "on" : "off");
+                break;
+        case REQUEST_LINK_SET_MAC:
+                (void) snprintf(buf, size, "set %s address %s", r->ifname,
+                                ether_addr_to_string(&r->mac, mac));
+                break;
+        case REQUEST_MC_ADD:
+        case REQUEST_MC_DEL:
+                (void) snprintf(buf, size, "%s multicast %s %s",
+                                r->type == REQUEST_MC_ADD ? "add" : "delete",
+                                ether_addr_to_string(&r->mac, mac), r->ifname);
+                break;
+        default:
+                (void) snprintf(buf, size, "request %d", r->type);
+        }
+}
+
+typedef struct InFlight {
+        Nic *nic;
+        char what[96];
+} InFlight;
+
+static void on_netlink_reply(int error, const char *ext_ack, void *userdata) {
+        InFlight *f = userdata;
+
+        nic_request_done(f->nic, error, f->what, ext_ack);
+        nic_unref(f->nic);
+        free(f);
+}
+
+static int request_send(Request *r) {
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+        char what[96];
+        InFlight *f;
+        int k;
+
+        describe(r, what, sizeof(what));
+
+        switch (r->type) {
+        case REQUEST_MC_ADD:
+        case REQUEST_MC_DEL:
+                /* No netlink message exists for link-layer multicast: the ioctl answers at once. */
+                r->nic->in_flight++;
+                k = r->type == REQUEST_MC_ADD ? link_mc_add(r->ifname, &r->mac)
+                                              : link_mc_del(r->ifname, &r->mac);
+                nic_request_done(r->nic, k, what, NULL);
+                return 0;
+        case REQUEST_LINK_SET_MAC:
+        case REQUEST_LINK_SET_FLAGS:
+                k = link_message_new(&msg);
+                if (k < 0)
+                        return k;
+                k = r->type == REQUEST_LINK_SET_MAC
+                                    ? link_fill_set_mac(msg, r->ifindex, &r->mac)
+                                    : link_fill_set_flags(msg, r->ifindex, r->flags, r->change);
+                if (k < 0)
+                        return k;
+                f = new0(InFlight, 1);
+                if (!f)
+                        return -ENOMEM;
+                f->nic = nic_ref(r->nic);
+                memcpy(f->what, what, sizeof(f->what));
+                k = rtnl_send(r->manager->rtnl, msg, on_netlink_reply, f);
+                if (k < 0) {
+                        nic_unref(f->nic);
+                        free(f);
+                        return k;
+                }
+                r->nic->in_flight++;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int manager_process_requests(Manager *m) {
+        int n = 0;
+
+        while (m->requests) {
+                Request *r = m->requests;
+                int k;
+
+                m->requests = r->next;
+                m->n_requests_queued--;
+
+                k = request_send(r);
+                if (k < 0) {
+                        char what[96];
+
+                        describe(r, what, sizeof(what));
+                        r->nic->in_flight++;
+                        nic_request_done(r->nic, k, what, NULL);
+                } else
+                        n++;
+                m->n_writes++;
+                r->nic->writes++;
+                request_free(r);
+        }
+        return n;
+}

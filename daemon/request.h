@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "ether-addr.h"
+#include "manager.h"
+
+/* Kernel writes go through one queue (networkd-queue shape, STYLE R13): a Request names its type,
+ * holds a reference on its NIC and carries a payload; identical requests are merged while
+ * queued; requests are sent from the manager's post source; each answer goes back to the NIC.
+ * Deletions are queued before additions by the reconciler, and the queue keeps that order. */
+
+typedef enum RequestType {
+        REQUEST_LINK_SET_MAC,   /* netlink, async */
+        REQUEST_LINK_SET_FLAGS, /* netlink, async */
+        REQUEST_MC_DEL,         /* ioctl, immediate */
+        REQUEST_MC_ADD,         /* ioctl, immediate */
+        _REQUEST_TYPE_MAX,
+        _REQUEST_TYPE_INVALID = -EINVAL,
+} RequestType;
+
+struct Request {
+        Request *next;
+        Manager *manager;
+        Nic *nic; /* reference */
+        RequestType type;
+        int ifindex;
+        char ifname[IFNAMSIZ];
+        EtherAddr mac;   /* SET_MAC, MC_* */
+        unsigned flags;  /* SET_FLAGS */
+        unsigned change; /* SET_FLAGS: which flags to change */
+};
+
+/* Queues a copy of 'req' (its 'next', 'manager' and 'nic' are set here). Returns 1 when queued, 0
+ * when an identical request was already queued (merged), or -errno. */
+int request_queue(Manager *m, Nic *nic, const Request *req);
+
+/* Sends everything queued. Returns the number sent. */
+int manager_process_requests(Manager *m);
+
+/* Drops queued requests of a NIC that goes away. */
+void manager_drop_requests(Manager *m, Nic *nic);
+
+const char *request_type_to_string(RequestType t);

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+# Sourced after tests/lib/sandbox.sh: runs the real vnicd in the sandbox's namespace on a private
+# bus, and reads its state the way a user does, through vnicctl.
+#
+#   vnicd_start CONFIG [ARGS...]  start vnicd in $SANDBOX_NS with CONFIG (private bus started on
+#                                 first use); sets VNICD_PID, VNICD_LOG; stopped on exit (by PID)
+#   vnicd_stop [SIGNAL]           stop it (default TERM), wait for it
+#   vnicctl ARGS...               the built vnicctl on the private bus
+#   nic_json GUEST NIC            that NIC's object from 'vnicctl --json'
+#   wait_nic GUEST NIC JQ [MS]    wait until JQ (a jq boolean over the NIC object) holds;
+#                                 on timeout prints the NIC object and returns 1
+#   ns_mc DEV                     sorted user-added multicast MACs of DEV (ip -j maddr, static)
+#   ns_link DEV                   'ip -d -j link show DEV' object
+
+source "$(dirname "${BASH_SOURCE[0]}")/bus.sh"
+
+: "${VNICD_BIN:=$VNIC_BUILD_DIR/daemon/vnicd}"
+: "${VNICCTL_BIN:=$VNIC_BUILD_DIR/cli/vnicctl}"
+VNICD_PID=
+
+__vnicd_bus() {
+        [[ -n ${BUS_PID:-} ]] && return 0
+        __sandbox_dir || return 1
+        bus_start "$SANDBOX_DIR/bus" || return 1
+        defer bus_stop
+}
+
+vnicd_start() {
+        local config=$1
+        shift
+        [[ -x $VNICD_BIN ]] || skip "vnicd not built ($VNICD_BIN)"
+        __vnicd_bus || return 1
+        VNICD_LOG=$SANDBOX_DIR/vnicd.log
+        ip netns exec "$SANDBOX_NS" "$VNICD_BIN" -c "$config" "$@" >>"$VNICD_LOG" 2>&1 &
+        VNICD_PID=$!
+        defer vnicd_stop
+        bus_wait_vnicd 10 || { echo "--- vnicd log:" >&2; cat "$VNICD_LOG" >&2; return 1; }
+}
+
+vnicd_stop() {
+        local sig=${1:-TERM}
+
+        [[ -n ${VNICD_PID:-} ]] || return 0
+        if kill -0 "$VNICD_PID" 2>/dev/null; then
+                kill -"$sig" "$VNICD_PID" 2>/dev/null
+                busywait 10000 __pid_gone "$VNICD_PID" || kill -KILL "$VNICD_PID" 2>/dev/null
+        fi
+        wait "$VNICD_PID" 2>/dev/null
+        VNICD_PID=
+}
+
+vnicctl() {
+        "$VNICCTL_BIN" "$@"
+}
+
+nic_json() {
+        vnicctl --json | jq -c --arg g "$1" --arg n "$2" \
+                '.guests[] | select(.name == $g) | .nics[] | select(.name == $n)'
+}
+
+__nic_holds() {
+        local obj
+
+        obj=$(nic_json "$1" "$2") || return 1
+        [[ -n $obj ]] || return 1
+        jq -e "$3" <<<"$obj" >/dev/null 2>&1
+}
+
+wait_nic() {
+        local g=$1 n=$2 expr=$3 ms=${4:-30000}
+
+        busywait "$ms" __nic_holds "$g" "$n" "$expr" && return 0
+        echo "wait_nic $g/$n: '$expr' did not hold within ${ms}ms; NIC is:" >&2
+        nic_json "$g" "$n" | jq . >&2
+        return 1
+}
+
+ns_mc() {
+        ip -n "$SANDBOX_NS" -j maddr show dev "$1" |
+                jq -r '.[].maddr[]? | select(.link and .features == "static") | .link' | sort
+}
+
+ns_link() {
+        ip -n "$SANDBOX_NS" -d -j link show dev "$1" | jq -c '.[0]'
+}

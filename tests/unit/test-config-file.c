@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include <cmocka.h>
+
+#include "config-file.h"
+#include "macro.h"
+
+static int parse(Config *c, const char *text, char **error) {
+        return config_parse_string(c, text, strlen(text), "vnicd.conf", error);
+}
+
+static void test_defaults(void **state) {
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(c.log_level, -1);
+        assert_int_equal(c.debounce_usec, 50000);
+        assert_int_equal(c.resync_usec, 30000000);
+        assert_false(c.trust_default);
+        assert_int_equal(c.n_guests, 0);
+        assert_null(c.guests);
+        assert_int_equal(c.n_interfaces, 0);
+        assert_null(c.interfaces);
+
+        /* an empty file, or only comments, changes nothing */
+        assert_int_equal(parse(&c, "", NULL), 0);
+        assert_int_equal(parse(&c, "# comment\n; other comment\n\n   \n\t# indented\n", NULL), 0);
+        assert_int_equal(c.debounce_usec, 50000);
+        assert_int_equal(c.n_guests, 0);
+        config_done(&c);
+        config_done(&c);
+        config_done(NULL);
+}
+
+static void test_every_key(void **state) {
+        static const char text[] = "# vnicd.conf\n"
+                                   "[Manager]\n"
+                                   "LogLevel=debug\n"
+                                   "DebounceSec=0.25\n"
+                                   "ResyncSec=600\n"
+                                   "Trust=yes\n"
+                                   "\n"
+                                   "[Guest]\n"
+                                   "Name=demo\n"
+                                   "QMPSocket=/run/qemu/demo.qmp\n"
+                                   "\n"
+                                   "[Interface]\n"
+                                   "Guest=demo\n"
+                                   "Name=net0\n"
+                                   "HostDevice=macvtap0\n"
+                                   "Trust=no\n"
+                                   "\n"
+                                   "[Interface]\n"
+                                   "Guest=demo\n"
+                                   "Name=net1\n";
+        const ConfigInterface *i;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(parse(&c, text, NULL), 0);
+        assert_int_equal(c.log_level, LOG_DEBUG);
+        assert_int_equal(c.debounce_usec, 250000);
+        assert_int_equal(c.resync_usec, 600000000ULL);
+        assert_true(c.trust_default);
+
+        assert_int_equal(c.n_guests, 1);
+        assert_string_equal(c.guests[0].name, "demo");
+        assert_string_equal(c.guests[0].qmp_socket, "/run/qemu/demo.qmp");
+        assert_int_equal(c.guests[0].line, 8);
+
+        assert_int_equal(c.n_interfaces, 2);
+        i = config_find_interface(&c, "demo", "net0");
+        assert_non_null(i);
+        assert_ptr_equal(i, &c.interfaces[0]);
+        assert_string_equal(i->guest, "demo");
+        assert_string_equal(i->host_device, "macvtap0");
+        assert_int_equal(i->trust, 0);
+        assert_int_equal(i->line, 12);
+        i = config_find_interface(&c, "demo", "net1");
+        assert_non_null(i);
+        assert_null(i->host_device);
+        assert_int_equal(i->trust, -1);
+        assert_int_equal(i->line, 18);
+
+        assert_null(config_find_interface(&c, "demo", "net2"));
+        assert_null(config_find_interface(&c, "other", "net0"));
+        assert_null(config_find_interface(&c, NULL, "net0"));
+        config_done(&c);
+        assert_int_equal(c.n_guests, 0);
+        assert_null(c.guests);
+}
+
+static void test_values(void **state) {
+        static const struct {
+                const char *text;
+                int log_level;
+                unsigned long long debounce_usec, resync_usec;
+                bool trust;
+        } cases[] = {
+                        {"[Manager]\nLogLevel=err\n", LOG_ERR, 50000, 30000000, false},
+                        {"[Manager]\nLogLevel=warning\n", LOG_WARNING, 50000, 30000000, false},
+                        {"[Manager]\nLogLevel=notice\n", LOG_NOTICE, 50000, 30000000, false},
+                        {"[Manager]\nLogLevel=info\n", LOG_INFO, 50000, 30000000, false},
+                        {"[Manager]\nDebounceSec=0\n", -1, 0, 30000000, false},
+                        {"[Manager]\nDebounceSec=10\n", -1, 10000000, 30000000, false},
+                        {"[Manager]\nDebounceSec=10.000000\n", -1, 10000000, 30000000, false},
+                        {"[Manager]\nDebounceSec=0.000001\n", -1, 1, 30000000, false},
+                        {"[Manager]\nDebounceSec=1.5\n", -1, 1500000, 30000000, false},
+                        {"[Manager]\nDebounceSec=007\n", -1, 7000000, 30000000, false},
+                        {"[Manager]\nResyncSec=0\n", -1, 50000, 0, false},
+                        {"[Manager]\nResyncSec=86400\n", -1, 50000, 86400000000ULL, false},
+                        {"[Manager]\nTrust=true\n", -1, 50000, 30000000, true},
+                        {"[Manager]\nTrust=on\n", -1, 50000, 30000000, true},
+                        {"[Manager]\nTrust=1\n", -1, 50000, 30000000, true},
+                        {"[Manager]\nTrust=yes\nTrust=no\n", -1, 50000, 30000000, false}, /* last one wins */
+                        /* whitespace around keys and values, CRLF, a BOM, no final newline */
+                        {"\xef\xbb\xbf[Manager]\r\n  DebounceSec =  2  \r\n\tTrust\t=\tyes", -1, 2000000,
+                                        30000000, true},
+                        {"  [Manager]  \nResyncSec=5\n[Manager]\nDebounceSec=3\n", -1, 3000000, 5000000,
+                                        false},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                Config c;
+
+                print_message("case %zu\n", i);
+                config_init(&c);
+                assert_int_equal(parse(&c, cases[i].text, &error), 0);
+                assert_null(error);
+                assert_int_equal(c.log_level, cases[i].log_level);
+                assert_int_equal(c.debounce_usec, cases[i].debounce_usec);
+                assert_int_equal(c.resync_usec, cases[i].resync_usec);
+                assert_int_equal(c.trust_default, cases[i].trust);
+                config_done(&c);
+        }
+}
+
+static void test_names(void **state) {
+        static const char *const good[] = {"a", "demo", "web-1.example_x", "ABCxyz019",
+                        "0123456789012345678901234567890123456789012345678901234567890123"};
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_free_ char *text = NULL;
+                Config c;
+
+                config_init(&c);
+                assert_true(asprintf(&text,
+                                            "[Guest]\nName=%s\nQMPSocket=/"
+                                            "q\n[Interface]\nGuest=%s\nName=%s\n",
+                                            good[i], good[i], good[i]) >= 0);
+                assert_int_equal(parse(&c, text, NULL), 0);
+                assert_string_equal(c.guests[0].name, good[i]);
+                assert_non_null(config_find_interface(&c, good[i], good[i]));
+                config_done(&c);
+        }
+}
+
+static void test_errors(void **state) {
+        static const struct {
+                const char *text;
+                int r;
+                const char *error;
+        } cases[] = {
+                        {"Trust=yes\n", -EINVAL, "vnicd.conf:1: Trust= outside of any section"},
+                        {"[Manager]\nFoo=1\n", -EINVAL, "vnicd.conf:2: unknown key Foo in [Manager]"},
+                        {"[Manager]\nlogLevel=info\n", -EINVAL,
+                                        "vnicd.conf:2: unknown key logLevel in [Manager]"},
+                        {"[Network]\n", -EINVAL, "vnicd.conf:1: unknown section [Network]"},
+                        {"[manager]\n", -EINVAL, "vnicd.conf:1: unknown section [manager]"},
+                        {"[Manager\n", -EINVAL, "vnicd.conf:1: bad section header [Manager"},
+                        {"[Manager] x\n", -EINVAL, "vnicd.conf:1: bad section header [Manager] x"},
+                        {"[Manager]\nLogLevel\n", -EINVAL,
+                                        "vnicd.conf:2: expected Key=value, a [Section] or a comment, got "
+                                        "LogLevel"},
+                        {"[Manager]\n=info\n", -EINVAL, "vnicd.conf:2: no key before '='"},
+                        {"[Manager]\nLogLevel=\n", -EINVAL, "vnicd.conf:2: LogLevel= needs a value"},
+                        {"[Manager]\nLogLevel=  \n", -EINVAL, "vnicd.conf:2: LogLevel= needs a value"},
+                        {"[Manager]\nLogLevel=loud\n", -EINVAL,
+                                        "vnicd.conf:2: LogLevel=loud: not one of err, warning, notice, "
+                                        "info, debug"},
+                        {"[Manager]\nDebounceSec=11\n", -ERANGE,
+                                        "vnicd.conf:2: DebounceSec=11: out of range (0-10)"},
+                        {"[Manager]\nDebounceSec=10.5\n", -ERANGE,
+                                        "vnicd.conf:2: DebounceSec=10.5: out of range (0-10)"},
+                        {"[Manager]\nDebounceSec=99999999999999999999999\n", -ERANGE,
+                                        "vnicd.conf:2: DebounceSec=99999999999999999999999: out of range "
+                                        "(0-10)"},
+                        {"[Manager]\nDebounceSec=-1\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=-1: not a number of seconds"},
+                        {"[Manager]\nDebounceSec=50ms\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=50ms: not a number of seconds"},
+                        {"[Manager]\nDebounceSec=.5\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=.5: not a number of seconds"},
+                        {"[Manager]\nDebounceSec=1.\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=1.: not a number of seconds"},
+                        {"[Manager]\nDebounceSec=0.0000001\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=0.0000001: not a number of seconds"},
+                        {"[Manager]\nDebounceSec=1 # comment\n", -EINVAL,
+                                        "vnicd.conf:2: DebounceSec=1 # comment: not a number of seconds"},
+                        {"[Manager]\nResyncSec=86401\n", -ERANGE,
+                                        "vnicd.conf:2: ResyncSec=86401: out of range (0-86400)"},
+                        {"[Manager]\nTrust=maybe\n", -EINVAL, "vnicd.conf:2: Trust=maybe: not yes or no"},
+                        {"[Manager]\nTrust=YES\n", -EINVAL, "vnicd.conf:2: Trust=YES: not yes or no"},
+                        {"[Guest]\nQMPSocket=/q\n", -EINVAL, "vnicd.conf:1: [Guest] needs Name="},
+                        {"[Guest]\nName=demo\n", -EINVAL, "vnicd.conf:1: [Guest] demo needs QMPSocket="},
+                        {"[Guest]\nName=demo\n[Manager]\n", -EINVAL,
+                                        "vnicd.conf:1: [Guest] demo needs QMPSocket="},
+                        {"[Guest]\nName=de mo\n", -EINVAL,
+                                        "vnicd.conf:2: Name=de mo: may only contain A-Z a-z 0-9 _ . -"},
+                        {"[Guest]\nName=a/b\n", -EINVAL,
+                                        "vnicd.conf:2: Name=a/b: may only contain A-Z a-z 0-9 _ . -"},
+                        {"[Guest]\nName=01234567890123456789012345678901234567890123456789012345678901234\n",
+                                        -EINVAL,
+                                        "vnicd.conf:2: "
+                                        "Name="
+                                        "01234567890123456789012345678901234567890123456789012345678901234: "
+                                        "must have 1-64 characters"},
+                        {"[Guest]\nQMPSocket=run/q\n", -EINVAL,
+                                        "vnicd.conf:2: QMPSocket=run/q: must be an absolute path"},
+                        {"[Guest]\nQMPSocket=/"
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                         "aa"
+                         "aaaaaaaaaaaaaaaaaaaaaaa\n",
+                                        -EINVAL,
+                                        "vnicd.conf:2: "
+                                        "QMPSocket=/"
+                                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                        "...: "
+                                        "is too long for a unix socket path"},
+                        {"[Guest]\nQMPSocket=/a\x01\n", -EINVAL,
+                                        "vnicd.conf:2: QMPSocket=/a?: contains control characters"},
+                        {"[Guest]\nName=demo\nQMPSocket=/q\n[Guest]\nName=demo\nQMPSocket=/r\n", -EINVAL,
+                                        "vnicd.conf:4: duplicate guest demo, first defined at line 1"},
+                        {"[Guest]\nPath=/q\n", -EINVAL, "vnicd.conf:2: unknown key Path in [Guest]"},
+                        {"[Interface]\nName=net0\n", -EINVAL, "vnicd.conf:1: [Interface] needs Guest="},
+                        {"[Interface]\nGuest=demo\n", -EINVAL, "vnicd.conf:1: [Interface] needs Name="},
+                        {"[Interface]\nGuest=demo\nName=net0\n", -EINVAL,
+                                        "vnicd.conf:1: [Interface] net0 names unknown guest demo"},
+                        {"[Guest]\nName=demo\nQMPSocket=/q\n[Interface]\nGuest=dem\nName=net0\n", -EINVAL,
+                                        "vnicd.conf:4: [Interface] net0 names unknown guest dem"},
+                        {"[Guest]\nName=demo\nQMPSocket=/q\n[Interface]\nGuest=demo\nName=net0\n"
+                         "[Interface]\nGuest=demo\nName=net0\n",
+                                        -EINVAL,
+                                        "vnicd.conf:7: duplicate interface net0 of guest demo, first "
+                                        "defined at line 4"},
+                        {"[Guest]\nName=demo\nQMPSocket=/"
+                         "q\n[Interface]\nGuest=demo\nName=net0\nHostDevice=tap0\n"
+                         "[Interface]\nGuest=demo\nName=net1\nHostDevice=tap0\n",
+                                        -EINVAL,
+                                        "vnicd.conf:8: HostDevice=tap0 already used by the interface at "
+                                        "line 4"},
+                        {"[Interface]\nHostDevice=0123456789abcdef\n", -EINVAL,
+                                        "vnicd.conf:2: HostDevice=0123456789abcdef: is longer than 15 "
+                                        "bytes"},
+                        {"[Interface]\nHostDevice=..\n", -EINVAL,
+                                        "vnicd.conf:2: HostDevice=..: is not a valid interface name"},
+                        {"[Interface]\nHostDevice=a:b\n", -EINVAL,
+                                        "vnicd.conf:2: HostDevice=a:b: may not contain '/', ':' or "
+                                        "whitespace"},
+                        {"[Interface]\nHostDevice=a b\n", -EINVAL,
+                                        "vnicd.conf:2: HostDevice=a b: may not contain '/', ':' or "
+                                        "whitespace"},
+                        {"[Interface]\nTrust=sometimes\n", -EINVAL,
+                                        "vnicd.conf:2: Trust=sometimes: not yes or no"},
+                        {"[Interface]\nQMPSocket=/q\n", -EINVAL,
+                                        "vnicd.conf:2: unknown key QMPSocket in [Interface]"},
+                        {"\n\n[Manager]\nLogLevel=info\r\nTrust=yes\n\nX=1\n", -EINVAL,
+                                        "vnicd.conf:7: unknown key X in [Manager]"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                Config c;
+
+                print_message("case %zu: %s\n", i, cases[i].error);
+                config_init(&c);
+                assert_int_equal(parse(&c, cases[i].text, &error), cases[i].r);
+                assert_non_null(error);
+                assert_string_equal(error, cases[i].error);
+                assert_int_equal(c.n_guests, 0);
+                assert_int_equal(c.n_interfaces, 0);
+                assert_int_equal(parse(&c, cases[i].text, NULL), cases[i].r);
+                config_done(&c);
+        }
+}
+
+static void test_nul_and_long_lines(void **state) {
+        _cleanup_free_ char *error = NULL, *e2 = NULL, *e3 = NULL, *text = NULL;
+        static const char nul[] = "[Manager]\nTrust=y\0es\n";
+        Config c;
+        size_t n;
+
+        config_init(&c);
+        assert_int_equal(config_parse_string(&c, nul, sizeof(nul) - 1, "vnicd.conf", &error), -EINVAL);
+        assert_string_equal(error, "vnicd.conf:2: line contains a NUL byte");
+
+        /* 4096 bytes is a line, 4097 is too long; a "\r" before the newline does not count */
+        text = malloc(8192);
+        assert_non_null(text);
+        n = (size_t) sprintf(text, "[Manager]\n#");
+        memset(text + n, 'x', 4095);
+        n += 4095;
+        memcpy(text + n, "\r\n", 2);
+        n += 2;
+        assert_int_equal(config_parse_string(&c, text, n, "vnicd.conf", NULL), 0);
+        text[n - 2] = 'x';
+        assert_int_equal(config_parse_string(&c, text, n, "vnicd.conf", &e2), -E2BIG);
+        assert_string_equal(e2, "vnicd.conf:2: line longer than 4096 bytes");
+
+        /* no file name */
+        assert_int_equal(config_parse_string(&c, "x", 1, NULL, &e3), -EINVAL);
+        assert_string_equal(e3, "<string>:1: expected Key=value, a [Section] or a comment, got x");
+        config_done(&c);
+}
+
+static void test_too_many_sections(void **state) {
+        _cleanup_free_ char *text = NULL, *error = NULL;
+        size_t n = 0;
+        Config c;
+
+        text = malloc(1025 * 16);
+        assert_non_null(text);
+        for (unsigned i = 0; i < 1025; i++)
+                n += (size_t) sprintf(text + n, "[Manager]\n");
+
+        config_init(&c);
+        assert_int_equal(config_parse_string(&c, text, n - 10, "vnicd.conf", NULL), 0);
+        assert_int_equal(config_parse_string(&c, text, n, "vnicd.conf", &error), -E2BIG);
+        assert_string_equal(error, "vnicd.conf:1025: more than 1024 sections");
+        config_done(&c);
+}
+
+static void test_failure_leaves_config_untouched(void **state) {
+        static const char first[] = "[Manager]\nDebounceSec=1\n[Guest]\nName=a\nQMPSocket=/a\n"
+                                    "[Interface]\nGuest=a\nName=net0\nHostDevice=tap0\n";
+        /* sets every scalar and adds entries before the error on its last line */
+        static const char bad[] =
+                        "[Manager]\nLogLevel=debug\nDebounceSec=2\nResyncSec=0\nTrust=yes\n"
+                        "[Guest]\nName=b\nQMPSocket=/b\n[Interface]\nGuest=b\nName=net0\nBogus=1\n";
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(config_parse_string(&c, first, strlen(first), "one.conf", NULL), 0);
+        assert_int_equal(config_parse_string(&c, bad, strlen(bad), "two.conf", &error), -EINVAL);
+        assert_string_equal(error, "two.conf:12: unknown key Bogus in [Interface]");
+
+        assert_int_equal(c.log_level, -1);
+        assert_int_equal(c.debounce_usec, 1000000);
+        assert_int_equal(c.resync_usec, 30000000);
+        assert_false(c.trust_default);
+        assert_int_equal(c.n_guests, 1);
+        assert_string_equal(c.guests[0].name, "a");
+        assert_int_equal(c.n_interfaces, 1);
+        assert_string_equal(c.interfaces[0].name, "net0");
+        config_done(&c);
+}
+
+static void test_second_file(void **state) {
+        static const char first[] =
+                        "[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=net0\nHostDevice=tap0\n";
+        static const char second[] = "[Manager]\nTrust=yes\n[Interface]\nGuest=a\nName=net1\n";
+        static const char dup_guest[] = "[Guest]\nName=a\nQMPSocket=/b\n";
+        static const char dup_if[] = "[Interface]\nGuest=a\nName=net0\n";
+        static const char dup_dev[] = "[Interface]\nGuest=a\nName=net2\nHostDevice=tap0\n";
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL;
+        Config c;
+
+        /* a later file may refer to guests from an earlier one; duplicates across files are caught */
+        config_init(&c);
+        assert_int_equal(config_parse_string(&c, first, strlen(first), "one.conf", NULL), 0);
+        assert_int_equal(config_parse_string(&c, second, strlen(second), "two.conf", NULL), 0);
+        assert_true(c.trust_default);
+        assert_int_equal(c.n_interfaces, 2);
+        assert_non_null(config_find_interface(&c, "a", "net1"));
+
+        assert_int_equal(config_parse_string(&c, dup_guest, strlen(dup_guest), "three.conf", &e1), -EINVAL);
+        assert_string_equal(e1, "three.conf:1: duplicate guest a, already configured");
+        assert_int_equal(config_parse_string(&c, dup_if, strlen(dup_if), "three.conf", &e2), -EINVAL);
+        assert_string_equal(e2, "three.conf:1: duplicate interface net0 of guest a, already configured");
+        assert_int_equal(config_parse_string(&c, dup_dev, strlen(dup_dev), "three.conf", &e3), -EINVAL);
+        assert_string_equal(e3, "three.conf:1: HostDevice=tap0 already configured");
+        assert_int_equal(c.n_guests, 1);
+        assert_int_equal(c.n_interfaces, 2);
+        config_done(&c);
+}
+
+static void test_forward_reference(void **state) {
+        static const char text[] =
+                        "[Interface]\nGuest=late\nName=net0\n[Guest]\nName=late\nQMPSocket=/late\n";
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(parse(&c, text, NULL), 0);
+        assert_non_null(config_find_interface(&c, "late", "net0"));
+        config_done(&c);
+}
+
+static void test_guest_arg(void **state) {
+        static const struct {
+                const char *arg;
+                const char *error;
+        } bad[] = {
+                        {"demo", "demo: expected NAME=PATH"},
+                        {"=/q", "=/q: guest name must have 1-64 characters"},
+                        {"de mo=/q", "de mo=/q: guest name may only contain A-Z a-z 0-9 _ . -"},
+                        {"demo=", "demo=: QMP socket must be an absolute path"},
+                        {"demo=q.sock", "demo=q.sock: QMP socket must be an absolute path"},
+                        {"x=/already", "x=/already: duplicate guest x, already configured"},
+        };
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(config_add_guest_arg(&c, "x=/run/x.qmp", NULL), 0);
+        assert_int_equal(config_add_guest_arg(&c, "y=/run/y=z.qmp", NULL), 0);
+        assert_int_equal(c.n_guests, 2);
+        assert_string_equal(c.guests[0].name, "x");
+        assert_string_equal(c.guests[0].qmp_socket, "/run/x.qmp");
+        assert_string_equal(c.guests[1].qmp_socket, "/run/y=z.qmp");
+        assert_int_equal(c.guests[1].line, 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *error = NULL;
+
+                assert_int_equal(config_add_guest_arg(&c, bad[i].arg, &error), -EINVAL);
+                assert_string_equal(error, bad[i].error);
+        }
+        assert_int_equal(c.n_guests, 2);
+
+        /* a file naming a guest from the command line */
+        assert_int_equal(parse(&c, "[Interface]\nGuest=x\nName=net0\n", NULL), 0);
+        {
+                _cleanup_free_ char *error = NULL;
+
+                assert_int_equal(parse(&c, "[Guest]\nName=y\nQMPSocket=/q\n", &error), -EINVAL);
+                assert_string_equal(error, "vnicd.conf:1: duplicate guest y, already configured");
+        }
+        config_done(&c);
+}
+
+static void test_parse_file(void **state) {
+        char path[] = "/tmp/test-config-file-XXXXXX";
+        _cleanup_free_ char *error = NULL, *e2 = NULL, *e3 = NULL, *big = NULL;
+        const char text[] = "[Guest]\nName=demo\nQMPSocket=/q\n[Interface]\nGuest=demo\nName=net0\nX=1\n";
+        Config c;
+        int fd;
+
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t) sizeof(text) - 1);
+
+        config_init(&c);
+        assert_int_equal(config_parse_file(&c, path, &error), -EINVAL);
+        {
+                _cleanup_free_ char *want = NULL;
+
+                assert_true(asprintf(&want, "%s:7: unknown key X in [Interface]", path) >= 0);
+                assert_string_equal(error, want);
+        }
+        assert_int_equal(ftruncate(fd, (off_t) sizeof(text) - 5), 0);
+        assert_int_equal(config_parse_file(&c, path, NULL), 0);
+        assert_int_equal(c.n_interfaces, 1);
+
+        /* over 1 MiB */
+        big = malloc(1024 * 1024 + 1);
+        assert_non_null(big);
+        memset(big, '\n', 1024 * 1024 + 1);
+        assert_int_equal(pwrite(fd, big, 1024 * 1024 + 1, 0), 1024 * 1024 + 1);
+        assert_int_equal(config_parse_file(&c, path, &e2), -E2BIG);
+        assert_non_null(strstr(e2, ": larger than 1 MiB"));
+        /* exactly 1 MiB of blank lines is fine */
+        assert_int_equal(ftruncate(fd, 1024 * 1024), 0);
+        assert_int_equal(config_parse_file(&c, "/nonexistent/vnicd.conf", &e3), -ENOENT);
+        assert_string_equal(e3, "/nonexistent/vnicd.conf: cannot open: No such file or directory");
+        {
+                _cleanup_free_ char *e4 = NULL;
+
+                assert_int_equal(config_parse_file(&c, "/", &e4), -EISDIR);
+                assert_string_equal(e4, "/: is a directory");
+        }
+        assert_int_equal(close(fd), 0);
+        assert_int_equal(unlink(path), 0);
+        config_done(&c);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                        cmocka_unit_test(test_defaults),
+                        cmocka_unit_test(test_every_key),
+                        cmocka_unit_test(test_values),
+                        cmocka_unit_test(test_names),
+                        cmocka_unit_test(test_errors),
+                        cmocka_unit_test(test_nul_and_long_lines),
+                        cmocka_unit_test(test_too_many_sections),
+                        cmocka_unit_test(test_failure_leaves_config_untouched),
+                        cmocka_unit_test(test_second_file),
+                        cmocka_unit_test(test_forward_reference),
+                        cmocka_unit_test(test_guest_arg),
+                        cmocka_unit_test(test_parse_file),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "trust.h"
+
+static EtherAddr mac(const char *s) {
+        EtherAddr a = {};
+
+        assert_int_equal(ether_addr_from_string(s, &a), 0);
+        return a;
+}
+
+static RxFilter asked_base(void) {
+        return (RxFilter){
+                        .name = "net0",
+                        .unicast = RX_MODE_NORMAL,
+                        .multicast = RX_MODE_NORMAL,
+                        .vlan = RX_MODE_NORMAL,
+                        .main_mac = mac("52:54:00:12:34:56"),
+        };
+}
+
+static MacvtapSettings host_base(void) {
+        return (MacvtapSettings){.mac = mac("52:54:00:12:34:56")};
+}
+
+typedef struct Case {
+        const char *name;
+        bool trusted;
+        void (*setup)(RxFilter *asked, MacvtapSettings *host);
+        TrustField field;
+        TrustAction expect_action;
+        const char *expect_reason; /* substring */
+        bool expect_write;
+        int expect_promisc; /* -1: do not check */
+        int expect_allmulti;
+        int expect_n_multicast;
+        const char *expect_mac; /* NULL: do not check */
+} Case;
+
+static void setup_none(RxFilter *a, MacvtapSettings *h) {
+}
+
+static void setup_mac_change(RxFilter *a, MacvtapSettings *h) {
+        a->main_mac = mac("52:54:00:12:34:99");
+}
+
+static void setup_mac_multicast(RxFilter *a, MacvtapSettings *h) {
+        a->main_mac = mac("01:00:5e:00:00:01");
+}
+
+static void setup_mac_zero(RxFilter *a, MacvtapSettings *h) {
+        a->main_mac = mac("00:00:00:00:00:00");
+}
+
+static void setup_mcast3(RxFilter *a, MacvtapSettings *h) {
+        a->multicast_table[0] = mac("01:00:5e:01:02:01");
+        a->multicast_table[1] = mac("01:00:5e:01:02:02");
+        a->multicast_table[2] = mac("01:00:5e:01:02:03");
+        a->n_multicast = 3;
+}
+
+static void setup_mcast3_on_host(RxFilter *a, MacvtapSettings *h) {
+        setup_mcast3(a, h);
+        h->multicast[0] = a->multicast_table[0];
+        h->multicast[1] = a->multicast_table[1];
+        h->multicast[2] = a->multicast_table[2];
+        h->n_multicast = 3;
+}
+
+static void setup_overflow(RxFilter *a, MacvtapSettings *h) {
+        a->multicast_overflow = true;
+        a->n_multicast = 0;
+        h->multicast[0] = mac("01:00:5e:01:02:01");
+        h->n_multicast = 1;
+}
+
+static void setup_promisc(RxFilter *a, MacvtapSettings *h) {
+        a->promiscuous = true;
+}
+
+static void setup_promisc_off_host_on(RxFilter *a, MacvtapSettings *h) {
+        h->promiscuous = true;
+}
+
+static void setup_allmulti(RxFilter *a, MacvtapSettings *h) {
+        a->multicast = RX_MODE_ALL;
+}
+
+static void setup_extra_unicast(RxFilter *a, MacvtapSettings *h) {
+        a->unicast_table[0] = mac("52:54:00:aa:bb:cc");
+        a->n_unicast = 1;
+}
+
+static void setup_vlans(RxFilter *a, MacvtapSettings *h) {
+        (void) vlan_set_add(&a->vlans, 0);
+        (void) vlan_set_add(&a->vlans, 10);
+}
+
+static void setup_vlan_all(RxFilter *a, MacvtapSettings *h) {
+        a->vlan = RX_MODE_ALL;
+}
+
+static const Case cases[] = {
+                {"trusted, nothing changed", true, setup_none, TRUST_FIELD_MAC, TRUST_ACTION_KEEP,
+                                "already matches", true, 0, 0, 0, "52:54:00:12:34:56"},
+                {"trusted MAC change applied", true, setup_mac_change, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
+                                "takes the guest's MAC", true, -1, -1, -1, "52:54:00:12:34:99"},
+                {"untrusted MAC change refused", false, setup_mac_change, TRUST_FIELD_MAC,
+                                TRUST_ACTION_REFUSE, "observe and report only", false, -1, -1, -1,
+                                "52:54:00:12:34:56"},
+                {"multicast MAC refused even when trusted", true, setup_mac_multicast, TRUST_FIELD_MAC,
+                                TRUST_ACTION_REFUSE, "multicast MAC is not a valid station address", true,
+                                -1, -1, -1, "52:54:00:12:34:56"},
+                {"zero MAC refused even when trusted", true, setup_mac_zero, TRUST_FIELD_MAC,
+                                TRUST_ACTION_REFUSE, "all-zero MAC", true, -1, -1, -1, "52:54:00:12:34:56"},
+                {"trusted multicast joins", true, setup_mcast3, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                "joins the guest's 3 groups", true, 0, 0, 3, NULL},
+                {"multicast already there", true, setup_mcast3_on_host, TRUST_FIELD_MULTICAST,
+                                TRUST_ACTION_KEEP, "already matches", true, -1, -1, 3, NULL},
+                {"untrusted multicast refused", false, setup_mcast3, TRUST_FIELD_MULTICAST,
+                                TRUST_ACTION_REFUSE, "not trusted", false, -1, -1, 0, NULL},
+                {"overflow means allmulti", true, setup_overflow, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
+                                "overflowed", true, 0, 1, 0, NULL},
+                {"overflow drops the table", true, setup_overflow, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                "0 groups", true, -1, 1, 0, NULL},
+                {"trusted promiscuous", true, setup_promisc, TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY,
+                                "promiscuous flag", true, 1, 0, -1, NULL},
+                {"untrusted promiscuous refused", false, setup_promisc, TRUST_FIELD_PROMISCUOUS,
+                                TRUST_ACTION_REFUSE, "not trusted", false, 0, -1, -1, NULL},
+                {"trusted promiscuous off", true, setup_promisc_off_host_on, TRUST_FIELD_PROMISCUOUS,
+                                TRUST_ACTION_APPLY, "promiscuous flag", true, 0, -1, -1, NULL},
+                {"trusted allmulti", true, setup_allmulti, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
+                                "allmulti flag", true, 0, 1, -1, NULL},
+                {"extra unicast needs promiscuous", true, setup_extra_unicast, TRUST_FIELD_PROMISCUOUS,
+                                TRUST_ACTION_APPLY, "extra unicast", true, 1, -1, -1, NULL},
+                {"extra unicast reported n/a", true, setup_extra_unicast, TRUST_FIELD_UNICAST,
+                                TRUST_ACTION_NA, "one unicast address", true, -1, -1, -1, NULL},
+                {"vlans n/a on macvtap", true, setup_vlans, TRUST_FIELD_VLANS, TRUST_ACTION_NA,
+                                "does not filter VLANs", true, 0, 0, -1, NULL},
+                {"vlan all", false, setup_vlan_all, TRUST_FIELD_VLANS, TRUST_ACTION_NA,
+                                "no VIRTIO_NET_F_CTRL_VLAN", false, -1, -1, -1, NULL},
+};
+
+static void test_cases(void **state) {
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const Case *c = &cases[i];
+                RxFilter asked = asked_base();
+                MacvtapSettings host = host_base();
+                NicPolicy policy = {.trusted = c->trusted,
+                                .trust_origin = c->trusted ? "Trust=yes" : "Trust=no"};
+                TrustDecision d;
+
+                c->setup(&asked, &host);
+                print_message("case: %s\n", c->name);
+                assert_int_equal(trust_decide_macvtap(&asked, &policy, &host, &d), 0);
+                assert_int_equal(d.fields[c->field].action, c->expect_action);
+                assert_non_null(strstr(d.fields[c->field].reason, c->expect_reason));
+                assert_int_equal(d.write_host, c->expect_write);
+                if (c->expect_promisc >= 0)
+                        assert_int_equal(d.wanted.promiscuous, c->expect_promisc);
+                if (c->expect_allmulti >= 0)
+                        assert_int_equal(d.wanted.allmulti, c->expect_allmulti);
+                if (c->expect_n_multicast >= 0)
+                        assert_int_equal(d.wanted.n_multicast, c->expect_n_multicast);
+                if (c->expect_mac) {
+                        EtherAddr want = mac(c->expect_mac);
+
+                        assert_true(ether_addr_equal(&d.wanted.mac, &want));
+                }
+        }
+}
+
+/* Untrusted: whatever the guest asks, the decision is the host as it is. */
+static void test_untrusted_wants_host(void **state) {
+        RxFilter asked = asked_base();
+        MacvtapSettings host = host_base();
+        NicPolicy policy = {.trusted = false};
+        TrustDecision d;
+
+        setup_mac_change(&asked, &host);
+        setup_mcast3(&asked, &host);
+        asked.promiscuous = true;
+        host.allmulti = true;
+        assert_int_equal(trust_decide_macvtap(&asked, &policy, &host, &d), 0);
+        assert_false(d.write_host);
+        assert_memory_equal(&d.wanted, &host, sizeof(host));
+        assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason, "Trust=no"));
+}
+
+static void test_null_arguments(void **state) {
+        RxFilter asked = asked_base();
+        MacvtapSettings host = host_base();
+        NicPolicy policy = {};
+        TrustDecision d;
+
+        assert_int_equal(trust_decide_macvtap(NULL, &policy, &host, &d), -EINVAL);
+        assert_int_equal(trust_decide_macvtap(&asked, NULL, &host, &d), -EINVAL);
+        assert_int_equal(trust_decide_macvtap(&asked, &policy, NULL, &d), -EINVAL);
+        assert_int_equal(trust_decide_macvtap(&asked, &policy, &host, NULL), -EINVAL);
+}
+
+static void test_strings(void **state) {
+        assert_string_equal(trust_field_to_string(TRUST_FIELD_VLANS), "vlans");
+        assert_null(trust_field_to_string(_TRUST_FIELD_MAX));
+        assert_string_equal(trust_action_to_string(TRUST_ACTION_NA), "n/a");
+        assert_null(trust_action_to_string(-1));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                        cmocka_unit_test(test_cases),
+                        cmocka_unit_test(test_untrusted_wants_host),
+                        cmocka_unit_test(test_null_arguments),
+                        cmocka_unit_test(test_strings),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs, from Debian's archive only, what building and testing vnicd needs and is missing.
+# Debian 12 (bookworm). Safe to run again: does nothing when all is there.
+set -eu
+
+packages=(
+        # build
+        build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
+        libsystemd-dev libjson-c-dev libnl-3-dev libnl-route-3-dev libxml2-dev libcmocka-dev
+        # tests and demo: links, guests, a private bus
+        iproute2 ethtool jq socat cpio kmod busybox-static qemu-system-x86 dbus procps util-linux
+        git
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "install-deps: missing packages: ${missing[*]}; run as root (or install them)." >&2
+                exit 1
+        fi
+        echo "install-deps: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all build and test packages present."
