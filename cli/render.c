@@ -236,6 +236,14 @@ int render_list(json_object *doc, bool legend, FILE *f) {
                 return r;
         if (legend)
                 (void) fprintf(f, "\n%zu NIC%s listed.\n", n_nics, n_nics == 1 ? "" : "s");
+        /* Configuration that does not match a guest is not any one NIC's error: said below. */
+        for (size_t i = 0; i < describe_array_length(guests); i++) {
+                json_object *g = describe_array_get_object(guests, i);
+                const char *w = describe_str(g, "warning");
+
+                if (w)
+                        (void) fprintf(f, "warning: %s: %s\n", strempty(describe_str(g, "name")), w);
+        }
         return ferror(f) ? -EIO : 0;
 }
 
@@ -310,6 +318,8 @@ static int show_guest_fields(json_object *g, FILE *f) {
         print_field(f, "Guest", v.buf);
         if (describe_str(g, "last_error"))
                 print_field(f, "Guest error", describe_str(g, "last_error"));
+        if (describe_str(g, "warning"))
+                print_field(f, "Guest warning", describe_str(g, "warning"));
         return 0;
 }
 

@@ -154,6 +154,24 @@ static json_object *describe_refusals(const Nic *n) {
         return arr;
 }
 
+static json_object *describe_latency(const Nic *n) {
+        json_object *o = json_object_new_object(), *ack = json_object_new_array(),
+                    *proc = json_object_new_array();
+        size_t count = MIN(n->n_lat, (size_t) NIC_LATENCY_SAMPLES);
+
+        /* Oldest first. */
+        for (size_t k = 0; k < count; k++) {
+                size_t i = (n->n_lat - count + k) % NIC_LATENCY_SAMPLES;
+
+                json_object_array_add(ack, json_object_new_int64((int64_t) n->lat_event_to_ack[i]));
+                json_object_array_add(proc, json_object_new_int64((int64_t) n->lat_processing[i]));
+        }
+        json_object_object_add(o, "rounds", json_object_new_int64((int64_t) n->n_lat));
+        json_object_object_add(o, "event_to_ack_usec", ack);
+        json_object_object_add(o, "processing_usec", proc);
+        return o;
+}
+
 static json_object *describe_nic(const Nic *n) {
         json_object *o = json_object_new_object();
 
@@ -177,6 +195,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "last_change", json_time(n->last_change_usec));
         json_object_object_add(o, "last_error", json_string_or_null(n->last_error));
         json_object_object_add(o, "refusals", describe_refusals(n));
+        json_object_object_add(o, "latency", describe_latency(n));
         return o;
 }
 
@@ -190,6 +209,7 @@ static json_object *describe_guest(Guest *g) {
         json_object_object_add(o, "qemu_version", json_string_or_null(qmp_client_get_version(g->qmp)));
         json_object_object_add(o, "events", json_object_new_int64((int64_t) g->events));
         json_object_object_add(o, "last_error", json_string_or_null(g->last_error));
+        json_object_object_add(o, "warning", json_string_or_null(g->warning));
         for (size_t i = 0; i < g->n_nics; i++)
                 json_object_array_add(nics, describe_nic(g->nics[i]));
         json_object_object_add(o, "nics", nics);

@@ -24,6 +24,34 @@ static Nic *guest_find_nic_by_path(Guest *g, const char *path) {
         return NULL;
 }
 
+/* An [Interface] naming a NIC QEMU does not have is a typo or a guest without that NIC: say so
+ * once, and keep it visible in vnicctl until it is fixed. */
+static void guest_check_config(Guest *g) {
+        const Config *c = &g->manager->config;
+        char msg[512] = "", known[256] = "";
+        size_t k = 0;
+
+        for (size_t i = 0; i < g->n_nics; i++)
+                k += (size_t) snprintf(known + MIN(k, sizeof(known) - 1),
+                                sizeof(known) - MIN(k, sizeof(known) - 1), "%s%s", i > 0 ? ", " : "",
+                                g->nics[i]->name);
+        for (size_t i = 0; i < c->n_interfaces; i++) {
+                const ConfigInterface *ci = &c->interfaces[i];
+
+                if (!streq(ci->guest, g->name) || guest_find_nic(g, ci->name))
+                        continue;
+                (void) snprintf(msg, sizeof(msg),
+                                "[Interface] %s/%s (line %u): QEMU reports no NIC %s (it has: %s)", g->name,
+                                ci->name, ci->line, ci->name, known[0] ? known : "none");
+                break;
+        }
+        if (streq_ptr(g->warning, msg[0] ? msg : NULL))
+                return;
+        if (msg[0])
+                log_warning("%s: %s", g->name, msg);
+        (void) free_and_strdup(&g->warning, msg[0] ? msg : NULL);
+}
+
 static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
         _cleanup_free_ RxFilter *filters = NULL;
         _cleanup_free_ char *error = NULL;
@@ -83,6 +111,8 @@ static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *user
                         nic_drop(n);
                 }
         }
+
+        guest_check_config(g);
 
         if (g->query_all_again) {
                 g->query_all_again = false;
@@ -207,6 +237,7 @@ Guest *guest_free(Guest *g) {
         free(g->name);
         free(g->qmp_socket);
         free(g->last_error);
+        free(g->warning);
         free(g);
         return NULL;
 }

@@ -178,6 +178,7 @@ static int nic_send_query(Nic *n);
 static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
         _cleanup_free_ RxFilter *filters = NULL;
         _cleanup_free_ char *error = NULL;
+        unsigned long long t0 = now_usec(CLOCK_MONOTONIC);
         Nic *n = userdata;
         size_t n_filters = 0;
         int r;
@@ -204,6 +205,7 @@ static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata
         for (size_t i = 0; i < n_filters; i++)
                 if (streq(filters[i].name, n->name))
                         nic_update_asked(n, &filters[i]);
+        n->round_proc_usec += now_usec(CLOCK_MONOTONIC) - t0;
 
         if (n->query_again) {
                 n->query_again = false;
@@ -252,6 +254,10 @@ int nic_schedule_query(Nic *n) {
 
 void nic_update_asked(Nic *n, const RxFilter *f) {
         if (!n->has_asked || !rx_filter_equal(&n->asked, f)) {
+                /* A new round: what it costs is measured until its last write is answered. */
+                n->round_event_usec = n->last_event_qemu_usec;
+                n->round_proc_usec = 0;
+                n->unconverged_rounds = 0;
                 n->asked = *f;
                 n->has_asked = true;
                 nic_touch(n);
@@ -421,7 +427,31 @@ static bool settings_match(const Nic *n, const MacvtapSettings *want) {
                memcmp(n->host_mc, want->multicast, want->n_multicast * sizeof(EtherAddr)) == 0;
 }
 
+static int nic_reconcile_internal(Nic *n);
+
 int nic_reconcile(Nic *n) {
+        unsigned long long t0 = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        r = nic_reconcile_internal(n);
+        n->round_proc_usec += now_usec(CLOCK_MONOTONIC) - t0;
+        return r;
+}
+
+static void nic_record_latency(Nic *n) {
+        unsigned long long now = now_usec(CLOCK_REALTIME);
+        size_t i = n->n_lat % NIC_LATENCY_SAMPLES;
+
+        if (n->round_event_usec == 0 || now < n->round_event_usec)
+                return; /* a round no event started (resync, restart): nothing to measure */
+        n->lat_event_to_ack[i] = now - n->round_event_usec;
+        n->lat_processing[i] = n->round_proc_usec;
+        n->n_lat++;
+        n->round_event_usec = 0;
+        n->round_proc_usec = 0;
+}
+
+static int nic_reconcile_internal(Nic *n) {
         MacvtapSettings host;
         NicPolicy policy;
         int r;
@@ -493,6 +523,8 @@ void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack) 
                                 n, error, "%s failed: %m%s%s", what, ext_ack ? ": " : "", strempty(ext_ack));
         else
                 log_nic_debug(n, "%s: done", what);
+        if (n->in_flight == 0 && error >= 0)
+                nic_record_latency(n);
         if (n->in_flight == 0 && n->state != NIC_STATE_FAILED)
                 manager_nic_dirty(n->guest->manager, n);
 }

@@ -17,6 +17,8 @@ typedef enum NicState {
         _NIC_STATE_INVALID = -EINVAL,
 } NicState;
 
+#define NIC_LATENCY_SAMPLES 256
+
 typedef struct Refusal {
         unsigned long long count;
         char asked[64]; /* what the guest asked, short form */
@@ -62,6 +64,15 @@ struct Nic {
         unsigned long long last_change_usec;     /* realtime of the last host or asked change */
         unsigned long long last_event_qemu_usec; /* QEMU's timestamp of the last event */
         Refusal refusals[_TRUST_FIELD_MAX];
+
+        /* Latency of the last rounds (bench/rxfilter-latency reads them from Describe()): QEMU's
+         * event timestamp to the kernel's answer to the round's last write, and the time vnicd
+         * itself spent on the round (parsing, policy, building and sending requests). */
+        unsigned long long round_event_usec; /* QEMU timestamp of the event that started the round */
+        unsigned long long round_proc_usec;  /* processing time accumulated in this round */
+        unsigned long long lat_event_to_ack[NIC_LATENCY_SAMPLES];
+        unsigned long long lat_processing[NIC_LATENCY_SAMPLES];
+        size_t n_lat; /* samples recorded in total; the arrays are rings */
         RateLimit refusal_rl;
         bool dirty;
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <time.h>
 
 #include <netlink/msg.h>
 
@@ -171,6 +172,7 @@ int manager_process_requests(Manager *m) {
 
         while (m->requests) {
                 Request *r = m->requests;
+                unsigned long long t0 = now_usec(CLOCK_MONOTONIC);
                 int k;
 
                 m->requests = r->next;
@@ -187,6 +189,7 @@ int manager_process_requests(Manager *m) {
                         n++;
                 m->n_writes++;
                 r->nic->writes++;
+                r->nic->round_proc_usec += now_usec(CLOCK_MONOTONIC) - t0;
                 request_free(r);
         }
         return n;

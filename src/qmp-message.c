@@ -406,8 +406,9 @@ int qmp_command_build(const char *execute, const char *const *args, uint64_t id,
  * the rest up to its newline: memory stays bounded whatever the peer sends. */
 
 void qmp_reader_init(QmpReader *r, size_t max_line) {
+        /* Clamped so that max_line + 2 and the buffer growth below cannot overflow. */
         *r = (QmpReader){
-                        .max_line = max_line > 0 ? max_line : QMP_LINE_MAX,
+                        .max_line = max_line > 0 ? MIN(max_line, SIZE_MAX / 4) : QMP_LINE_MAX,
         };
 }
 

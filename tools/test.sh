@@ -8,6 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash tools/install-deps.sh || exit 1
+# One kernel cache for both builds (the .deb is ~70 MB, unpacked ~480 MB).
+: "${VNIC_GUEST_CACHE:=$top/.cache/guest}"
+export VNIC_GUEST_CACHE
 
 status=0
 total_pass=0 total_fail=0 total_skip=0

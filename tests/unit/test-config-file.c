@@ -449,12 +449,12 @@ static void test_guest_arg(void **state) {
 }
 
 static void test_parse_file(void **state) {
-        char path[] = "/tmp/test-config-file-XXXXXX";
-        _cleanup_free_ char *error = NULL, *e2 = NULL, *e3 = NULL, *big = NULL;
+        _cleanup_free_ char *error = NULL, *e2 = NULL, *e3 = NULL, *big = NULL, *path = NULL;
         const char text[] = "[Guest]\nName=demo\nQMPSocket=/q\n[Interface]\nGuest=demo\nName=net0\nX=1\n";
         Config c;
         int fd;
 
+        assert_true(asprintf(&path, "%s/test-config-file-XXXXXX", getenv("TMPDIR") ?: "/tmp") >= 0);
         fd = mkstemp(path);
         assert_true(fd >= 0);
         assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t) sizeof(text) - 1);

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# vnicd's command line and configuration errors, as an operator meets them: exact messages with
+# file and line, exit codes (0 ok, 1 error, 2 usage), and a second vnicd refused while the first
+# keeps running. Runs the real vnicd on a private bus; no network namespace is needed.
+
+source "$(dirname "$0")/../lib/sandbox.sh"
+source "$(dirname "$0")/../lib/vnicd.sh"
+require_cmd dbus-daemon busctl
+__sandbox_dir || exit 1
+D=$SANDBOX_DIR
+
+run() { # EXPECTED-RC EXPECTED-STDERR-SUBSTRING ARGS...
+        local rc=$1 want=$2 out got
+        shift 2
+        out=$("$VNICD_BIN" "$@" 2>&1)
+        got=$?
+        [[ $got -eq $rc ]] || { echo "vnicd $*: exit $got, expected $rc; output: $out"; return 1; }
+        [[ -z $want || $out == *"$want"* ]] || { echo "vnicd $*: output '$out' lacks '$want'"; return 1; }
+}
+
+cat >"$D/good.conf" <<'CONF'
+[Manager]
+DebounceSec=0.1
+[Guest]
+Name=web1
+QMPSocket=/run/qemu/web1.qmp
+[Interface]
+Guest=web1
+Name=net0
+HostDevice=macvtap0
+Trust=yes
+CONF
+run 0 "1 guest(s), 1 interface(s): OK" -c "$D/good.conf" --check-config
+check_err $? "a valid file is not accepted"
+log_test "check-config: valid file"
+
+printf '[Manager]\nDebounceSec=0.1\nTrust=maybe\n' >"$D/bad-bool.conf"
+run 1 "bad-bool.conf:3:" -c "$D/bad-bool.conf" --check-config
+check_err $? "a bad boolean is not reported with file:line"
+printf '[Guest]\nName=a\nQMPSocket=/x\n[Interface]\nGuest=nosuch\nName=net0\n' >"$D/bad-guest.conf"
+run 1 "bad-guest.conf:4: [Interface] net0 names unknown guest nosuch" -c "$D/bad-guest.conf" --check-config
+check_err $? "an interface naming an unknown guest is not reported with its line"
+printf '[Manager]\nNoSuchKey=1\n' >"$D/bad-key.conf"
+run 1 "bad-key.conf:2:" -c "$D/bad-key.conf" --check-config
+check_err $? "an unknown key is not reported with its line"
+run 1 "nonexistent.conf" -c "$D/nonexistent.conf" --check-config
+check_err $? "a missing file named with -c is not an error"
+log_test "check-config: errors name file and line, exit 1"
+
+run 2 "" --no-such-option
+check_err $? "an unknown option does not exit 2"
+run 2 "--qmp=bad" --qmp=bad
+check_err $? "a malformed --qmp does not exit 2 with its value"
+run 2 "Unknown log level" --log-level=loud
+check_err $? "a bad log level does not exit 2"
+run 0 "vnicd " --version
+check_err $? "--version"
+log_test "usage errors exit 2 with the offending value"
+
+__vnicd_bus || exit 1
+"$VNICD_BIN" -c "$D/good.conf" >"$D/first.log" 2>&1 &
+first=$!
+defer kill "$first"
+bus_wait_vnicd 10
+check_err $? "the first vnicd did not come up"
+run 1 "Failed to acquire bus name org.vnicd1" -c "$D/good.conf"
+check_err $? "a second vnicd is not refused clearly"
+kill -0 "$first"
+check_err $? "the first vnicd died"
+"$VNICCTL_BIN" list | grep -q "web1"
+check_err $? "vnicctl does not show the first vnicd's guest"
+log_test "a second vnicd is refused; the first keeps running"
+
+exit $EXIT_STATUS

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A QMP server that misbehaves on purpose, for vnicd's bad-input tests. No real QEMU can be made to
+ * send garbage or 10 000 events a second; this peer stands in for a broken or compromised one.
+ *
+ *   qmp-hostile SOCKET garbage
+ *       greeting, then every kind of bad line; rx-filter replies that must be refused (VID 5000,
+ *       100 MACs, a malformed MAC), then a valid one; an event every 200 ms to keep vnicd asking.
+ *   qmp-hostile SOCKET flood SECONDS RATE COUNTFILE
+ *       valid replies, and NIC_RX_FILTER_CHANGED for net0 at RATE per second for SECONDS; then
+ *       writes "events=N queries=M" to COUNTFILE and goes on serving quietly.
+ *
+ * Serves one client at a time, forever (the test stops it by PID). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char greeting[] = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 0, \"major\": "
+                               "99}, \"package\": \"hostile\"}, "
+                               "\"capabilities\": [\"oob\"]}}\r\n";
+
+static const char valid_filter[] =
+                "[{\"multicast-overflow\": false, \"name\": \"net0\", \"unicast-table\": [], "
+                "\"promiscuous\": true, "
+                "\"unicast-overflow\": false, \"main-mac\": \"52:54:00:66:66:66\", \"vlan-table\": [], "
+                "\"broadcast-allowed\": false, \"multicast-table\": [\"01:00:5e:00:00:fb\"], \"unicast\": "
+                "\"normal\", "
+                "\"vlan\": \"normal\", \"multicast\": \"normal\"}]";
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+static int send_line(int fd, const char *s) {
+        int r = write_all(fd, s, strlen(s));
+
+        return r < 0 ? r : write_all(fd, "\r\n", 2);
+}
+
+static int send_event(int fd) {
+        char buf[256];
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(buf, sizeof(buf),
+                        "{\"timestamp\": {\"seconds\": %lld, \"microseconds\": %ld}, \"event\": "
+                        "\"NIC_RX_FILTER_CHANGED\", "
+                        "\"data\": {\"name\": \"net0\", \"path\": "
+                        "\"/machine/peripheral/net0/virtio-backend\"}}",
+                        (long long) ts.tv_sec, ts.tv_nsec / 1000);
+        return send_line(fd, buf);
+}
+
+/* The hostile rx-filter replies, in order; after them the valid one. */
+static char *hostile_filter(unsigned n) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (n == 1)
+                return strdup("[{\"name\": \"net0\", \"promiscuous\": false, \"multicast\": \"normal\", "
+                              "\"unicast\": \"normal\", "
+                              "\"vlan\": \"normal\", \"broadcast-allowed\": false, \"multicast-overflow\": "
+                              "false, "
+                              "\"unicast-overflow\": false, \"main-mac\": \"52:54:00:66:66:66\", "
+                              "\"vlan-table\": [10, 5000], "
+                              "\"unicast-table\": [], \"multicast-table\": []}]");
+        if (n == 2) {
+                f = open_memstream(&s, &size);
+                if (!f)
+                        return NULL;
+                fputs("[{\"name\": \"net0\", \"promiscuous\": false, \"multicast\": \"normal\", "
+                      "\"unicast\": \"normal\", "
+                      "\"vlan\": \"normal\", \"broadcast-allowed\": false, \"multicast-overflow\": false, "
+                      "\"unicast-overflow\": false, \"main-mac\": \"52:54:00:66:66:66\", \"vlan-table\": "
+                      "[], "
+                      "\"unicast-table\": [], \"multicast-table\": [",
+                                f);
+                for (int i = 0; i < 100; i++)
+                        fprintf(f, "%s\"01:00:5e:00:01:%02x\"", i ? ", " : "", i);
+                fputs("]}]", f);
+                fclose(f);
+                return s;
+        }
+        if (n == 3)
+                return strdup("[{\"name\": \"net0\", \"promiscuous\": false, \"multicast\": \"normal\", "
+                              "\"unicast\": \"normal\", "
+                              "\"vlan\": \"normal\", \"broadcast-allowed\": false, \"multicast-overflow\": "
+                              "false, "
+                              "\"unicast-overflow\": false, \"main-mac\": \"zz:54:00:66:66:66\", "
+                              "\"vlan-table\": [], "
+                              "\"unicast-table\": [], \"multicast-table\": []}]");
+        return strdup(valid_filter);
+}
+
+static int send_garbage(int fd) {
+        static const char *const lines[] = {
+                        "this is not json",
+                        "{\"return\": [1, 2",
+                        "{\"event\": 5}",
+                        "{\"return\": {}, \"id\": 999999}",
+                        "[1, 2, 3]",
+                        "{\"QMP\": {\"version\": {}}}",
+                        "{\"error\": \"not an object\", \"id\": 1}",
+                        "\xff\xfe\x00\x01 binary",
+                        "",
+        };
+        char *big;
+        int r;
+
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                r = send_line(fd, lines[i]);
+                if (r < 0)
+                        return r;
+        }
+        /* 1000-deep nesting, and a 6 MiB line. */
+        big = malloc(6u << 20);
+        if (!big)
+                return -ENOMEM;
+        memset(big, '[', 1000);
+        memset(big + 1000, ']', 1000);
+        big[2000] = 0;
+        r = send_line(fd, big);
+        if (r >= 0) {
+                memset(big, 'x', (6u << 20) - 1);
+                big[(6u << 20) - 1] = 0;
+                r = send_line(fd, big);
+        }
+        free(big);
+        return r;
+}
+
+typedef struct Server {
+        bool flood;
+        int seconds, rate;
+        const char *countfile;
+        long long events, queries;
+        bool counted;
+} Server;
+
+/* Handles every complete command in 'buf'; returns < 0 when the client is gone. */
+static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
+        char *nl;
+
+        while ((nl = memchr(buf, '\n', *len))) {
+                char reply[256], *line = buf, *id, *body = NULL;
+                long long idv = -1;
+                int r = 0;
+
+                *nl = 0;
+                id = strstr(line, "\"id\":");
+                if (id)
+                        idv = strtoll(id + 5, NULL, 10);
+                if (strstr(line, "qmp_capabilities")) {
+                        snprintf(reply, sizeof(reply), "{\"return\": {}, \"id\": %lld}", idv);
+                        r = send_line(fd, reply);
+                        if (r >= 0 && !s->flood)
+                                r = send_garbage(fd);
+                } else if (strstr(line, "query-rx-filter")) {
+                        char *out;
+
+                        s->queries++;
+                        body = s->flood ? strdup(valid_filter) : hostile_filter((unsigned) s->queries);
+                        if (!body || asprintf(&out, "{\"return\": %s, \"id\": %lld}", body, idv) < 0)
+                                r = -ENOMEM;
+                        else {
+                                r = send_line(fd, out);
+                                free(out);
+                        }
+                        free(body);
+                } else {
+                        snprintf(reply, sizeof(reply),
+                                        "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, "
+                                        "\"id\": %lld}",
+                                        idv);
+                        r = send_line(fd, reply);
+                }
+                if (r < 0)
+                        return r;
+                *len -= (size_t) (nl + 1 - buf);
+                memmove(buf, nl + 1, *len);
+        }
+        return 0;
+}
+
+static void write_count(Server *s) {
+        FILE *f;
+
+        if (s->counted || !s->countfile)
+                return;
+        f = fopen(s->countfile, "we");
+        if (f) {
+                fprintf(f, "events=%lld queries=%lld\n", s->events, s->queries);
+                fclose(f);
+        }
+        s->counted = true;
+}
+
+static void serve(Server *s, int fd) {
+        static char buf[1 << 16];
+        size_t len = 0;
+        long long start = now_ms(), last_event = 0;
+
+        if (send_line(fd, greeting) < 0)
+                return;
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                long long now;
+                int k = poll(&p, 1, 10);
+
+                if (k < 0 && errno != EINTR)
+                        return;
+                if (k > 0) {
+                        ssize_t n = read(fd, buf + len, sizeof(buf) - len - 1);
+
+                        if (n <= 0)
+                                return;
+                        len += (size_t) n;
+                        if (handle_commands(s, fd, buf, &len) < 0)
+                                return;
+                        if (len >= sizeof(buf) - 1)
+                                len = 0; /* a client flooding us: drop */
+                }
+                now = now_ms();
+                if (s->flood && now - start < (long long) s->seconds * 1000) {
+                        /* Catch up to RATE per second in 10 ms slices. */
+                        long long due = (now - start) * s->rate / 1000;
+
+                        while (s->events < due) {
+                                if (send_event(fd) < 0)
+                                        return;
+                                s->events++;
+                        }
+                } else if (s->flood)
+                        write_count(s);
+                else if (now - last_event >= 200) {
+                        if (send_event(fd) < 0)
+                                return;
+                        last_event = now;
+                }
+        }
+}
+
+int main(int argc, char *argv[]) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        Server s = {};
+        int fd;
+
+        if (argc < 3 || (strcmp(argv[2], "garbage") != 0 && strcmp(argv[2], "flood") != 0) ||
+                        (strcmp(argv[2], "flood") == 0 && argc != 6)) {
+                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET flood SECONDS RATE COUNTFILE\n");
+                return 2;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        s.flood = strcmp(argv[2], "flood") == 0;
+        if (s.flood) {
+                s.seconds = atoi(argv[3]);
+                s.rate = atoi(argv[4]);
+                s.countfile = argv[5];
+        }
+        if (strlen(argv[1]) >= sizeof(sa.sun_path)) {
+                fprintf(stderr, "qmp-hostile: socket path too long\n");
+                return 1;
+        }
+        strcpy(sa.sun_path, argv[1]);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                perror("qmp-hostile: socket");
+                return 1;
+        }
+        for (;;) {
+                int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+                if (c < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        perror("qmp-hostile: accept");
+                        return 1;
+                }
+                serve(&s, c);
+                close(c);
+        }
+}
