@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -8,6 +9,8 @@
 
 typedef struct QmpPending {
         uint64_t id;
+        unsigned long long sent_usec; /* CLOCK_MONOTONIC */
+        char execute[32];
         QmpReplyHandler handler;
         void *userdata;
 } QmpPending;
@@ -23,6 +26,7 @@ struct QmpClient {
         int fd;
         sd_event_source *io;
         sd_event_source *retry;
+        sd_event_source *reply_timer;
         unsigned long long backoff_usec;
 
         QmpReader reader;
@@ -77,6 +81,7 @@ static void client_disconnect(QmpClient *c, int error, const char *reason) {
         QmpPending pending[QMP_PENDING_MAX];
 
         c->io = sd_event_source_disable_unref(c->io);
+        c->reply_timer = sd_event_source_disable_unref(c->reply_timer);
         c->fd = safe_close(c->fd);
         qmp_reader_done(&c->reader);
         qmp_reader_init(&c->reader, 0);
@@ -117,6 +122,34 @@ static int client_write_raw(QmpClient *c, const char *data, size_t n) {
         return client_update_io_events(c);
 }
 
+static int on_reply_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        QmpClient *c = userdata;
+        char reason[96];
+
+        if (c->n_pending == 0)
+                return 0;
+        (void) snprintf(reason, sizeof(reason), "no reply to %s within %llu s", c->pending[0].execute,
+                        QMP_REPLY_TIMEOUT_USEC / 1000000ULL);
+        client_disconnect(c, -ETIMEDOUT, reason);
+        return 0;
+}
+
+/* One timer for the oldest pending command: replies come in order. */
+static void client_arm_reply_timer(QmpClient *c) {
+        if (c->n_pending == 0) {
+                if (c->reply_timer)
+                        (void) sd_event_source_set_enabled(c->reply_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!c->reply_timer) {
+                (void) sd_event_add_time(c->event, &c->reply_timer, CLOCK_MONOTONIC,
+                                c->pending[0].sent_usec + QMP_REPLY_TIMEOUT_USEC, 0, on_reply_timeout, c);
+                return;
+        }
+        (void) sd_event_source_set_time(c->reply_timer, c->pending[0].sent_usec + QMP_REPLY_TIMEOUT_USEC);
+        (void) sd_event_source_set_enabled(c->reply_timer, SD_EVENT_ONESHOT);
+}
+
 static int client_send_internal(QmpClient *c, const char *execute, const char *const *args,
                 QmpReplyHandler h, void *userdata) {
         _cleanup_free_ char *line = NULL;
@@ -132,7 +165,16 @@ static int client_send_internal(QmpClient *c, const char *execute, const char *c
         r = client_write_raw(c, line, strlen(line));
         if (r < 0)
                 return r;
-        c->pending[c->n_pending++] = (QmpPending){.id = id, .handler = h, .userdata = userdata};
+        c->pending[c->n_pending] = (QmpPending){
+                        .id = id,
+                        .sent_usec = now_usec(CLOCK_MONOTONIC),
+                        .handler = h,
+                        .userdata = userdata,
+        };
+        (void) snprintf(c->pending[c->n_pending].execute, sizeof(c->pending[0].execute), "%s", execute);
+        c->n_pending++;
+        if (c->n_pending == 1)
+                client_arm_reply_timer(c);
         return 0;
 }
 
@@ -178,6 +220,7 @@ static void client_dispatch_reply(QmpClient *c, const QmpMessage *m) {
         p = c->pending[i];
         memmove(c->pending + i, c->pending + i + 1, (c->n_pending - i - 1) * sizeof(QmpPending));
         c->n_pending--;
+        client_arm_reply_timer(c);
         if (p.handler)
                 p.handler(c, m, p.userdata);
 }
@@ -404,6 +447,7 @@ QmpClient *qmp_client_free(QmpClient *c) {
         c->n_pending = 0;
         c->io = sd_event_source_disable_unref(c->io);
         c->retry = sd_event_source_disable_unref(c->retry);
+        c->reply_timer = sd_event_source_disable_unref(c->reply_timer);
         c->fd = safe_close(c->fd);
         qmp_reader_done(&c->reader);
         free(c->wbuf);

@@ -15,6 +15,9 @@
 #define QMP_BACKOFF_MAX_USEC (5ULL * 1000ULL * 1000ULL)
 #define QMP_PENDING_MAX      256             /* commands awaiting a reply */
 #define QMP_WRITE_MAX        (1024u * 1024u) /* bytes queued for QEMU */
+/* QEMU answers commands in order; one not answered in this time (its reply lost in an over-long
+ * line, or a QEMU that hangs) makes us drop the connection and start over. */
+#define QMP_REPLY_TIMEOUT_USEC (10ULL * 1000ULL * 1000ULL)
 
 typedef struct QmpClient QmpClient;
 

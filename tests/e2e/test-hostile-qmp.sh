@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Bad input from QEMU's side: one "QEMU" (tests/tools/qmp-hostile, standing in for a broken or
 # compromised one) sends garbage, over-long and over-deep lines, rx-filters that must be refused,
-# then 10 000 events a second; a real QEMU guest next to it must stay served.
+# then 10 000 events a second, then no answers at all; a real QEMU guest next to it must stay
+# served.
 #
 #   netns $SANDBOX_NS
 #   +---------------------------------------------------------------+
@@ -131,6 +132,17 @@ check_err $? "vnicd grew by $((rss1 - rss0)) kB during the flood"
 kill -0 "$VNICD_PID"
 check_err $? "vnicd died in the flood"
 log_test "event flood (10 000/s): $q queries for $ev events, memory bounded"
+
+# --- a QEMU that stops answering: dropped after the reply timeout, reconnected ---------------
+hostile_stop
+hostile_start mute
+busywait 30000 bash -c "grep -q 'no reply to query-rx-filter within 10 s' '$VNICD_LOG'"
+check_err $? "a QEMU that never answers is not detected"
+guest_json evil | jq -e '.last_error | test("no reply to query-rx-filter")' >/dev/null
+check_err $? "vnicctl does not show the unanswered query: $(guest_json evil | jq -c .last_error)"
+good_repairs
+check_err $? "the good guest is not served while the other QEMU hangs"
+log_test "a QEMU that stops answering: dropped after 10 s, shown, others served"
 
 if [[ $EXIT_STATUS -ne 0 ]]; then
         echo "--- vnicd log (last 40 lines):"

@@ -5,6 +5,8 @@
  *   qmp-hostile SOCKET garbage
  *       greeting, then every kind of bad line; rx-filter replies that must be refused (VID 5000,
  *       100 MACs, a malformed MAC), then a valid one; an event every 200 ms to keep vnicd asking.
+ *   qmp-hostile SOCKET mute
+ *       answers qmp_capabilities, then never answers anything (a hung QEMU).
  *   qmp-hostile SOCKET flood SECONDS RATE COUNTFILE
  *       valid replies, and NIC_RX_FILTER_CHANGED for net0 at RATE per second for SECONDS; then
  *       writes "events=N queries=M" to COUNTFILE and goes on serving quietly.
@@ -157,6 +159,7 @@ static int send_garbage(int fd) {
 
 typedef struct Server {
         bool flood;
+        bool mute;
         int seconds, rate;
         const char *countfile;
         long long events, queries;
@@ -179,8 +182,10 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                 if (strstr(line, "qmp_capabilities")) {
                         snprintf(reply, sizeof(reply), "{\"return\": {}, \"id\": %lld}", idv);
                         r = send_line(fd, reply);
-                        if (r >= 0 && !s->flood)
+                        if (r >= 0 && !s->flood && !s->mute)
                                 r = send_garbage(fd);
+                } else if (s->mute) {
+                        ; /* a hung QEMU: the command is read and never answered */
                 } else if (strstr(line, "query-rx-filter")) {
                         char *out;
 
@@ -258,7 +263,7 @@ static void serve(Server *s, int fd) {
                         }
                 } else if (s->flood)
                         write_count(s);
-                else if (now - last_event >= 200) {
+                else if (!s->mute && now - last_event >= 200) {
                         if (send_event(fd) < 0)
                                 return;
                         last_event = now;
@@ -271,13 +276,17 @@ int main(int argc, char *argv[]) {
         Server s = {};
         int fd;
 
-        if (argc < 3 || (strcmp(argv[2], "garbage") != 0 && strcmp(argv[2], "flood") != 0) ||
+        if (argc < 3 ||
+                        (strcmp(argv[2], "garbage") != 0 && strcmp(argv[2], "flood") != 0 &&
+                                        strcmp(argv[2], "mute") != 0) ||
                         (strcmp(argv[2], "flood") == 0 && argc != 6)) {
-                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET flood SECONDS RATE COUNTFILE\n");
+                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET mute | SOCKET flood SECONDS "
+                                "RATE COUNTFILE\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
         s.flood = strcmp(argv[2], "flood") == 0;
+        s.mute = strcmp(argv[2], "mute") == 0;
         if (s.flood) {
                 s.seconds = atoi(argv[3]);
                 s.rate = atoi(argv[4]);
