@@ -7,7 +7,7 @@
 # "latency"):
 #   event -> ACK     QEMU's NIC_RX_FILTER_CHANGED timestamp to the kernel's answer to the last
 #                    write of the round (includes DebounceSec and the query round trip)
-#   processing       vnicd's own time in the round: parsing the reply, policy, diff, sending
+#   processing       vnicd's own CPU time in the round: parsing the reply, policy, diff, sending
 # Reference, measured in the same run, alternating with the guest steps (A/B): iproute2 making one
 # comparable kernel write, 'ip link set dev ref0 address …' on a macvtap of its own, process start
 # included. Prints p50, p99, min and max of each and the ratio of the medians. Not a pass/fail
@@ -90,8 +90,8 @@ printf '\nrxfilter-latency: %d guest changes (%d rounds measured), DebounceSec=%
         "$N" "$an" "$BENCH_DEBOUNCE" "$qemu"
 printf '%-44s %10s %10s %10s %10s %5s\n' "" "p50 ms" "p99 ms" "min ms" "max ms" "n"
 printf '%-44s %10s %10s %10s %10s %5s\n' "vnicd: QEMU event -> last netlink ACK" "$a50" "$a99" "$amin" "$amax" "$an"
-printf '%-44s %10s %10s %10s %10s %5s\n' "vnicd: own processing per round" "$p50" "$p99" "$pmin" "$pmax" "$pn"
+printf '%-44s %10s %10s %10s %10s %5s\n' "vnicd: own CPU time per round" "$p50" "$p99" "$pmin" "$pmax" "$pn"
 printf '%-44s %10s %10s %10s %10s %5s\n' "reference: ip link set address (iproute2)" "$r50" "$r99" "$rmin" "$rmax" "$rn"
 awk -v a="$p50" -v b="$r50" -v c="$a50" 'BEGIN {
-        if (b > 0) printf "ratio of medians: vnicd processing / iproute2 write = %.3f\n", a / b
+        if (b > 0) printf "ratio of medians: vnicd CPU per round / iproute2 write (wall) = %.3f\n", a / b
         if (b > 0) printf "ratio of medians: vnicd event->ACK / iproute2 write = %.1f (includes DebounceSec and the QMP query)\n", c / b }'

@@ -11,6 +11,10 @@
  * (something else keeps changing the device back, or the kernel ignores us). */
 #define NIC_UNCONVERGED_MAX 3
 
+/* sd-event lets a timer with accuracy 0 slip by up to 250 ms to batch wake-ups: far more than the
+ * debounce itself. 1 ms keeps the delay what DebounceSec says. */
+#define NIC_DEBOUNCE_ACCURACY_USEC 1000ULL
+
 static const char *const nic_state_table[_NIC_STATE_MAX] = {
                 [NIC_STATE_PENDING] = "pending",
                 [NIC_STATE_CONFIGURING] = "configuring",
@@ -178,7 +182,7 @@ static int nic_send_query(Nic *n);
 static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
         _cleanup_free_ RxFilter *filters = NULL;
         _cleanup_free_ char *error = NULL;
-        unsigned long long t0 = now_usec(CLOCK_MONOTONIC);
+        unsigned long long t0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
         Nic *n = userdata;
         size_t n_filters = 0;
         int r;
@@ -205,7 +209,7 @@ static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata
         for (size_t i = 0; i < n_filters; i++)
                 if (streq(filters[i].name, n->name))
                         nic_update_asked(n, &filters[i]);
-        n->round_proc_usec += now_usec(CLOCK_MONOTONIC) - t0;
+        n->round_proc_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - t0;
 
         if (n->query_again) {
                 n->query_again = false;
@@ -249,7 +253,7 @@ int nic_schedule_query(Nic *n) {
         if (n->debounce)
                 return 0;
         return sd_event_add_time_relative(n->guest->manager->event, &n->debounce, CLOCK_MONOTONIC,
-                        n->guest->manager->config.debounce_usec, 0, on_debounce, n);
+                        n->guest->manager->config.debounce_usec, NIC_DEBOUNCE_ACCURACY_USEC, on_debounce, n);
 }
 
 void nic_update_asked(Nic *n, const RxFilter *f) {
@@ -430,11 +434,11 @@ static bool settings_match(const Nic *n, const MacvtapSettings *want) {
 static int nic_reconcile_internal(Nic *n);
 
 int nic_reconcile(Nic *n) {
-        unsigned long long t0 = now_usec(CLOCK_MONOTONIC);
+        unsigned long long t0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
         int r;
 
         r = nic_reconcile_internal(n);
-        n->round_proc_usec += now_usec(CLOCK_MONOTONIC) - t0;
+        n->round_proc_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - t0;
         return r;
 }
 

@@ -67,7 +67,7 @@ struct Nic {
 
         /* Latency of the last rounds (bench/rxfilter-latency reads them from Describe()): QEMU's
          * event timestamp to the kernel's answer to the round's last write, and the time vnicd
-         * itself spent on the round (parsing, policy, building and sending requests). */
+         * itself spent on the round (CPU time: parsing, policy, building and sending requests). */
         unsigned long long round_event_usec; /* QEMU timestamp of the event that started the round */
         unsigned long long round_proc_usec;  /* processing time accumulated in this round */
         unsigned long long lat_event_to_ack[NIC_LATENCY_SAMPLES];
