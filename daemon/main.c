@@ -10,6 +10,8 @@
 #define DEFAULT_CONFIG SYSCONFDIR "/vnicd/vnicd.conf"
 
 static const char *arg_config = NULL;
+static char *arg_qmp[64]; /* kept for reloads; points into argv */
+static size_t arg_n_qmp = 0;
 static bool arg_check_config = false;
 static int arg_log_level = -1;
 
@@ -53,6 +55,10 @@ static int parse_argv(int argc, char *argv[], Config *c) {
                         r = config_add_guest_arg(c, optarg, &error);
                         if (r < 0)
                                 return log_error_errno(r, "--qmp=%s: %s", optarg, error ?: "invalid");
+                        if (arg_n_qmp >= ELEMENTSOF(arg_qmp))
+                                return log_error_errno(
+                                                E2BIG, "At most %zu --qmp options.", ELEMENTSOF(arg_qmp));
+                        arg_qmp[arg_n_qmp++] = optarg;
                         break;
                 }
                 case ARG_LOG_LEVEL:
@@ -130,8 +136,12 @@ int main(int argc, char *argv[]) {
         }
         r = manager_load_config(m, &c, config_loaded ? arg_config ?: DEFAULT_CONFIG : NULL);
         config_done(&c);
-        if (r < 0)
+        for (size_t i = 0; r >= 0 && i < arg_n_qmp; i++)
+                r = manager_add_qmp_arg(m, arg_qmp[i]);
+        if (r < 0) {
+                log_oom();
                 return 1;
+        }
         r = manager_start(m);
         if (r < 0)
                 return 1;

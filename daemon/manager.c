@@ -126,12 +126,122 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
 
         if (si->ssi_signo == SIGHUP) {
-                log_info("SIGHUP: resynchronising every guest and host device.");
-                manager_resync(m);
+                (void) manager_reload(m);
                 return 0;
         }
         log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
         return sd_event_exit(m->event, 0);
+}
+
+static int manager_add_guest(Manager *m, const ConfigGuest *cg) {
+        Guest **a, *g;
+        int r;
+
+        r = guest_new(m, cg->name, cg->qmp_socket, &g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up guest %s: %m", cg->name);
+        a = realloc(m->guests, (m->n_guests + 1) * sizeof(Guest *));
+        if (!a) {
+                guest_free(g);
+                return log_oom();
+        }
+        m->guests = a;
+        m->guests[m->n_guests++] = g;
+        (void) guest_start(g);
+        return 0;
+}
+
+static int manager_arm_resync(Manager *m) {
+        int r;
+
+        m->resync = sd_event_source_disable_unref(m->resync);
+        if (m->config.resync_usec == 0)
+                return 0;
+        r = sd_event_add_time_relative(
+                        m->event, &m->resync, CLOCK_MONOTONIC, m->config.resync_usec, 0, on_resync, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the resync timer: %m");
+        return 0;
+}
+
+int manager_add_qmp_arg(Manager *m, const char *arg) {
+        char **a, *d;
+
+        d = strdup(arg);
+        if (!d)
+                return -ENOMEM;
+        a = realloc(m->qmp_args, (m->n_qmp_args + 1) * sizeof(char *));
+        if (!a) {
+                free(d);
+                return -ENOMEM;
+        }
+        m->qmp_args = a;
+        m->qmp_args[m->n_qmp_args++] = d;
+        return 0;
+}
+
+static const ConfigGuest *config_find_guest(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_guests; i++)
+                if (streq(c->guests[i].name, name))
+                        return &c->guests[i];
+        return NULL;
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        Config c;
+        int r = 0;
+
+        if (!m->config_path) {
+                log_info("SIGHUP: no configuration file to re-read; resynchronising.");
+                manager_resync(m);
+                return 0;
+        }
+
+        /* Parse everything first: a file with an error must change nothing. */
+        config_init(&c);
+        for (size_t i = 0; i < m->n_qmp_args && r >= 0; i++)
+                r = config_add_guest_arg(&c, m->qmp_args[i], &error);
+        if (r >= 0)
+                r = config_parse_file(&c, m->config_path, &error);
+        if (r < 0) {
+                log_error_errno(r, "Reloading failed, keeping the running configuration: %s",
+                                error ?: "cannot read the file");
+                config_done(&c);
+                return r;
+        }
+
+        /* Guests that went away or moved to another socket are dropped (with their NICs). */
+        for (size_t i = m->n_guests; i > 0; i--) {
+                Guest *g = m->guests[i - 1];
+                const ConfigGuest *cg = config_find_guest(&c, g->name);
+
+                if (cg && streq(cg->qmp_socket, g->qmp_socket))
+                        continue;
+                log_info("%s: %s the configuration, no longer followed.", g->name,
+                                cg ? "moved in" : "removed from");
+                guest_free(g);
+                memmove(m->guests + i - 1, m->guests + i, (m->n_guests - i) * sizeof(Guest *));
+                m->n_guests--;
+        }
+
+        config_done(&m->config);
+        m->config = c;
+        if (m->config.log_level >= 0)
+                log_set_max_level(m->config.log_level);
+
+        for (size_t i = 0; i < m->config.n_guests; i++)
+                if (!manager_find_guest(m, m->config.guests[i].name))
+                        (void) manager_add_guest(m, &m->config.guests[i]);
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++)
+                        nic_apply_config(m->guests[i]->nics[j]);
+
+        (void) manager_arm_resync(m);
+        log_info("Reloaded %s: %zu guest(s), %zu interface(s).", m->config_path, m->config.n_guests,
+                        m->config.n_interfaces);
+        manager_resync(m);
+        return 0;
 }
 
 int manager_new(Manager **ret) {
@@ -197,28 +307,14 @@ int manager_start(Manager *m) {
                 return r;
 
         for (size_t i = 0; i < m->config.n_guests; i++) {
-                const ConfigGuest *cg = &m->config.guests[i];
-                Guest **a, *g;
-
-                r = guest_new(m, cg->name, cg->qmp_socket, &g);
+                r = manager_add_guest(m, &m->config.guests[i]);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to set up guest %s: %m", cg->name);
-                a = realloc(m->guests, (m->n_guests + 1) * sizeof(Guest *));
-                if (!a) {
-                        guest_free(g);
-                        return log_oom();
-                }
-                m->guests = a;
-                m->guests[m->n_guests++] = g;
-                (void) guest_start(g);
+                        return r;
         }
 
-        if (m->config.resync_usec > 0) {
-                r = sd_event_add_time_relative(m->event, &m->resync, CLOCK_MONOTONIC, m->config.resync_usec,
-                                0, on_resync, m);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to arm the resync timer: %m");
-        }
+        r = manager_arm_resync(m);
+        if (r < 0)
+                return r;
 
         log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %llu ms, resync %llu s.",
                         m->n_guests, m->config.debounce_usec / 1000, m->config.resync_usec / 1000000);
@@ -252,6 +348,9 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         config_done(&m->config);
         free(m->config_path);
+        for (size_t i = 0; i < m->n_qmp_args; i++)
+                free(m->qmp_args[i]);
+        free(m->qmp_args);
         free(m);
         return NULL;
 }

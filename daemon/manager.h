@@ -26,7 +26,9 @@ typedef struct Manager {
         sd_event_source *resync;
 
         Config config;
-        char *config_path;
+        char *config_path; /* NULL when no file was read */
+        char **qmp_args;   /* --qmp NAME=PATH from the command line, re-applied on reload */
+        size_t n_qmp_args;
 
         Guest **guests;
         size_t n_guests;
@@ -53,6 +55,14 @@ void manager_nic_dirty(Manager *m, Nic *nic);
 
 Guest *manager_find_guest(Manager *m, const char *name);
 Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex);
+
+/* Remembers a --qmp argument so that a reload keeps that guest. */
+int manager_add_qmp_arg(Manager *m, const char *arg);
+
+/* SIGHUP: re-reads the configuration file. A file with errors is logged and changes nothing;
+ * otherwise guests are added, removed or reconnected and every NIC's settings refreshed. Then
+ * everything is resynchronised. */
+int manager_reload(Manager *m);
 
 /* Re-query every guest and re-read every host device now (also what the resync timer does). */
 void manager_resync(Manager *m);

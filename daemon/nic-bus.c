@@ -37,8 +37,8 @@ void nic_bus_emit_changed(Nic *n) {
 
         if (!bus || !n->bus_path)
                 return;
-        (void) sd_bus_emit_properties_changed(
-                        bus, n->bus_path, VNICD_NIC_IFACE, "State", "InSync", "LastError", NULL);
+        (void) sd_bus_emit_properties_changed(bus, n->bus_path, VNICD_NIC_IFACE, "State", "InSync",
+                        "LastError", "HostDevice", "Trusted", NULL);
 }
 
 int nic_bus_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
@@ -119,8 +119,9 @@ const sd_bus_vtable nic_vtable[] = {
                 SD_BUS_VTABLE_START(0),
                 SD_BUS_PROPERTY("Guest", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
                 SD_BUS_PROPERTY("Name", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-                SD_BUS_PROPERTY("HostDevice", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-                SD_BUS_PROPERTY("Trusted", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+                SD_BUS_PROPERTY("HostDevice", "s", property_get_string, 0,
+                                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_PROPERTY("Trusted", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
                 SD_BUS_PROPERTY("State", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
                 SD_BUS_PROPERTY("InSync", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
                 SD_BUS_PROPERTY("LastError", "s", property_get_string, 0,

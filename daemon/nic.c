@@ -70,7 +70,7 @@ static Nic *nic_free(Nic *n) {
 
 DEFINE_TRIVIAL_REF_UNREF_FUNC(Nic, nic, nic_free);
 
-static void nic_apply_config(Nic *n) {
+void nic_apply_config(Nic *n) {
         const Config *c = &n->guest->manager->config;
         const ConfigInterface *ci = config_find_interface(c, n->guest->name, n->name);
         char origin[96];
@@ -279,7 +279,8 @@ static void settings_from_host(const Nic *n, MacvtapSettings *ret) {
                         .allmulti = n->host.flags & IFF_ALLMULTI,
                         .n_multicast = MIN(n->n_host_mc, (size_t) RX_FILTER_MAC_TABLE_MAX),
         };
-        memcpy(ret->multicast, n->host_mc, ret->n_multicast * sizeof(EtherAddr));
+        if (ret->n_multicast > 0)
+                memcpy(ret->multicast, n->host_mc, ret->n_multicast * sizeof(EtherAddr));
 }
 
 static void field_asked_string(const Nic *n, TrustField f, char *buf, size_t size) {
@@ -345,7 +346,7 @@ static int nic_read_host(Nic *n) {
                 return r;
 
         if (!n->has_host || memcmp(&n->host, &link, sizeof(link)) != 0 || n->n_host_mc != n_mc ||
-                        memcmp(n->host_mc, mc, n_mc * sizeof(EtherAddr)) != 0)
+                        (n_mc > 0 && memcmp(n->host_mc, mc, n_mc * sizeof(EtherAddr)) != 0))
                 nic_touch(n);
         n->host = link;
         n->has_host = true;
@@ -428,7 +429,8 @@ static bool settings_match(const Nic *n, const MacvtapSettings *want) {
         return ether_addr_equal(&n->host.mac, &want->mac) &&
                !!(n->host.flags & IFF_PROMISC) == want->promiscuous &&
                !!(n->host.flags & IFF_ALLMULTI) == want->allmulti && n->n_host_mc == want->n_multicast &&
-               memcmp(n->host_mc, want->multicast, want->n_multicast * sizeof(EtherAddr)) == 0;
+               (want->n_multicast == 0 || memcmp(n->host_mc, want->multicast,
+                                                          want->n_multicast * sizeof(EtherAddr)) == 0);
 }
 
 static int nic_reconcile_internal(Nic *n);

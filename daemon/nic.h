@@ -82,6 +82,9 @@ Nic *nic_ref(Nic *n);
 Nic *nic_unref(Nic *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Nic *, nic_unref);
 
+/* Re-reads HostDevice= and Trust= for this NIC from the manager's configuration. */
+void nic_apply_config(Nic *n);
+
 /* Detaches the NIC from its guest and the bus; the object lives on while requests hold it. */
 void nic_drop(Nic *n);
 

@@ -10,6 +10,8 @@ require_cmd dbus-daemon busctl
 __sandbox_dir || exit 1
 D=$SANDBOX_DIR
 
+__vnicd_has_guests() { [[ $(guests) == "$1" ]]; }
+
 run() { # EXPECTED-RC EXPECTED-STDERR-SUBSTRING ARGS...
         local rc=$1 want=$2 out got
         shift 2
@@ -71,5 +73,22 @@ check_err $? "the first vnicd died"
 "$VNICCTL_BIN" list | grep -q "web1"
 check_err $? "vnicctl does not show the first vnicd's guest"
 log_test "a second vnicd is refused; the first keeps running"
+
+# --- reload (SIGHUP, systemctl reload) -----------------------------------------------------------
+guests() { "$VNICCTL_BIN" --json | jq -r '[.guests[].name] | join(",")'; }
+cp "$D/good.conf" "$D/running.conf"
+printf '[Guest]\nName=web1\nQMPSocket=relative/path\n' >"$D/good.conf"
+kill -HUP "$first"
+busywait 5000 grep -q "Reloading failed, keeping the running configuration: .*good.conf:3:" "$D/first.log"
+check_err $? "a broken file on reload is not reported with file:line: $(tail -n 2 "$D/first.log")"
+kill -0 "$first" && [[ $(guests) == web1 ]] && "$VNICCTL_BIN" --json | jq -e '.guests[0].nics | length == 0' >/dev/null
+check_err $? "a broken file on reload changed the running state: $(guests)"
+log_test "reload with an error: logged with file:line, nothing changed"
+
+printf '[Guest]\nName=web2\nQMPSocket=/run/qemu/web2.qmp\n' >"$D/good.conf"
+kill -HUP "$first"
+busywait 5000 __vnicd_has_guests web2
+check_err $? "reload did not replace web1 by web2: $(guests)"
+log_test "reload: guests added and removed"
 
 exit $EXIT_STATUS
