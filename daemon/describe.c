@@ -8,11 +8,21 @@
 #include "config.h"
 #include "describe.h"
 #include "nic.h"
+#include "utf8.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(json_object *, json_object_put);
 
-static json_object *json_string_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
+/* Every string of the document passes here: D-Bus refuses the whole reply for one invalid
+ * UTF-8 byte (a QEMU error text, a name cut by a bounded buffer). NULL stays JSON null. */
+static json_object *json_text(const char *s) {
+        _cleanup_free_ char *valid = NULL;
+
+        if (!s)
+                return NULL;
+        if (utf8_is_valid(s))
+                return json_object_new_string(s);
+        valid = utf8_make_valid(s);
+        return valid ? json_object_new_string(valid) : NULL;
 }
 
 static json_object *json_time(unsigned long long usec) {
@@ -25,13 +35,13 @@ static json_object *json_time(unsigned long long usec) {
         t = (time_t) (usec / 1000000ULL);
         if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 return NULL;
-        return json_object_new_string(buf);
+        return json_text(buf);
 }
 
 static json_object *json_mac(const EtherAddr *a) {
         char buf[ETHER_ADDR_STRING_MAX];
 
-        return json_object_new_string(ether_addr_to_string(a, buf));
+        return json_text(ether_addr_to_string(a, buf));
 }
 
 static json_object *json_mac_array(const EtherAddr *a, size_t n) {
@@ -48,16 +58,15 @@ static json_object *describe_asked(const RxFilter *f) {
 
         json_object_object_add(o, "mac", json_mac(&f->main_mac));
         json_object_object_add(o, "promiscuous", json_object_new_boolean(f->promiscuous));
-        json_object_object_add(o, "unicast", json_object_new_string(rx_mode_to_string(f->unicast)));
-        json_object_object_add(o, "multicast", json_object_new_string(rx_mode_to_string(f->multicast)));
-        json_object_object_add(o, "vlan", json_object_new_string(rx_mode_to_string(f->vlan)));
+        json_object_object_add(o, "unicast", json_text(rx_mode_to_string(f->unicast)));
+        json_object_object_add(o, "multicast", json_text(rx_mode_to_string(f->multicast)));
+        json_object_object_add(o, "vlan", json_text(rx_mode_to_string(f->vlan)));
         json_object_object_add(o, "unicast_overflow", json_object_new_boolean(f->unicast_overflow));
         json_object_object_add(o, "multicast_overflow", json_object_new_boolean(f->multicast_overflow));
         json_object_object_add(o, "unicast_table", json_mac_array(f->unicast_table, f->n_unicast));
         json_object_object_add(o, "multicast_table", json_mac_array(f->multicast_table, f->n_multicast));
         /* "vlan":"all" comes with the whole 0-4095 table: say "all" rather than a giant range. */
-        json_object_object_add(o, "vlans",
-                        json_object_new_string(f->vlan == RX_MODE_ALL ? "all" : strempty(vlans)));
+        json_object_object_add(o, "vlans", json_text(f->vlan == RX_MODE_ALL ? "all" : strempty(vlans)));
         return o;
 }
 
@@ -123,12 +132,11 @@ static json_object *describe_decisions(const Nic *n) {
                 char asked[128], wanted[128];
 
                 field_values(n, f, asked, wanted, sizeof(asked));
-                json_object_object_add(o, "field", json_object_new_string(trust_field_to_string(f)));
-                json_object_object_add(o, "asked", json_object_new_string(asked));
-                json_object_object_add(o, "wanted", json_object_new_string(wanted));
-                json_object_object_add(
-                                o, "action", json_object_new_string(trust_action_to_string(d->action)));
-                json_object_object_add(o, "reason", json_object_new_string(d->reason));
+                json_object_object_add(o, "field", json_text(trust_field_to_string(f)));
+                json_object_object_add(o, "asked", json_text(asked));
+                json_object_object_add(o, "wanted", json_text(wanted));
+                json_object_object_add(o, "action", json_text(trust_action_to_string(d->action)));
+                json_object_object_add(o, "reason", json_text(d->reason));
                 json_object_array_add(arr, o);
         }
         return arr;
@@ -144,9 +152,9 @@ static json_object *describe_refusals(const Nic *n) {
                 if (rf->count == 0)
                         continue;
                 o = json_object_new_object();
-                json_object_object_add(o, "field", json_object_new_string(trust_field_to_string(f)));
-                json_object_object_add(o, "asked", json_object_new_string(rf->asked));
-                json_object_object_add(o, "rule", json_object_new_string(rf->rule));
+                json_object_object_add(o, "field", json_text(trust_field_to_string(f)));
+                json_object_object_add(o, "asked", json_text(rf->asked));
+                json_object_object_add(o, "rule", json_text(rf->rule));
                 json_object_object_add(o, "count", json_object_new_int64((int64_t) rf->count));
                 json_object_object_add(o, "last", json_time(rf->last_usec));
                 json_object_array_add(arr, o);
@@ -175,15 +183,15 @@ static json_object *describe_latency(const Nic *n) {
 static json_object *describe_nic(const Nic *n) {
         json_object *o = json_object_new_object();
 
-        json_object_object_add(o, "guest", json_string_or_null(n->guest ? n->guest->name : NULL));
-        json_object_object_add(o, "name", json_object_new_string(n->name));
-        json_object_object_add(o, "path", json_string_or_null(n->path));
-        json_object_object_add(o, "host_device", json_string_or_null(n->host_device));
+        json_object_object_add(o, "guest", json_text(n->guest ? n->guest->name : NULL));
+        json_object_object_add(o, "name", json_text(n->name));
+        json_object_object_add(o, "path", json_text(n->path));
+        json_object_object_add(o, "host_device", json_text(n->host_device));
         json_object_object_add(o, "ifindex", n->has_host ? json_object_new_int(n->host.ifindex) : NULL);
-        json_object_object_add(o, "kind", n->has_host ? json_object_new_string(n->host.kind) : NULL);
-        json_object_object_add(o, "state", json_object_new_string(nic_state_to_string(n->state)));
+        json_object_object_add(o, "kind", n->has_host ? json_text(n->host.kind) : NULL);
+        json_object_object_add(o, "state", json_text(nic_state_to_string(n->state)));
         json_object_object_add(o, "trusted", json_object_new_boolean(n->trusted));
-        json_object_object_add(o, "trust_reason", json_string_or_null(n->trust_origin));
+        json_object_object_add(o, "trust_reason", json_text(n->trust_origin));
         json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);
         json_object_object_add(o, "host", n->has_host ? describe_host(n) : NULL);
         json_object_object_add(
@@ -193,7 +201,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "queries", json_object_new_int64((int64_t) n->queries));
         json_object_object_add(o, "writes", json_object_new_int64((int64_t) n->writes));
         json_object_object_add(o, "last_change", json_time(n->last_change_usec));
-        json_object_object_add(o, "last_error", json_string_or_null(n->last_error));
+        json_object_object_add(o, "last_error", json_text(n->last_error));
         json_object_object_add(o, "refusals", describe_refusals(n));
         json_object_object_add(o, "latency", describe_latency(n));
         return o;
@@ -202,14 +210,14 @@ static json_object *describe_nic(const Nic *n) {
 static json_object *describe_guest(Guest *g) {
         json_object *o = json_object_new_object(), *nics = json_object_new_array();
 
-        json_object_object_add(o, "name", json_object_new_string(g->name));
-        json_object_object_add(o, "source", json_object_new_string("qmp"));
-        json_object_object_add(o, "qmp_socket", json_object_new_string(g->qmp_socket));
+        json_object_object_add(o, "name", json_text(g->name));
+        json_object_object_add(o, "source", json_text("qmp"));
+        json_object_object_add(o, "qmp_socket", json_text(g->qmp_socket));
         json_object_object_add(o, "connected", json_object_new_boolean(guest_is_connected(g)));
-        json_object_object_add(o, "qemu_version", json_string_or_null(qmp_client_get_version(g->qmp)));
+        json_object_object_add(o, "qemu_version", json_text(qmp_client_get_version(g->qmp)));
         json_object_object_add(o, "events", json_object_new_int64((int64_t) g->events));
-        json_object_object_add(o, "last_error", json_string_or_null(g->last_error));
-        json_object_object_add(o, "warning", json_string_or_null(g->warning));
+        json_object_object_add(o, "last_error", json_text(g->last_error));
+        json_object_object_add(o, "warning", json_text(g->warning));
         for (size_t i = 0; i < g->n_nics; i++)
                 json_object_array_add(nics, describe_nic(g->nics[i]));
         json_object_object_add(o, "nics", nics);
@@ -238,8 +246,8 @@ int manager_describe(Manager *m, char **ret) {
                 return -ENOMEM;
         daemon = json_object_new_object();
         json_object_object_add(daemon, "pid", json_object_new_int((int) getpid()));
-        json_object_object_add(daemon, "version", json_object_new_string(PACKAGE_VERSION));
-        json_object_object_add(daemon, "config", json_string_or_null(m->config_path));
+        json_object_object_add(daemon, "version", json_text(PACKAGE_VERSION));
+        json_object_object_add(daemon, "config", json_text(m->config_path));
         json_object_object_add(daemon, "started", json_time(m->started_usec));
         json_object_object_add(daemon, "writes", json_object_new_int64((int64_t) m->n_writes));
         json_object_object_add(o, "version", json_object_new_int(1));

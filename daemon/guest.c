@@ -52,18 +52,15 @@ static void guest_check_config(Guest *g) {
         (void) free_and_strdup(&g->warning, msg[0] ? msg : NULL);
 }
 
-static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+static void guest_apply_query_all(Guest *g, const QmpMessage *reply) {
         _cleanup_free_ RxFilter *filters = NULL;
         _cleanup_free_ char *error = NULL;
-        Guest *g = userdata;
         size_t n_filters = 0;
         int r;
 
-        g->query_all_in_flight = false;
-        if (!reply)
-                return;
         if (reply->type == QMP_MESSAGE_ERROR) {
-                log_warning("%s: query-rx-filter failed: %s", g->name, strempty(reply->error_desc));
+                if (ratelimit_below(&g->log_rl))
+                        log_warning("%s: query-rx-filter failed: %s", g->name, strempty(reply->error_desc));
                 (void) free_and_strdup(&g->last_error, reply->error_desc);
                 return;
         }
@@ -113,7 +110,17 @@ static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *user
         }
 
         guest_check_config(g);
+}
 
+static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        Guest *g = userdata;
+
+        g->query_all_in_flight = false;
+        if (!reply)
+                return; /* connection lost: the reconnect queries everything */
+        guest_apply_query_all(g, reply);
+        /* Whatever came of this reply, an event that arrived meanwhile (a hot-plugged NIC) still
+         * needs its query: QEMU does not send another until someone asks. */
         if (g->query_all_again) {
                 g->query_all_again = false;
                 (void) guest_query_all(g);
@@ -181,10 +188,11 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 errno = abs(error);
                 (void) snprintf(msg, sizeof(msg), "QMP %s: %s: %m", g->qmp_socket, strempty(reason));
                 /* Said once per distinct failure, not at every retry. */
-                if (!g->last_error || !streq(g->last_error, msg)) {
+                if (!streq_ptr(g->last_logged, msg)) {
                         log_warning("%s: %s; retrying with backoff.", g->name, msg);
-                        (void) free_and_strdup(&g->last_error, msg);
+                        (void) free_and_strdup(&g->last_logged, msg);
                 }
+                (void) free_and_strdup(&g->last_error, msg);
                 g->query_all_in_flight = g->query_all_again = false;
                 for (size_t i = 0; i < g->n_nics; i++) {
                         Nic *n = g->nics[i];
@@ -237,6 +245,7 @@ Guest *guest_free(Guest *g) {
         free(g->name);
         free(g->qmp_socket);
         free(g->last_error);
+        free(g->last_logged);
         free(g->warning);
         free(g);
         return NULL;

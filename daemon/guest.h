@@ -17,6 +17,7 @@ struct Guest {
         bool query_all_in_flight;
         bool query_all_again;
         char *last_error;
+        char *last_logged;         /* the last connection failure logged: said once, not per retry */
         char *warning;             /* configuration that does not match what QEMU reports */
         unsigned long long events; /* NIC_RX_FILTER_CHANGED seen */
         RateLimit log_rl;

@@ -136,6 +136,7 @@ int main(int argc, char *argv[]) {
         }
         r = manager_load_config(m, &c, config_loaded ? arg_config ?: DEFAULT_CONFIG : NULL);
         config_done(&c);
+        m->log_level_arg = arg_log_level;
         for (size_t i = 0; r >= 0 && i < arg_n_qmp; i++)
                 r = manager_add_qmp_arg(m, arg_qmp[i]);
         if (r < 0) {

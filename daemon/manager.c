@@ -92,6 +92,9 @@ static int on_rtnl(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         r = rtnl_process(m->rtnl);
         if (r < 0)
                 log_warning_errno(r, "Failed to read netlink replies: %m");
+        /* Answers make room for requests held back by the in-flight bound. */
+        if (m->requests)
+                (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
         return 0;
 }
 
@@ -227,7 +230,7 @@ int manager_reload(Manager *m) {
 
         config_done(&m->config);
         m->config = c;
-        if (m->config.log_level >= 0)
+        if (m->log_level_arg < 0 && m->config.log_level >= 0)
                 log_set_max_level(m->config.log_level);
 
         for (size_t i = 0; i < m->config.n_guests; i++)
@@ -252,6 +255,7 @@ int manager_new(Manager **ret) {
         if (!m)
                 return -ENOMEM;
         config_init(&m->config);
+        m->log_level_arg = -1;
         m->started_usec = now_usec(CLOCK_REALTIME);
 
         r = sd_event_default(&m->event);

@@ -29,6 +29,7 @@ typedef struct Manager {
         char *config_path; /* NULL when no file was read */
         char **qmp_args;   /* --qmp NAME=PATH from the command line, re-applied on reload */
         size_t n_qmp_args;
+        int log_level_arg; /* --log-level, wins over LogLevel= on reload; -1 when not given */
 
         Guest **guests;
         size_t n_guests;

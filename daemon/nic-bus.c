@@ -5,6 +5,7 @@
 #include "manager-bus.h"
 #include "nic-bus.h"
 #include "nic.h"
+#include "utf8.h"
 
 static sd_bus *nic_bus(Nic *n) {
         return n->guest ? n->guest->manager->bus : NULL;
@@ -66,6 +67,8 @@ int nic_bus_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nod
                 return -ENOMEM;
         for (size_t i = 0; i < m->n_guests; i++)
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        if (!m->guests[i]->nics[j]->bus_path)
+                                continue; /* publishing it failed (OOM): not on the bus */
                         l[k] = strdup(m->guests[i]->nics[j]->bus_path);
                         if (!l[k]) {
                                 for (size_t x = 0; x < k; x++)
@@ -94,6 +97,13 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                 v = nic_state_to_string(n->state);
         else if (streq(property, "LastError"))
                 v = n->last_error;
+        if (v && !utf8_is_valid(v)) {
+                _cleanup_free_ char *valid = utf8_make_valid(v);
+
+                if (!valid)
+                        return -ENOMEM;
+                return sd_bus_message_append(reply, "s", valid);
+        }
         return sd_bus_message_append(reply, "s", strempty(v));
 }
 

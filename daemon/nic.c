@@ -71,6 +71,8 @@ static Nic *nic_free(Nic *n) {
 DEFINE_TRIVIAL_REF_UNREF_FUNC(Nic, nic, nic_free);
 
 void nic_apply_config(Nic *n) {
+        _cleanup_free_ char *old_device = n->host_device ? strdup(n->host_device) : NULL;
+        bool old_trusted = n->trusted;
         const Config *c = &n->guest->manager->config;
         const ConfigInterface *ci = config_find_interface(c, n->guest->name, n->name);
         char origin[96];
@@ -85,6 +87,8 @@ void nic_apply_config(Nic *n) {
                 (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
         }
         (void) free_and_strdup(&n->trust_origin, origin);
+        if (!streq_ptr(old_device, n->host_device) || old_trusted != n->trusted)
+                nic_bus_emit_changed(n);
 }
 
 int nic_new(Guest *g, const char *name, Nic **ret) {
@@ -128,7 +132,6 @@ void nic_drop(Nic *n) {
         manager_drop_requests(g->manager, n);
         if (g->qmp)
                 qmp_client_forget(g->qmp, n);
-        rtnl_forget(g->manager->rtnl, n);
         if (n->dirty && g->manager->n_dirty > 0)
                 g->manager->n_dirty--;
         n->dirty = false;
@@ -241,8 +244,16 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         if (!n->guest)
                 return 0;
         r = nic_send_query(n);
-        if (r < 0)
-                log_nic_debug(n, "Cannot query now (%d); the next connect or resync will.", r);
+        if (r == -ENOTCONN)
+                return 0; /* the reconnect queries everything */
+        if (r < 0) {
+                /* QEMU re-arms the event only when queried: a query we drop is a change we would
+                 * never hear of. Try again after another debounce period. */
+                log_nic_debug(n, "Cannot query now (%d), retrying.", r);
+                (void) sd_event_add_time_relative(n->guest->manager->event, &n->debounce, CLOCK_MONOTONIC,
+                                MAX(n->guest->manager->config.debounce_usec, 10000ULL),
+                                NIC_DEBOUNCE_ACCURACY_USEC, on_debounce, n);
+        }
         return 0;
 }
 
@@ -468,8 +479,11 @@ static int nic_reconcile_internal(Nic *n) {
                 nic_set_state(n, NIC_STATE_GONE);
                 return 0;
         }
-        if (n->in_flight > 0)
-                return 0; /* the last answer marks us dirty again */
+        if (n->in_flight > 0) {
+                /* The last answer marks us dirty again, also when a write failed. */
+                n->reconcile_after_flight = true;
+                return 0;
+        }
         if (!n->host_device) {
                 n->in_sync = false;
                 nic_set_state(n, NIC_STATE_UNMANAGED);
@@ -531,6 +545,8 @@ void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack) 
                 log_nic_debug(n, "%s: done", what);
         if (n->in_flight == 0 && error >= 0)
                 nic_record_latency(n);
-        if (n->in_flight == 0 && n->state != NIC_STATE_FAILED)
+        if (n->in_flight == 0 && (n->state != NIC_STATE_FAILED || n->reconcile_after_flight)) {
+                n->reconcile_after_flight = false;
                 manager_nic_dirty(n->guest->manager, n);
+        }
 }

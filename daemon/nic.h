@@ -57,7 +57,8 @@ struct Nic {
         bool query_in_flight;
         bool query_again;
 
-        unsigned in_flight;          /* kernel requests sent, not answered */
+        unsigned in_flight;          /* kernel requests queued or sent, not answered */
+        bool reconcile_after_flight; /* marked dirty while requests were out: look again after */
         unsigned unconverged_rounds; /* write rounds in a row that did not reach the decision */
 
         unsigned long long events, queries, writes;

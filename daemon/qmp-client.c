@@ -77,9 +77,6 @@ static int client_schedule_retry(QmpClient *c);
 
 /* Closes the socket, fails every pending reply and schedules a reconnect. */
 static void client_disconnect(QmpClient *c, int error, const char *reason) {
-        size_t n = c->n_pending;
-        QmpPending pending[QMP_PENDING_MAX];
-
         c->io = sd_event_source_disable_unref(c->io);
         c->reply_timer = sd_event_source_disable_unref(c->reply_timer);
         c->fd = safe_close(c->fd);
@@ -88,15 +85,23 @@ static void client_disconnect(QmpClient *c, int error, const char *reason) {
         c->wbuf = mfree(c->wbuf);
         c->wlen = 0;
         c->version[0] = 0;
+        /* Disconnected before any handler runs, so that a handler's new command is refused
+         * (-ENOTCONN) instead of queued for a socket that is gone. */
+        c->state = QMP_CLIENT_DISCONNECTED;
 
-        /* Handlers may send new commands or free objects: work on a copy, table empty first. */
-        memcpy(pending, c->pending, n * sizeof(QmpPending));
-        c->n_pending = 0;
-        for (size_t i = 0; i < n; i++)
-                if (pending[i].handler)
-                        pending[i].handler(c, NULL, pending[i].userdata);
+        /* Drain the live table from the front: a handler may forget (qmp_client_forget()) the
+         * entries of an object it frees, and those must not be called afterwards. */
+        while (c->n_pending > 0) {
+                QmpPending p = c->pending[0];
 
-        client_set_state(c, QMP_CLIENT_DISCONNECTED, error, reason);
+                memmove(c->pending, c->pending + 1, (c->n_pending - 1) * sizeof(QmpPending));
+                c->n_pending--;
+                if (p.handler)
+                        p.handler(c, NULL, p.userdata);
+        }
+
+        if (c->on_state)
+                c->on_state(c, QMP_CLIENT_DISCONNECTED, error, reason, c->userdata);
         (void) client_schedule_retry(c);
 }
 
@@ -122,14 +127,20 @@ static int client_write_raw(QmpClient *c, const char *data, size_t n) {
         return client_update_io_events(c);
 }
 
+#define IN_SET_STATE_HANDSHAKE(s) ((s) == QMP_CLIENT_CONNECTING || (s) == QMP_CLIENT_GREETING)
+
 static int on_reply_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         QmpClient *c = userdata;
         char reason[96];
 
-        if (c->n_pending == 0)
+        if (IN_SET_STATE_HANDSHAKE(c->state))
+                (void) snprintf(reason, sizeof(reason), "no QMP greeting within %llu s",
+                                QMP_REPLY_TIMEOUT_USEC / 1000000ULL);
+        else if (c->n_pending > 0)
+                (void) snprintf(reason, sizeof(reason), "no reply to %s within %llu s",
+                                c->pending[0].execute, QMP_REPLY_TIMEOUT_USEC / 1000000ULL);
+        else
                 return 0;
-        (void) snprintf(reason, sizeof(reason), "no reply to %s within %llu s", c->pending[0].execute,
-                        QMP_REPLY_TIMEOUT_USEC / 1000000ULL);
         client_disconnect(c, -ETIMEDOUT, reason);
         return 0;
 }
@@ -201,7 +212,6 @@ static void on_capabilities_reply(QmpClient *c, const QmpMessage *reply, void *u
                                 strempty(reply->error_desc));
                 return client_disconnect(c, -EPROTO, reason);
         }
-        c->backoff_usec = 0;
         client_set_state(c, QMP_CLIENT_READY, 0, NULL);
 }
 
@@ -220,6 +230,11 @@ static void client_dispatch_reply(QmpClient *c, const QmpMessage *m) {
         p = c->pending[i];
         memmove(c->pending + i, c->pending + i + 1, (c->n_pending - i - 1) * sizeof(QmpPending));
         c->n_pending--;
+        /* The backoff starts again from its minimum only once the connection proved useful (a
+         * command answered after the handshake): a peer that greets and hangs up at once gets
+         * the growing backoff, not a reconnect storm. */
+        if (c->state == QMP_CLIENT_READY)
+                c->backoff_usec = 0;
         client_arm_reply_timer(c);
         if (p.handler)
                 p.handler(c, m, p.userdata);
@@ -382,15 +397,24 @@ static int client_connect(QmpClient *c) {
                 return r;
         (void) sd_event_source_set_description(c->io, "qmp-io");
         c->fd = TAKE_FD(fd);
+        /* A peer that accepts and never greets must not hold us forever. */
+        c->reply_timer = sd_event_source_disable_unref(c->reply_timer);
+        (void) sd_event_add_time_relative(c->event, &c->reply_timer, CLOCK_MONOTONIC, QMP_REPLY_TIMEOUT_USEC,
+                        0, on_reply_timeout, c);
         client_set_state(c, QMP_CLIENT_CONNECTING, 0, NULL);
         return 0;
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         QmpClient *c = userdata;
+        int r;
 
         c->retry = sd_event_source_disable_unref(c->retry);
-        return qmp_client_start(c);
+        /* A negative return would make sd-event disable this source for good: log instead. */
+        r = qmp_client_start(c);
+        if (r < 0)
+                log_warning_errno(r, "QMP %s: cannot schedule a reconnect: %m", c->path);
+        return 0;
 }
 
 static int client_schedule_retry(QmpClient *c) {

@@ -66,6 +66,9 @@ int request_queue(Manager *m, Nic *nic, const Request *req) {
                 tail = &(*tail)->next;
         *tail = r;
         m->n_requests_queued++;
+        /* Counted from now on, not from sending: a NIC with writes still queued must not be
+         * reconciled again, and its round ends with the answer to its last write. */
+        nic->in_flight++;
         return 1;
 }
 
@@ -81,6 +84,8 @@ void manager_drop_requests(Manager *m, Nic *nic) {
                 }
                 *p = r->next;
                 m->n_requests_queued--;
+                if (nic->in_flight > 0)
+                        nic->in_flight--;
                 request_free(r);
         }
 }
@@ -134,7 +139,6 @@ static int request_send(Request *r) {
         case REQUEST_MC_ADD:
         case REQUEST_MC_DEL:
                 /* No netlink message exists for link-layer multicast: the ioctl answers at once. */
-                r->nic->in_flight++;
                 k = r->type == REQUEST_MC_ADD ? link_mc_add(r->ifname, &r->mac)
                                               : link_mc_del(r->ifname, &r->mac);
                 nic_request_done(r->nic, k, what, NULL);
@@ -160,7 +164,6 @@ static int request_send(Request *r) {
                         free(f);
                         return k;
                 }
-                r->nic->in_flight++;
                 return 0;
         default:
                 return -EINVAL;
@@ -170,7 +173,9 @@ static int request_send(Request *r) {
 int manager_process_requests(Manager *m) {
         int n = 0;
 
-        while (m->requests) {
+        /* The kernel queues one ACK per request in our socket's receive buffer: past about a
+         * thousand unread ones they are lost. Send in bounded slices; answers resume sending. */
+        while (m->requests && rtnl_in_flight(m->rtnl) < REQUEST_NETLINK_IN_FLIGHT_MAX) {
                 Request *r = m->requests;
                 unsigned long long t0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
                 int k;
@@ -183,7 +188,6 @@ int manager_process_requests(Manager *m) {
                         char what[96];
 
                         describe(r, what, sizeof(what));
-                        r->nic->in_flight++;
                         nic_request_done(r->nic, k, what, NULL);
                 } else
                         n++;

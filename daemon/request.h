@@ -11,6 +11,8 @@
  * queued; requests are sent from the manager's post source; each answer goes back to the NIC.
  * Deletions are queued before additions by the reconciler, and the queue keeps that order. */
 
+#define REQUEST_NETLINK_IN_FLIGHT_MAX 256
+
 typedef enum RequestType {
         REQUEST_LINK_SET_MAC,   /* netlink, async */
         REQUEST_LINK_SET_FLAGS, /* netlink, async */
@@ -36,7 +38,8 @@ struct Request {
  * when an identical request was already queued (merged), or -errno. */
 int request_queue(Manager *m, Nic *nic, const Request *req);
 
-/* Sends everything queued. Returns the number sent. */
+/* Sends what is queued, as long as fewer than REQUEST_NETLINK_IN_FLIGHT_MAX netlink requests await
+ * their answer. Returns the number sent. */
 int manager_process_requests(Manager *m);
 
 /* Drops queued requests of a NIC that goes away. */

@@ -126,7 +126,12 @@ Rtnl *rtnl_free(Rtnl *r) {
         if (!r)
                 return NULL;
 
-        /* Pending handlers are not called: their owner is going away with us. */
+        /* Every handler runs exactly once, also at teardown: with -ECANCELED, so whatever its
+         * userdata holds (a reference, an allocation) is released. Handlers must not touch 'r'. */
+        for (size_t i = 0; i < r->n_requests; i++)
+                if (r->requests[i].handler)
+                        r->requests[i].handler(-ECANCELED, NULL, r->requests[i].userdata);
+        r->n_requests = 0;
         nl_socket_free(r->request);
         nl_socket_free(r->sync);
         nl_socket_free(r->monitor);

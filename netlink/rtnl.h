@@ -18,7 +18,7 @@ struct nl_msg;
 typedef struct Rtnl Rtnl;
 
 /* Called once per request with 0 or the kernel's -errno (-ENOBUFS when the reply was lost, see
- * rtnl_process()), and the kernel's extended ACK text (NULL when none; it may come with 0 as a
+ * rtnl_process(); -ECANCELED from rtnl_free() for requests still pending), and the kernel's extended ACK text (NULL when none; it may come with 0 as a
  * warning), valid during the call only. The handler may call rtnl_send() and rtnl_forget(), not
  * rtnl_free(). */
 typedef void (*RtnlReplyHandler)(int error, const char *ext_ack, void *userdata);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "utf8.h"
 
 #define CONFIG_LINE_MAX     4096
 #define CONFIG_SECTIONS_MAX 1024
@@ -373,6 +374,9 @@ static int parser_line(Parser *p, char *l) {
         l = strip(l);
         if (l[0] == 0 || l[0] == '#' || l[0] == ';')
                 return 0;
+        /* Names and paths end up on D-Bus, which takes UTF-8 only. */
+        if (!utf8_is_valid(l))
+                return parser_error(p, p->line, -EINVAL, "not valid UTF-8");
 
         if (l[0] == '[') {
                 char *end = strchr(l, ']');
@@ -573,6 +577,9 @@ int config_add_guest_arg(Config *c, const char *arg, char **ret_error) {
         if (!c || !arg)
                 return -EINVAL;
 
+        if (!utf8_is_valid(arg))
+                return parse_error(ret_error, -EINVAL, "%s: not valid UTF-8",
+                                string_excerpt(arg, strlen(arg), buf));
         eq = strchr(arg, '=');
         if (!eq)
                 return parse_error(ret_error, -EINVAL, "%s: expected NAME=PATH",

@@ -51,6 +51,12 @@ Guest=demo
 Name=net1
 HostDevice=$U
 Trust=no
+
+# A NIC this guest does not have: a warning in vnicctl, nothing else.
+[Interface]
+Guest=demo
+Name=net9
+HostDevice=mvt9
 CONF
 
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
@@ -95,6 +101,17 @@ check_err $? "trusted macvtap multicast differs from the guest's table"
 check_err $? "untrusted macvtap got multicast entries: $(ns_mc $U)"
 log_test "boot: both NICs seen, trusted macvtap has the guest's groups"
 
+vnicctl list | grep -q "warning: demo: \[Interface\] demo/net9 (line [0-9]*): QEMU reports no NIC net9 (it has: net0, net1)"
+check_err $? "vnicctl list does not warn about the configured NIC QEMU lacks: $(vnicctl list | tail -n 2)"
+log_test "config naming a NIC QEMU lacks: warning in vnicctl list"
+
+# PropertiesChanged on the NIC's object while the guest changes its MAC (below).
+busctl --system monitor --match "type='signal',interface='org.freedesktop.DBus.Properties',path='/org/vnicd1/nic/demo_2fnet0'" \
+        >"$SANDBOX_DIR/bus-monitor.log" 2>&1 &
+MONITOR_PID=$!
+defer kill "$MONITOR_PID"
+busywait 5000 grep -q "Monitoring bus" "$SANDBOX_DIR/bus-monitor.log"
+
 # --- MAC change -------------------------------------------------------------------------------
 guest "/usr/sbin/ip link set dev $G0 address 52:54:00:12:34:99 && /usr/sbin/ip link set dev $G1 address 52:54:00:12:34:98" >/dev/null
 check_err $? "guest could not change its MACs"
@@ -107,6 +124,12 @@ check_err $? "vnicctl: untrusted MAC change not shown as refused"
 [[ $(link_addr $U) == 52:54:00:12:34:51 ]]
 check_err $? "kernel: untrusted $U address changed to $(link_addr $U)"
 log_test "mac: trusted macvtap follows, untrusted refused and untouched"
+
+busywait 5000 grep -q 'STRING "configuring"' "$SANDBOX_DIR/bus-monitor.log"
+check_err $? "no PropertiesChanged with State configuring for demo/net0"
+busctl --system get-property org.vnicd1 /org/vnicd1/nic/demo_2fnet0 org.vnicd1.Nic State | grep -qx 's "configured"'
+check_err $? "busctl get-property State is not configured"
+log_test "bus: per-NIC object emits PropertiesChanged, properties readable"
 
 # --- 3 multicast groups -----------------------------------------------------------------------
 groups3="01:00:5e:01:02:01 01:00:5e:01:02:02 01:00:5e:01:02:03"

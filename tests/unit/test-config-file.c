@@ -172,6 +172,8 @@ static void test_errors(void **state) {
                 const char *error;
         } cases[] = {
                         {"Trust=yes\n", -EINVAL, "vnicd.conf:1: Trust= outside of any section"},
+                        {"[Guest]\nName=web1\nQMPSocket=/run/qemu/caf\xe9.qmp\n", -EINVAL,
+                                        "vnicd.conf:3: not valid UTF-8"},
                         {"[Manager]\nFoo=1\n", -EINVAL, "vnicd.conf:2: unknown key Foo in [Manager]"},
                         {"[Manager]\nlogLevel=info\n", -EINVAL,
                                         "vnicd.conf:2: unknown key logLevel in [Manager]"},
