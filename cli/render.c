@@ -363,6 +363,8 @@ static int show_host_fields(json_object *n, FILE *f) {
                 (void) fputc(')', f);
         }
         (void) fputc('\n', f);
+        if (describe_str(n, "host_device_origin"))
+                print_field(f, "Known from", describe_str(n, "host_device_origin"));
         print_field(f, "Host link", link.buf);
         return 0;
 }

@@ -187,6 +187,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "name", json_text(n->name));
         json_object_object_add(o, "path", json_text(n->path));
         json_object_object_add(o, "host_device", json_text(n->host_device));
+        json_object_object_add(o, "host_device_origin", json_text(n->host_device_origin));
         json_object_object_add(o, "ifindex", n->has_host ? json_object_new_int(n->host.ifindex) : NULL);
         json_object_object_add(o, "kind", n->has_host ? json_text(n->host.kind) : NULL);
         json_object_object_add(o, "state", json_text(nic_state_to_string(n->state)));

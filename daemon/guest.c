@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <time.h>
 
+#include "hmp-network.h"
+#include "host-device.h"
 #include "log.h"
 #include "nic.h"
 
@@ -90,8 +93,10 @@ static void guest_apply_query_all(Guest *g, const QmpMessage *reply) {
                                 log_error_errno(r, "%s: cannot track NIC %s: %m", g->name, filters[i].name);
                                 continue;
                         }
-                        log_nic_info(n, "found (host device %s, %s)", n->host_device ?: "not configured",
+                        log_nic_info(n, "found (host device %s, %s)",
+                                        n->host_device ?: "not configured, asking QEMU",
                                         n->trusted ? "trusted" : "not trusted");
+                        g->discover_usec = 0; /* a new NIC: worth asking QEMU again */
                 }
                 nic_update_asked(n, &filters[i]);
         }
@@ -110,6 +115,72 @@ static void guest_apply_query_all(Guest *g, const QmpMessage *reply) {
         }
 
         guest_check_config(g);
+}
+
+static void on_info_network_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ HmpNetClient *clients = NULL;
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        Guest *g = userdata;
+        size_t n_clients = 0;
+        pid_t pid;
+        int r;
+
+        g->discover_in_flight = false;
+        if (!reply || reply->type != QMP_MESSAGE_RETURN)
+                return;
+        r = qmp_message_return_string(reply, &text);
+        if (r >= 0)
+                r = hmp_network_parse(text, strlen(text), &clients, &n_clients, &error);
+        if (r < 0) {
+                if (ratelimit_below(&g->log_rl))
+                        log_warning_errno(r, "%s: cannot read QEMU's 'info network': %s", g->name,
+                                        error ?: "not a string");
+                return;
+        }
+        r = qmp_client_get_peer_pid(c, &pid);
+        if (r < 0)
+                return;
+
+        for (size_t i = 0; i < n_clients; i++) {
+                Nic *n = guest_find_nic(g, clients[i].nic);
+                char ifname[IFNAMSIZ], how[160];
+
+                if (!n || !streq(clients[i].type, "tap"))
+                        continue;
+                if (clients[i].ifname[0]) {
+                        (void) snprintf(how, sizeof(how), "QEMU's tap ifname=%s", clients[i].ifname);
+                        nic_set_discovered_device(n, clients[i].ifname, how);
+                        continue;
+                }
+                if (clients[i].n_fds == 0)
+                        continue;
+                r = host_device_from_qemu_fd(pid, clients[i].fds[0], ifname, how, sizeof(how));
+                if (r < 0) {
+                        log_nic_debug(n, "QEMU fd %d: no host device found here (%d)", clients[i].fds[0], r);
+                        continue;
+                }
+                nic_set_discovered_device(n, ifname, how);
+        }
+}
+
+int guest_discover_devices(Guest *g) {
+        static const char *const args[] = {"command-line", "info network", NULL};
+        unsigned long long now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        if (!guest_is_connected(g) || g->discover_in_flight)
+                return 0;
+        /* Once per resync period (or 30 s): a NIC whose fd leads nowhere must not cost a query per
+         * reconcile pass. A new NIC resets this (see guest_apply_query_all()). */
+        if (g->discover_usec != 0 &&
+                        now - g->discover_usec < MAX(g->manager->config.resync_usec, 30000000ULL))
+                return 0;
+        r = qmp_client_send(g->qmp, "human-monitor-command", args, on_info_network_reply, g);
+        if (r < 0)
+                return r;
+        g->discover_in_flight = true;
+        g->discover_usec = now;
+        return 0;
 }
 
 static void on_query_all_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {

@@ -15,6 +15,8 @@ struct Guest {
         size_t n_nics;
 
         bool query_all_in_flight;
+        bool discover_in_flight;
+        unsigned long long discover_usec; /* last 'info network' sent (CLOCK_MONOTONIC) */
         bool query_all_again;
         char *last_error;
         char *last_logged;         /* the last connection failure logged: said once, not per retry */
@@ -31,4 +33,8 @@ int guest_start(Guest *g);
 int guest_query_all(Guest *g);
 
 Nic *guest_find_nic(Guest *g, const char *name);
+
+/* Asks QEMU ('info network') which host devices back the NICs the configuration does not name;
+ * at most once per resync period unless the set of NICs changed. */
+int guest_discover_devices(Guest *g);
 bool guest_is_connected(Guest *g);

@@ -61,6 +61,9 @@ static Nic *nic_free(Nic *n) {
         free(n->path);
         free(n->bus_path);
         free(n->host_device);
+        free(n->host_device_origin);
+        free(n->discovered_device);
+        free(n->discovered_how);
         free(n->trust_origin);
         free(n->last_error);
         free(n->host_mc);
@@ -77,7 +80,16 @@ void nic_apply_config(Nic *n) {
         const ConfigInterface *ci = config_find_interface(c, n->guest->name, n->name);
         char origin[96];
 
-        (void) free_and_strdup(&n->host_device, ci ? ci->host_device : NULL);
+        if (ci && ci->host_device) {
+                char o[96];
+
+                (void) snprintf(o, sizeof(o), "HostDevice= in [Interface] (line %u)", ci->line);
+                (void) free_and_strdup(&n->host_device, ci->host_device);
+                (void) free_and_strdup(&n->host_device_origin, o);
+        } else {
+                (void) free_and_strdup(&n->host_device, n->discovered_device);
+                (void) free_and_strdup(&n->host_device_origin, n->discovered_how);
+        }
         if (ci && ci->trust >= 0) {
                 n->trusted = ci->trust > 0;
                 (void) snprintf(origin, sizeof(origin), "Trust=%s in [Interface] %s/%s", yes_no(n->trusted),
@@ -89,6 +101,16 @@ void nic_apply_config(Nic *n) {
         (void) free_and_strdup(&n->trust_origin, origin);
         if (!streq_ptr(old_device, n->host_device) || old_trusted != n->trusted)
                 nic_bus_emit_changed(n);
+}
+
+void nic_set_discovered_device(Nic *n, const char *ifname, const char *how) {
+        if (streq_ptr(n->discovered_device, ifname))
+                return;
+        (void) free_and_strdup(&n->discovered_device, ifname);
+        (void) free_and_strdup(&n->discovered_how, how);
+        nic_apply_config(n);
+        if (n->guest)
+                manager_nic_dirty(n->guest->manager, n);
 }
 
 int nic_new(Guest *g, const char *name, Nic **ret) {
@@ -487,6 +509,7 @@ static int nic_reconcile_internal(Nic *n) {
         if (!n->host_device) {
                 n->in_sync = false;
                 nic_set_state(n, NIC_STATE_UNMANAGED);
+                (void) guest_discover_devices(n->guest);
                 return 0;
         }
 

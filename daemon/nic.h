@@ -34,7 +34,10 @@ struct Nic {
         char *bus_path;
 
         /* Configuration. */
-        char *host_device;
+        char *host_device;        /* in effect: HostDevice= if given, else what QEMU told us */
+        char *host_device_origin; /* how we know it, for vnicctl */
+        char *discovered_device;  /* from QEMU's 'info network' and /proc (host-device.c) */
+        char *discovered_how;
         bool trusted;
         char *trust_origin;
 
@@ -85,6 +88,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Nic *, nic_unref);
 
 /* Re-reads HostDevice= and Trust= for this NIC from the manager's configuration. */
 void nic_apply_config(Nic *n);
+/* The host device QEMU's fds lead to; used when the configuration names none. */
+void nic_set_discovered_device(Nic *n, const char *ifname, const char *how);
 
 /* Detaches the NIC from its guest and the bus; the object lives on while requests hold it. */
 void nic_drop(Nic *n);

@@ -65,6 +65,20 @@ const char *qmp_client_get_path(QmpClient *c) {
         return c->path;
 }
 
+int qmp_client_get_peer_pid(QmpClient *c, pid_t *ret) {
+        struct ucred cred;
+        socklen_t sl = sizeof(cred);
+
+        if (c->fd < 0 || c->state == QMP_CLIENT_DISCONNECTED)
+                return -ENOTCONN;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) < 0)
+                return -errno;
+        if (cred.pid <= 0)
+                return -ENODATA;
+        *ret = cred.pid;
+        return 0;
+}
+
 static void client_set_state(QmpClient *c, QmpClientState s, int error, const char *reason) {
         if (c->state == s)
                 return;

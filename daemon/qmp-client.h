@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include <systemd/sd-event.h>
 
 #include "qmp-message.h"
@@ -57,3 +59,5 @@ QmpClientState qmp_client_get_state(QmpClient *c);
 const char *qmp_client_state_to_string(QmpClientState s);
 const char *qmp_client_get_version(QmpClient *c); /* "7.2.22" once greeted, else NULL */
 const char *qmp_client_get_path(QmpClient *c);
+/* QEMU's pid, from the socket's peer credentials; -ENOTCONN when not connected. */
+int qmp_client_get_peer_pid(QmpClient *c, pid_t *ret);

@@ -348,6 +348,25 @@ static int object_add_string(json_object *o, const char *key, const char *value)
         return 0;
 }
 
+int qmp_message_return_string(const QmpMessage *m, char **ret) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        char *d;
+        int r;
+
+        if (!m || !ret || m->type != QMP_MESSAGE_RETURN || !m->return_json)
+                return -EINVAL;
+        r = json_parse_bounded(m->return_json, strlen(m->return_json), 1, &o, NULL);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_string))
+                return -EINVAL;
+        d = strndup(json_object_get_string(o), (size_t) json_object_get_string_len(o));
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
 int qmp_command_build(const char *execute, const char *const *args, uint64_t id, char **ret) {
         _cleanup_(json_object_putp) json_object *cmd = NULL, *arguments = NULL;
         json_object *v;

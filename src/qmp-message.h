@@ -52,6 +52,10 @@ void qmp_message_done(QmpMessage *m);
 
 const char *qmp_message_type_to_string(QmpMessageType t);
 
+/* For a RETURN whose value is a JSON string (HMP's "human-monitor-command"): the decoded string,
+ * malloc'ed. -EINVAL when the message is not that. A string with an embedded NUL ends there. */
+int qmp_message_return_string(const QmpMessage *m, char **ret);
+
 /* Builds a command line ready to write, "\r\n" included: {"execute":…,"arguments":{…},"id":N}.
  * 'args' is NULL or a NULL-terminated list of key, value pairs, all strings. */
 int qmp_command_build(const char *execute, const char *const *args, uint64_t id, char **ret);

@@ -693,6 +693,32 @@ static void test_command_round_trip(void **state) {
         qmp_reader_done(&r);
 }
 
+static void parse_str(const char *s, QmpMessage *m) {
+        assert_int_equal(qmp_message_parse(s, strlen(s), m, NULL), 0);
+}
+
+static void test_return_string(void **state) {
+        static const char hmp[] = "{\"return\": \"net0: index=0,type=nic\\r\\n \\\\ hn0: "
+                                  "index=0,type=tap,fd=11\\r\\n\"}";
+        QmpMessage m = {};
+        char *text = NULL;
+
+        assert_int_equal(qmp_message_parse(hmp, strlen(hmp), &m, NULL), 0);
+        assert_int_equal(qmp_message_return_string(&m, &text), 0);
+        assert_string_equal(text, "net0: index=0,type=nic\r\n \\ hn0: index=0,type=tap,fd=11\r\n");
+        free(text);
+        qmp_message_done(&m);
+
+        /* Not a string: an object, an error, an event. */
+        parse_str("{\"return\": {}}", &m);
+        assert_int_equal(qmp_message_return_string(&m, &text), -EINVAL);
+        qmp_message_done(&m);
+        parse_str("{\"error\": {\"class\": \"X\", \"desc\": \"y\"}}", &m);
+        assert_int_equal(qmp_message_return_string(&m, &text), -EINVAL);
+        qmp_message_done(&m);
+        assert_int_equal(qmp_message_return_string(NULL, &text), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_reader_one_line),
@@ -722,6 +748,7 @@ int main(void) {
                         cmocka_unit_test(test_command_build),
                         cmocka_unit_test(test_command_build_invalid),
                         cmocka_unit_test(test_command_round_trip),
+                        cmocka_unit_test(test_return_string),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
