@@ -13,7 +13,7 @@
 # included. Prints p50, p99, min and max of each and the ratio of the medians. Not a pass/fail
 # test: these machines are noisy; compare figures from one run only.
 #
-#   sudo bench/rxfilter-latency.sh [N]      (default N=40; DebounceSec from BENCH_DEBOUNCE, default 0.05)
+#   bench/rxfilter-latency.sh [N]  (as root)      (default N=40; DebounceSec from BENCH_DEBOUNCE, default 0.05)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-40}

@@ -28,4 +28,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The guest kernel is downloaded (never installed) by the tests: apt's lists must know it.
+if ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-'; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "install-deps: apt does not know linux-image-amd64; run 'apt-get update' as root." >&2
+                exit 1
+        fi
+        apt-get update -qq
+fi
 echo "install-deps: all build and test packages present."
