@@ -26,12 +26,14 @@ typedef enum Section {
         SECTION_MANAGER,
         SECTION_GUEST,
         SECTION_INTERFACE,
+        SECTION_BRIDGE,
 } Section;
 
 static const char *const section_names[] = {
                 [SECTION_MANAGER] = "Manager",
                 [SECTION_GUEST] = "Guest",
                 [SECTION_INTERFACE] = "Interface",
+                [SECTION_BRIDGE] = "Bridge",
 };
 
 void config_init(Config *c) {
@@ -49,11 +51,23 @@ static void config_guest_done(ConfigGuest *g) {
         *g = (ConfigGuest){};
 }
 
+#define CONFIG_INTERFACE_INIT(l)                                                                            \
+        ((ConfigInterface){.trust = -1,                                                                     \
+                        .line = (l),                                                                        \
+                        .learning = -1,                                                                     \
+                        .unicast_flood = -1,                                                                \
+                        .multicast_flood = -1})
+
 static void config_interface_done(ConfigInterface *i) {
         free(i->guest);
         free(i->name);
         free(i->host_device);
-        *i = (ConfigInterface){.trust = -1};
+        *i = CONFIG_INTERFACE_INIT(0);
+}
+
+static void config_bridge_done(ConfigBridge *b) {
+        free(b->name);
+        *b = (ConfigBridge){.vlan_filtering = -1};
 }
 
 void config_done(Config *c) {
@@ -65,6 +79,9 @@ void config_done(Config *c) {
         for (size_t i = 0; i < c->n_interfaces; i++)
                 config_interface_done(&c->interfaces[i]);
         free(c->interfaces);
+        for (size_t i = 0; i < c->n_bridges; i++)
+                config_bridge_done(&c->bridges[i]);
+        free(c->bridges);
         config_init(c);
 }
 
@@ -81,6 +98,15 @@ const ConfigInterface *config_find_interface(const Config *c, const char *guest,
         for (size_t i = 0; i < c->n_interfaces; i++)
                 if (streq(c->interfaces[i].guest, guest) && streq(c->interfaces[i].name, name))
                         return &c->interfaces[i];
+        return NULL;
+}
+
+const ConfigBridge *config_find_bridge(const Config *c, const char *name) {
+        if (!c || !name)
+                return NULL;
+        for (size_t i = 0; i < c->n_bridges; i++)
+                if (streq(c->bridges[i].name, name))
+                        return &c->bridges[i];
         return NULL;
 }
 
@@ -232,6 +258,25 @@ static int parser_end_section(Parser *p) {
                         return parser_error(p, line, -EINVAL, "[Interface] needs Guest=");
                 if (!f->name)
                         return parser_error(p, line, -EINVAL, "[Interface] needs Name=");
+                if (f->native_vlan > 0 && !vlan_set_is_empty(&f->allowed_vlans) &&
+                                vlan_set_contains(&f->allowed_vlans, f->native_vlan))
+                        return parser_error(p, line, -EINVAL,
+                                        "[Interface] %s: NativeVLAN=%u is also in AllowedVLANs= (it is "
+                                        "untagged)",
+                                        f->name, f->native_vlan);
+        } else if (p->section == SECTION_BRIDGE) {
+                ConfigBridge *b = &p->new.bridges[p->new.n_bridges - 1];
+
+                if (!b->name)
+                        return parser_error(p, line, -EINVAL, "[Bridge] needs Name=");
+                if (config_find_bridge(p->base, b->name))
+                        return parser_error(p, line, -EINVAL, "duplicate bridge %s, already configured",
+                                        b->name);
+                for (size_t i = 0; i + 1 < p->new.n_bridges; i++)
+                        if (streq(p->new.bridges[i].name, b->name))
+                                return parser_error(p, line, -EINVAL,
+                                                "duplicate bridge %s, first defined at line %u", b->name,
+                                                p->new.bridges[i].line);
         }
 
         p->section = SECTION_NONE;
@@ -265,7 +310,12 @@ static int parser_begin_section(Parser *p, const char *name) {
                 r = grow((void **) &p->new.interfaces, p->new.n_interfaces, sizeof(ConfigInterface));
                 if (r < 0)
                         return r;
-                p->new.interfaces[p->new.n_interfaces++] = (ConfigInterface){.trust = -1, .line = p->line};
+                p->new.interfaces[p->new.n_interfaces++] = CONFIG_INTERFACE_INIT(p->line);
+        } else if (s == SECTION_BRIDGE) {
+                r = grow((void **) &p->new.bridges, p->new.n_bridges, sizeof(ConfigBridge));
+                if (r < 0)
+                        return r;
+                p->new.bridges[p->new.n_bridges++] = (ConfigBridge){.vlan_filtering = -1, .line = p->line};
         }
 
         p->section = s;
@@ -343,6 +393,52 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not yes or no");
                         f->trust = r;
+                        return 0;
+                }
+                if (streq(key, "AllowedVLANs")) {
+                        VlanSet v;
+
+                        r = vlan_set_from_string(value, &v);
+                        if (r < 0 || vlan_set_contains(&v, 0) || vlan_set_contains(&v, 4095))
+                                return parser_value_error(p, r < 0 ? r : -ERANGE, key, value,
+                                                "not a list of VLAN ids 1-4094 and ranges (10,20,100-110)");
+                        f->allowed_vlans = v;
+                        return 0;
+                }
+                if (streq(key, "NativeVLAN")) {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(value, &end, 10);
+                        if (errno != 0 || *end != 0 || value[0] < '0' || value[0] > '9' || v < 1 ||
+                                        v > VLAN_VID_MAX)
+                                return parser_value_error(p, -ERANGE, key, value, "not a VLAN id 1-4094");
+                        f->native_vlan = (unsigned) v;
+                        return 0;
+                }
+                if (streq(key, "Learning") || streq(key, "UnicastFlood") || streq(key, "MulticastFlood")) {
+                        r = parse_boolean(value);
+                        if (r < 0)
+                                return parser_value_error(p, r, key, value, "not yes or no");
+                        *(streq(key, "Learning")                     ? &f->learning
+                                        : streq(key, "UnicastFlood") ? &f->unicast_flood
+                                                                     : &f->multicast_flood) = r;
+                        return 0;
+                }
+                break;
+        }
+
+        case SECTION_BRIDGE: {
+                ConfigBridge *b = &p->new.bridges[p->new.n_bridges - 1];
+
+                if (streq(key, "Name"))
+                        return parser_set_string(p, &b->name, key, value, check_ifname(value));
+                if (streq(key, "VLANFiltering")) {
+                        r = parse_boolean(value);
+                        if (r < 0)
+                                return parser_value_error(p, r, key, value, "not yes or no");
+                        b->vlan_filtering = r;
                         return 0;
                 }
                 break;
@@ -455,6 +551,17 @@ static int config_merge(Config *c, Config *new) {
                 c->interfaces = f;
         }
 
+        if (new->n_bridges > 0) {
+                ConfigBridge *b = reallocarray(
+                                c->bridges, c->n_bridges + new->n_bridges, sizeof(ConfigBridge));
+                if (!b)
+                        return -ENOMEM;
+                c->bridges = b;
+        }
+
+        if (new->n_bridges > 0)
+                memcpy(c->bridges + c->n_bridges, new->bridges, new->n_bridges * sizeof(ConfigBridge));
+        c->n_bridges += new->n_bridges;
         if (new->n_guests > 0)
                 memcpy(c->guests + c->n_guests, new->guests, new->n_guests * sizeof(ConfigGuest));
         if (new->n_interfaces > 0)
@@ -470,6 +577,7 @@ static int config_merge(Config *c, Config *new) {
         /* The strings moved to 'c': 'new' only keeps its (now empty) arrays. */
         free(new->guests);
         free(new->interfaces);
+        free(new->bridges);
         config_init(new);
         return 0;
 }

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vlan-set.h"
+
 /* vnicd.conf: systemd-style INI, documented in vnicd.conf(5).
  *
  *   [Manager]
@@ -21,6 +23,15 @@
  *   Name=net0                   QEMU's NIC id (the 'name' in query-rx-filter)
  *   HostDevice=macvtap0         host interface behind it (IFNAMSIZ rules)
  *   Trust=yes                   yes|no; default from [Manager] Trust
+ *   AllowedVLANs=10,20,100-110  bridge ports: VLANs the guest may use (1-4094)
+ *   NativeVLAN=10               bridge ports: PVID, untagged (1-4094)
+ *   Learning=no                 bridge ports: port flags (default no, no, leave)
+ *   UnicastFlood=no
+ *   MulticastFlood=yes
+ *
+ *   [Bridge]                    a bridge whose vlan_filtering vnicd manages (repeatable)
+ *   Name=br0
+ *   VLANFiltering=yes           yes|no
  *
  * '#' and ';' start comments; blank lines ignored; keys are case-sensitive; a value may not be
  * empty unless said. Lines are at most 4096 bytes, at most 1024 sections. */
@@ -39,7 +50,19 @@ typedef struct ConfigInterface {
         char *host_device; /* NULL if not given */
         int trust;         /* -1 not set, 0 no, 1 yes */
         unsigned line;
+        /* Bridge ports (a tap in a Linux bridge); names as systemd-networkd's [Bridge] section. */
+        VlanSet allowed_vlans; /* AllowedVLANs=: VIDs 1-4094 the guest may use; empty = none */
+        unsigned native_vlan;  /* NativeVLAN=: PVID, untagged on the port; 0 = none */
+        int learning;          /* Learning=, default no; -1 not set */
+        int unicast_flood;     /* UnicastFlood=, default no; -1 not set */
+        int multicast_flood;   /* MulticastFlood=, -1 = leave as the bridge made it */
 } ConfigInterface;
+
+typedef struct ConfigBridge {
+        char *name;
+        int vlan_filtering; /* VLANFiltering=: -1 = only read it, 0/1 = vnicd sets it */
+        unsigned line;
+} ConfigBridge;
 
 typedef struct Config {
         int log_level; /* -1 not set */
@@ -50,6 +73,8 @@ typedef struct Config {
         size_t n_guests;
         ConfigInterface *interfaces;
         size_t n_interfaces;
+        ConfigBridge *bridges;
+        size_t n_bridges;
 } Config;
 
 /* Fills 'c' with the defaults (DebounceSec=0.05, ResyncSec=30, Trust=no, nothing else). */
@@ -70,3 +95,4 @@ int config_parse_file(Config *c, const char *path, char **ret_error);
 int config_add_guest_arg(Config *c, const char *arg, char **ret_error);
 
 const ConfigInterface *config_find_interface(const Config *c, const char *guest, const char *name);
+const ConfigBridge *config_find_bridge(const Config *c, const char *name);

@@ -99,6 +99,103 @@ static void test_every_key(void **state) {
         assert_null(c.guests);
 }
 
+static void test_bridge_keys(void **state) {
+        static const char text[] = "[Guest]\n"
+                                   "Name=web\n"
+                                   "QMPSocket=/run/qemu/web.qmp\n"
+                                   "[Interface]\n"
+                                   "Guest=web\n"
+                                   "Name=net0\n"
+                                   "HostDevice=tap0\n"
+                                   "AllowedVLANs=20, 100-110\n"
+                                   "NativeVLAN=10\n"
+                                   "Learning=yes\n"
+                                   "UnicastFlood=no\n"
+                                   "MulticastFlood=no\n"
+                                   "[Interface]\n"
+                                   "Guest=web\n"
+                                   "Name=net1\n"
+                                   "[Bridge]\n"
+                                   "Name=br0\n"
+                                   "VLANFiltering=yes\n"
+                                   "[Bridge]\n"
+                                   "Name=br1\n";
+        const ConfigInterface *i;
+        const ConfigBridge *b;
+        _cleanup_free_ char *vids = NULL;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(parse(&c, text, NULL), 0);
+        i = config_find_interface(&c, "web", "net0");
+        assert_non_null(i);
+        vids = vlan_set_to_string(&i->allowed_vlans);
+        assert_string_equal(vids, "20,100-110");
+        assert_int_equal(i->native_vlan, 10);
+        assert_int_equal(i->learning, 1);
+        assert_int_equal(i->unicast_flood, 0);
+        assert_int_equal(i->multicast_flood, 0);
+        i = config_find_interface(&c, "web", "net1");
+        assert_true(vlan_set_is_empty(&i->allowed_vlans));
+        assert_int_equal(i->native_vlan, 0);
+        assert_int_equal(i->learning, -1);
+        assert_int_equal(i->unicast_flood, -1);
+        assert_int_equal(i->multicast_flood, -1);
+        assert_int_equal(c.n_bridges, 2);
+        b = config_find_bridge(&c, "br0");
+        assert_non_null(b);
+        assert_int_equal(b->vlan_filtering, 1);
+        assert_int_equal(b->line, 16);
+        assert_int_equal(config_find_bridge(&c, "br1")->vlan_filtering, -1);
+        assert_null(config_find_bridge(&c, "br2"));
+        config_done(&c);
+        assert_int_equal(c.n_bridges, 0);
+}
+
+static void test_bridge_errors(void **state) {
+        static const struct {
+                const char *text;
+                const char *error;
+        } cases[] = {
+                        {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nAllowedVLANs=0-5\n",
+                                        "vnicd.conf:7: AllowedVLANs=0-5: not a list of VLAN ids 1-4094 and "
+                                        "ranges "
+                                        "(10,20,100-110)"},
+                        {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nAllowedVLANs=4095\n",
+                                        "vnicd.conf:7: AllowedVLANs=4095: not a list of VLAN ids 1-4094 and "
+                                        "ranges "
+                                        "(10,20,100-110)"},
+                        {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nNativeVLAN=4095\n",
+                                        "vnicd.conf:7: NativeVLAN=4095: not a VLAN id 1-4094"},
+                        {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nNativeVLAN=-1\n",
+                                        "vnicd.conf:7: NativeVLAN=-1: not a VLAN id 1-4094"},
+                        {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nNativeVLAN=10\n"
+                         "AllowedVLANs=5-15\n",
+                                        "vnicd.conf:4: [Interface] n: NativeVLAN=10 is also in "
+                                        "AllowedVLANs= (it is "
+                                        "untagged)"},
+                        {"[Bridge]\nVLANFiltering=yes\n", "vnicd.conf:1: [Bridge] needs Name="},
+                        {"[Bridge]\nName=br0\n[Bridge]\nName=br0\n",
+                                        "vnicd.conf:3: duplicate bridge br0, first defined at line 1"},
+                        {"[Bridge]\nName=br0\nVLANFiltering=sometimes\n",
+                                        "vnicd.conf:3: VLANFiltering=sometimes: not yes or no"},
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_free_ char *error = NULL;
+                Config c;
+
+                print_message("case %zu\n", k);
+                config_init(&c);
+                assert_true(parse(&c, cases[k].text, &error) < 0);
+                assert_non_null(error);
+                assert_string_equal(error, cases[k].error);
+                assert_int_equal(c.n_bridges, 0);
+                assert_int_equal(c.n_interfaces, 0);
+                config_done(&c);
+        }
+}
+
 static void test_values(void **state) {
         static const struct {
                 const char *text;
@@ -499,6 +596,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_defaults),
                         cmocka_unit_test(test_every_key),
+                        cmocka_unit_test(test_bridge_keys),
+                        cmocka_unit_test(test_bridge_errors),
                         cmocka_unit_test(test_values),
                         cmocka_unit_test(test_names),
                         cmocka_unit_test(test_errors),

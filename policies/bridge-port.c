@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "bridge-port.h"
+#include "macro.h"
+
+static const char *const bridge_field_table[_BRIDGE_FIELD_MAX] = {
+                [BRIDGE_FIELD_FDB] = "fdb",
+                [BRIDGE_FIELD_VLANS] = "vlans",
+};
+
+const char *bridge_field_to_string(BridgeField f) {
+        return f >= 0 && f < _BRIDGE_FIELD_MAX ? bridge_field_table[f] : NULL;
+}
+
+_printf_(4, 5) static void set_field(
+                BridgePortDecision *d, BridgeField f, TrustAction a, const char *format, ...) {
+        va_list ap;
+
+        d->fields[f].action = a;
+        va_start(ap, format);
+        (void) vsnprintf(d->fields[f].reason, sizeof(d->fields[f].reason), format, ap);
+        va_end(ap);
+}
+
+bool bridge_port_state_equal(const BridgePortState *a, const BridgePortState *b) {
+        if (!vlan_set_equal(&a->vids, &b->vids) || a->pvid != b->pvid ||
+                        !vlan_set_equal(&a->untagged, &b->untagged))
+                return false;
+        if (a->has_fdb != b->has_fdb)
+                return false;
+        return !a->has_fdb ||
+               (ether_addr_equal(&a->fdb_mac, &b->fdb_mac) && vlan_set_equal(&a->fdb_vids, &b->fdb_vids));
+}
+
+/* "7,9-11" of a set, into a fixed buffer (reasons are bounded anyway). */
+static const char *vids_string(const VlanSet *s, char *buf, size_t size) {
+        _cleanup_free_ char *t = vlan_set_to_string(s);
+
+        (void) snprintf(buf, size, "%s", t && *t ? t : "none");
+        return buf;
+}
+
+static void decide_vlans(const RxFilter *asked, const BridgePortPolicy *p, BridgePortDecision *d) {
+        VlanSet want = p->allowed, refused = {};
+        char a[64], b[64];
+
+        if (!p->vlan_filtering) {
+                /* Without VLAN filtering the bridge ignores port VLANs: nothing to program. */
+                set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_NA,
+                                "bridge %s is not VLAN-aware (vlan_filtering 0): VLANs cannot be applied",
+                                p->bridge);
+                return;
+        }
+
+        if (p->trusted && asked->vlan != RX_MODE_ALL) {
+                VlanSet guest = asked->vlans;
+
+                /* VID 0 is the priority tag, 4095 is reserved: never port VLANs. */
+                vlan_set_remove(&guest, 0);
+                vlan_set_remove(&guest, 4095);
+                refused = guest;
+                vlan_set_subtract(&refused, &p->allowed);
+                if (p->native_vlan > 0)
+                        vlan_set_remove(&refused, p->native_vlan);
+                want = guest;
+                vlan_set_intersect(&want, &p->allowed);
+        } else if (!p->trusted && asked->vlan != RX_MODE_ALL) {
+                refused = asked->vlans;
+                vlan_set_remove(&refused, 0);
+                vlan_set_remove(&refused, 4095);
+                vlan_set_subtract(&refused, &p->allowed);
+                if (p->native_vlan > 0)
+                        vlan_set_remove(&refused, p->native_vlan);
+        }
+
+        if (p->native_vlan > 0) {
+                (void) vlan_set_add(&want, p->native_vlan);
+                (void) vlan_set_add(&d->wanted.untagged, p->native_vlan);
+                d->wanted.pvid = p->native_vlan;
+        }
+        d->wanted.vids = want;
+        d->refused_vids = refused;
+
+        if (!vlan_set_is_empty(&refused))
+                set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_REFUSE, "vid %s not in AllowedVLANs=%s",
+                                vids_string(&refused, a, sizeof(a)), vids_string(&p->allowed, b, sizeof(b)));
+        else if (asked->vlan == RX_MODE_ALL)
+                set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_APPLY,
+                                "guest does not filter VLANs (no VIRTIO_NET_F_CTRL_VLAN): port carries "
+                                "every "
+                                "allowed VLAN");
+        else if (!p->trusted)
+                set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_APPLY,
+                                "guest not trusted (%s): port carries the allowed VLANs",
+                                strempty(p->trust_origin));
+        else
+                set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_APPLY,
+                                "trusted guest: its VLANs within AllowedVLANs=%s",
+                                vids_string(&p->allowed, b, sizeof(b)));
+}
+
+static void decide_fdb(const RxFilter *asked, const BridgePortPolicy *p, BridgePortDecision *d) {
+        const EtherAddr *mac = &asked->main_mac;
+        char s[ETHER_ADDR_STRING_MAX];
+
+        if (!p->trusted) {
+                if (!p->has_configured_mac) {
+                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_NA,
+                                        "guest not trusted and its configured MAC is unknown: no static "
+                                        "entry");
+                        return;
+                }
+                mac = &p->configured_mac;
+                if (!ether_addr_equal(mac, &asked->main_mac))
+                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_REFUSE,
+                                        "guest not trusted (%s): entries keep the configured MAC %s",
+                                        strempty(p->trust_origin), ether_addr_to_string(mac, s));
+                else
+                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_APPLY,
+                                        "configured MAC %s on every port VLAN",
+                                        ether_addr_to_string(mac, s));
+        } else if (ether_addr_is_multicast(mac) || ether_addr_is_zero(mac)) {
+                /* No frame can be addressed to it: keep what the port has. */
+                set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
+                                ether_addr_is_zero(mac) ? "all-zero" : "multicast");
+                if (!p->has_configured_mac)
+                        return;
+                mac = &p->configured_mac;
+        } else
+                set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_APPLY,
+                                "trusted guest: entries follow its MAC %s", ether_addr_to_string(mac, s));
+
+        d->wanted.has_fdb = true;
+        d->wanted.fdb_mac = *mac;
+        if (p->vlan_filtering && !vlan_set_is_empty(&d->wanted.vids))
+                d->wanted.fdb_vids = d->wanted.vids;
+        else
+                (void) vlan_set_add(&d->wanted.fdb_vids, 0);
+}
+
+int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, const BridgePortState *have,
+                BridgePortDecision *ret) {
+        BridgePortDecision d = {};
+
+        if (!asked || !policy || !have || !ret)
+                return -EINVAL;
+
+        decide_vlans(asked, policy, &d);
+        decide_fdb(asked, policy, &d);
+
+        /* A field already as wanted is KEEP, unless it carries a refusal to report. */
+        if (d.fields[BRIDGE_FIELD_VLANS].action == TRUST_ACTION_APPLY &&
+                        vlan_set_equal(&d.wanted.vids, &have->vids) && d.wanted.pvid == have->pvid &&
+                        vlan_set_equal(&d.wanted.untagged, &have->untagged))
+                d.fields[BRIDGE_FIELD_VLANS].action = TRUST_ACTION_KEEP;
+        if (d.fields[BRIDGE_FIELD_FDB].action == TRUST_ACTION_APPLY && have->has_fdb && d.wanted.has_fdb &&
+                        ether_addr_equal(&d.wanted.fdb_mac, &have->fdb_mac) &&
+                        vlan_set_equal(&d.wanted.fdb_vids, &have->fdb_vids))
+                d.fields[BRIDGE_FIELD_FDB].action = TRUST_ACTION_KEEP;
+
+        *ret = d;
+        return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "rx-filter.h"
+#include "trust.h"
+#include "vlan-set.h"
+
+/* What a guest's port in a Linux bridge should carry: its VLANs (with the native VLAN as untagged
+ * PVID) and the static FDB entries for its MAC on each of them, decided per field with a reason.
+ *
+ * Trusted guests get the VLANs they registered that the operator allows (VID 0 is the priority
+ * tag a guest with 8021q registers: never programmed), and FDB entries that follow their current
+ * MAC. Untrusted guests get the operator's static configuration: every allowed VLAN and the
+ * native one, and FDB entries for the MAC QEMU was configured with; what they ask beyond that is
+ * refused and reported. Pure: no I/O, no globals. */
+
+typedef enum BridgeField {
+        BRIDGE_FIELD_FDB,   /* the static FDB entries (the guest's MAC) */
+        BRIDGE_FIELD_VLANS, /* the port's VLANs */
+        _BRIDGE_FIELD_MAX,
+        _BRIDGE_FIELD_INVALID = -EINVAL,
+} BridgeField;
+
+typedef struct BridgePortPolicy {
+        bool trusted;
+        const char *trust_origin;
+        VlanSet allowed;      /* AllowedVLANs= */
+        unsigned native_vlan; /* NativeVLAN=, 0 = none */
+        bool vlan_filtering;  /* the bridge filters VLANs; otherwise no VLAN can be applied */
+        const char *bridge;   /* its name, for reasons */
+        bool has_configured_mac;
+        EtherAddr configured_mac; /* the MAC QEMU was started with (untrusted guests keep it) */
+} BridgePortPolicy;
+
+typedef struct BridgePortState {
+        VlanSet vids;  /* the port's VLANs (PVID included) */
+        unsigned pvid; /* 0 = none */
+        VlanSet untagged;
+        bool has_fdb;
+        EtherAddr fdb_mac;
+        VlanSet fdb_vids; /* VID 0 = an entry without VLAN */
+} BridgePortState;
+
+typedef struct BridgePortDecision {
+        FieldDecision fields[_BRIDGE_FIELD_MAX];
+        BridgePortState wanted;
+        VlanSet refused_vids; /* asked, not allowed */
+} BridgePortDecision;
+
+/* Decides the port's wanted state from what the guest 'asked', the 'policy' and what the port
+ * has ('have', for KEEP vs APPLY). Always returns 0 for valid arguments, -EINVAL for NULL ones. */
+int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, const BridgePortState *have,
+                BridgePortDecision *ret);
+
+bool bridge_port_state_equal(const BridgePortState *a, const BridgePortState *b);
+const char *bridge_field_to_string(BridgeField f);

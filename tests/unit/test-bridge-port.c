@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "bridge-port.h"
+#include "macro.h"
+
+static EtherAddr mac(const char *s) {
+        EtherAddr a = {};
+
+        assert_int_equal(ether_addr_from_string(s, &a), 0);
+        return a;
+}
+
+static VlanSet vids(const char *s) {
+        VlanSet v = {};
+
+        assert_int_equal(vlan_set_from_string(s, &v), 0);
+        return v;
+}
+
+static void assert_vids(const VlanSet *v, const char *want) {
+        _cleanup_free_ char *s = vlan_set_to_string(v);
+
+        assert_string_equal(s, want);
+}
+
+typedef struct Case {
+        const char *name;
+        bool trusted;
+        const char *asked_mac;
+        const char *asked_vids; /* "" = none; NULL = "vlan":"all" */
+        const char *allowed;
+        unsigned native;
+        bool filtering;
+        /* expectations */
+        TrustAction vlans_action;
+        const char *vlans_reason; /* substring */
+        const char *want_vids;
+        unsigned want_pvid;
+        const char *refused;
+        TrustAction fdb_action;
+        const char *fdb_reason;
+        const char *fdb_mac; /* NULL: no entry */
+        const char *fdb_vids;
+} Case;
+
+static const Case cases[] = {
+                {"trusted: guest VLANs within the allowed set", true, "52:54:00:12:34:99", "0,10,20,100-110",
+                                "10,20,100-110", 0, true, TRUST_ACTION_APPLY,
+                                "its VLANs within AllowedVLANs=10,20,100-110", "10,20,100-110", 0, "",
+                                TRUST_ACTION_APPLY, "follow its MAC 52:54:00:12:34:99", "52:54:00:12:34:99",
+                                "10,20,100-110"},
+                {"trusted: vid outside the allowed set refused, the rest applied", true, "52:54:00:12:34:50",
+                                "7,10,15", "10-20", 0, true, TRUST_ACTION_REFUSE,
+                                "vid 7 not in AllowedVLANs=10-20", "10,15", 0, "7", TRUST_ACTION_APPLY,
+                                "follow its MAC", "52:54:00:12:34:50", "10,15"},
+                {"native VLAN: untagged PVID, never refused", true, "52:54:00:12:34:50", "0,5,10", "10", 5,
+                                true, TRUST_ACTION_APPLY, "within AllowedVLANs=10", "5,10", 5, "",
+                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "5,10"},
+                {"VID 0 alone (8021q loaded, no VLAN device): nothing", true, "52:54:00:12:34:50", "0",
+                                "10-20", 0, true, TRUST_ACTION_KEEP, "within AllowedVLANs", "", 0, "",
+                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "0"},
+                {"all 4094 VLANs asked and allowed", true, "52:54:00:12:34:50", "0-4095", "1-4094", 0, true,
+                                TRUST_ACTION_APPLY, "within AllowedVLANs=1-4094", "1-4094", 0, "",
+                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "1-4094"},
+                {"all 4094 VLANs asked, few allowed", true, "52:54:00:12:34:50", "1-4094", "100", 0, true,
+                                TRUST_ACTION_REFUSE, "vid 1-99,101-4094 not in AllowedVLANs=100", "100", 0,
+                                "1-99,101-4094", TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50",
+                                "100"},
+                {"guest without CTRL_VLAN: every allowed VLAN", true, "52:54:00:12:34:50", NULL, "10,20", 0,
+                                true, TRUST_ACTION_APPLY, "does not filter VLANs", "10,20", 0, "",
+                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "10,20"},
+                {"bridge not VLAN-aware: n/a, one entry without VLAN", true, "52:54:00:12:34:50", "0,10",
+                                "10", 0, false, TRUST_ACTION_NA, "not VLAN-aware (vlan_filtering 0)", "", 0,
+                                "", TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "0"},
+                {"untrusted: the allowed set, not the guest's", false, "52:54:00:12:34:50", "0,10", "10,20",
+                                0, true, TRUST_ACTION_APPLY, "not trusted", "10,20", 0, "",
+                                TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
+                                "10,20"},
+                {"untrusted: VLAN beyond the allowed set refused", false, "52:54:00:12:34:50", "30", "10", 0,
+                                true, TRUST_ACTION_REFUSE, "vid 30 not in AllowedVLANs=10", "10", 0, "30",
+                                TRUST_ACTION_APPLY, "configured MAC", "52:54:00:12:34:50", "10"},
+                {"untrusted MAC change refused: entries keep the configured MAC", false, "52:54:00:12:34:99",
+                                "", "10", 0, true, TRUST_ACTION_APPLY, "not trusted", "10", 0, "",
+                                TRUST_ACTION_REFUSE, "keep the configured MAC 52:54:00:12:34:50",
+                                "52:54:00:12:34:50", "10"},
+                {"trusted multicast MAC refused: configured MAC kept", true, "01:00:5e:00:00:01", "", "10",
+                                0, true, TRUST_ACTION_KEEP, "within", "", 0, "", TRUST_ACTION_REFUSE,
+                                "multicast MAC is not a valid station", "52:54:00:12:34:50", "0"},
+                {"trusted zero MAC refused", true, "00:00:00:00:00:00", "", "", 0, false, TRUST_ACTION_NA,
+                                "not VLAN-aware", "", 0, "", TRUST_ACTION_REFUSE, "all-zero MAC",
+                                "52:54:00:12:34:50", "0"},
+};
+
+static void test_cases(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const Case *c = &cases[i];
+                RxFilter asked = {
+                                .unicast = RX_MODE_NORMAL,
+                                .multicast = RX_MODE_NORMAL,
+                                .vlan = c->asked_vids ? RX_MODE_NORMAL : RX_MODE_ALL,
+                                .main_mac = mac(c->asked_mac),
+                };
+                BridgePortPolicy p = {
+                                .trusted = c->trusted,
+                                .trust_origin = c->trusted ? "Trust=yes" : "Trust=no",
+                                .allowed = c->allowed[0] ? vids(c->allowed) : (VlanSet){},
+                                .native_vlan = c->native,
+                                .vlan_filtering = c->filtering,
+                                .bridge = "br0",
+                                .has_configured_mac = true,
+                                .configured_mac = mac("52:54:00:12:34:50"),
+                };
+                BridgePortState have = {};
+                BridgePortDecision d;
+
+                print_message("case: %s\n", c->name);
+                if (c->asked_vids && c->asked_vids[0])
+                        asked.vlans = vids(c->asked_vids);
+                else if (!c->asked_vids)
+                        asked.vlans = vids("0-4095");
+                assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+                assert_int_equal(d.fields[BRIDGE_FIELD_VLANS].action, c->vlans_action);
+                assert_non_null(strstr(d.fields[BRIDGE_FIELD_VLANS].reason, c->vlans_reason));
+                assert_vids(&d.wanted.vids, c->want_vids);
+                assert_int_equal(d.wanted.pvid, c->want_pvid);
+                if (c->want_pvid)
+                        assert_true(vlan_set_contains(&d.wanted.untagged, c->want_pvid));
+                else
+                        assert_true(vlan_set_is_empty(&d.wanted.untagged));
+                assert_vids(&d.refused_vids, c->refused);
+                assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, c->fdb_action);
+                assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason, c->fdb_reason));
+                assert_int_equal(d.wanted.has_fdb, c->fdb_mac != NULL);
+                if (c->fdb_mac) {
+                        EtherAddr m = mac(c->fdb_mac);
+
+                        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &m));
+                        assert_vids(&d.wanted.fdb_vids, c->fdb_vids);
+                }
+        }
+}
+
+/* A port already as wanted: KEEP, and the state compares equal. */
+static void test_keep(void **state) {
+        RxFilter asked = {
+                        .vlan = RX_MODE_NORMAL, .main_mac = mac("52:54:00:12:34:50"), .vlans = vids("0,10")};
+        BridgePortPolicy p = {.trusted = true,
+                        .allowed = vids("10"),
+                        .native_vlan = 5,
+                        .vlan_filtering = true,
+                        .bridge = "br0"};
+        BridgePortDecision d, d2;
+
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_VLANS].action, TRUST_ACTION_APPLY);
+        assert_int_equal(bridge_port_decide(&asked, &p, &d.wanted, &d2), 0);
+        assert_int_equal(d2.fields[BRIDGE_FIELD_VLANS].action, TRUST_ACTION_KEEP);
+        assert_int_equal(d2.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_KEEP);
+        assert_true(bridge_port_state_equal(&d.wanted, &d2.wanted));
+        d2.wanted.pvid = 0;
+        assert_false(bridge_port_state_equal(&d.wanted, &d2.wanted));
+}
+
+/* Untrusted without a known configured MAC: no entry rather than one for a MAC the guest chose. */
+static void test_untrusted_unknown_mac(void **state) {
+        RxFilter asked = {.vlan = RX_MODE_NORMAL, .main_mac = mac("52:54:00:66:66:66")};
+        BridgePortPolicy p = {.trusted = false, .vlan_filtering = false, .bridge = "br0"};
+        BridgePortDecision d;
+
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_false(d.wanted.has_fdb);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_NA);
+        assert_int_equal(bridge_port_decide(NULL, &p, &(BridgePortState){}, &d), -EINVAL);
+        assert_string_equal(bridge_field_to_string(BRIDGE_FIELD_FDB), "fdb");
+        assert_null(bridge_field_to_string(_BRIDGE_FIELD_MAX));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                        cmocka_unit_test(test_cases),
+                        cmocka_unit_test(test_keep),
+                        cmocka_unit_test(test_untrusted_unknown_mac),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
