@@ -325,7 +325,7 @@ static int show_guest_fields(json_object *g, FILE *f) {
 
 static int show_host_fields(json_object *n, FILE *f) {
         _cleanup_(value_done) Value dev = {}, link = {};
-        json_object *host = NULL;
+        json_object *host = NULL, *uplink = NULL;
         const char *kind = describe_str(n, "kind");
         bool has_host = json_object_object_get_ex(n, "host", &host);
         int64_t i;
@@ -366,6 +366,17 @@ static int show_host_fields(json_object *n, FILE *f) {
         if (describe_str(n, "host_device_origin"))
                 print_field(f, "Known from", describe_str(n, "host_device_origin"));
         print_field(f, "Host link", link.buf);
+        if (json_object_object_get_ex(n, "uplink", &uplink) &&
+                        json_object_is_type(uplink, json_type_object)) {
+                _cleanup_free_ char *u = NULL;
+                int64_t p = 0;
+
+                (void) describe_int(uplink, "promiscuity", &p);
+                if (asprintf(&u, "%s, promiscuity %" PRId64 ": %s", describe_str(uplink, "name") ?: "-", p,
+                                    describe_str(uplink, "reason") ?: "-") < 0)
+                        return -ENOMEM;
+                print_field(f, "Uplink", u);
+        }
         return 0;
 }
 

@@ -82,6 +82,16 @@ static json_object *describe_host(const Nic *n) {
         return o;
 }
 
+static json_object *describe_uplink(const Nic *n) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "name", json_text(n->uplink.ifname));
+        json_object_object_add(o, "promiscuity", json_object_new_int64(n->uplink.promiscuity));
+        json_object_object_add(o, "promiscuous", json_object_new_boolean(n->uplink_verdict.promiscuous));
+        json_object_object_add(o, "reason", json_text(n->uplink_verdict.reason));
+        return o;
+}
+
 static void field_values(const Nic *n, TrustField f, char *asked, char *wanted, size_t size) {
         const MacvtapSettings *w = &n->decision.wanted;
         const RxFilter *a = &n->asked;
@@ -193,8 +203,11 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "state", json_text(nic_state_to_string(n->state)));
         json_object_object_add(o, "trusted", json_object_new_boolean(n->trusted));
         json_object_object_add(o, "trust_reason", json_text(n->trust_origin));
+        json_object_object_add(
+                        o, "configured_mac", n->has_configured_mac ? json_mac(&n->configured_mac) : NULL);
         json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);
         json_object_object_add(o, "host", n->has_host ? describe_host(n) : NULL);
+        json_object_object_add(o, "uplink", n->has_uplink ? describe_uplink(n) : NULL);
         json_object_object_add(
                         o, "decisions", n->has_decision ? describe_decisions(n) : json_object_new_array());
         json_object_object_add(o, "in_sync", json_object_new_boolean(n->in_sync));

@@ -97,6 +97,7 @@ static void guest_apply_query_all(Guest *g, const QmpMessage *reply) {
                                         n->host_device ?: "not configured, asking QEMU",
                                         n->trusted ? "trusted" : "not trusted");
                         g->discover_usec = 0; /* a new NIC: worth asking QEMU again */
+                        (void) nic_query_configured_mac(n);
                 }
                 nic_update_asked(n, &filters[i]);
         }
@@ -252,6 +253,8 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 g->last_error = mfree(g->last_error);
                 /* Events may be disarmed from before we came: query everything now. */
                 (void) guest_query_all(g);
+                for (size_t i = 0; i < g->n_nics; i++)
+                        (void) nic_query_configured_mac(g->nics[i]);
                 break;
         case QMP_CLIENT_DISCONNECTED: {
                 char msg[256];

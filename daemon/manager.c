@@ -106,7 +106,9 @@ static void on_link(bool removed, const LinkInfo *link, void *userdata) {
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
                         Nic *n = m->guests[i]->nics[j];
 
-                        if ((n->has_host && n->host.ifindex == link->ifindex) ||
+                        /* Its device, or the uplink under it (why is that one promiscuous?). */
+                        if ((n->has_host && (n->host.ifindex == link->ifindex ||
+                                                            n->host.link_ifindex == link->ifindex)) ||
                                         streq_ptr(n->host_device, link->ifname))
                                 manager_nic_dirty(m, n);
                 }

@@ -258,6 +258,31 @@ static int nic_send_query(Nic *n) {
         return 0;
 }
 
+static void on_configured_mac_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ char *text = NULL;
+        Nic *n = userdata;
+        EtherAddr a;
+
+        if (!reply || !n->guest || reply->type != QMP_MESSAGE_RETURN)
+                return;
+        if (qmp_message_return_string(reply, &text) < 0 || ether_addr_from_string(text, &a) < 0) {
+                log_nic_debug(n, "QEMU's 'mac' property is not a MAC address, ignoring.");
+                return;
+        }
+        n->configured_mac = a;
+        n->has_configured_mac = true;
+        manager_nic_dirty(n->guest->manager, n);
+}
+
+int nic_query_configured_mac(Nic *n) {
+        char path[RX_FILTER_NAME_MAX + 32];
+        const char *args[] = {"path", path, "property", "mac", NULL};
+
+        /* Only a device with an id has a fixed path; an id-less one stays without. */
+        (void) snprintf(path, sizeof(path), "/machine/peripheral/%s", n->name);
+        return qmp_client_send(n->guest->qmp, "qom-get", args, on_configured_mac_reply, n);
+}
+
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         Nic *n = userdata;
         int r;
@@ -387,6 +412,43 @@ static int nic_read_host(Nic *n) {
         n->host_mc = TAKE_PTR(mc);
         n->n_host_mc = n_mc;
         return 0;
+}
+
+/* The macvtap's lower device and why it is promiscuous or not. Best effort: a lower device in
+ * another namespace (link_ifindex 0) or gone is simply not reported. */
+static void nic_read_uplink(Nic *n) {
+        Manager *m = n->guest->manager;
+        char promisc[128] = "";
+        size_t n_macvtaps = 0, k = 0;
+        UplinkFacts f;
+
+        n->has_uplink = false;
+        if (n->host.link_ifindex <= 0 || rtnl_link_get(m->rtnl, n->host.link_ifindex, NULL, &n->uplink) < 0)
+                return;
+
+        /* Our macvtaps on the same lower device: each MAC is one unicast filter entry there. */
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        const Nic *o = m->guests[i]->nics[j];
+
+                        if (!o->has_host || o->host.link_ifindex != n->host.link_ifindex ||
+                                        !streq(o->host.kind, "macvtap"))
+                                continue;
+                        n_macvtaps++;
+                        if (o->host.flags & IFF_PROMISC)
+                                k += (size_t) snprintf(promisc + MIN(k, sizeof(promisc) - 1),
+                                                sizeof(promisc) - MIN(k, sizeof(promisc) - 1), "%s%s",
+                                                k ? ", " : "", o->host.ifname);
+                }
+        f = (UplinkFacts){
+                        .uplink = n->uplink.ifname,
+                        .promiscuity = n->uplink.promiscuity,
+                        .promisc_flag = n->uplink.flags & IFF_PROMISC,
+                        .n_unicast = n_macvtaps,
+                        .promisc_macvtaps = promisc,
+        };
+        if (uplink_explain(&f, &n->uplink_verdict) >= 0)
+                n->has_uplink = true;
 }
 
 static int nic_queue_writes(Nic *n, const MacvtapSettings *want) {
@@ -527,6 +589,7 @@ static int nic_reconcile_internal(Nic *n) {
                 return 0;
         }
 
+        nic_read_uplink(n);
         settings_from_host(n, &host);
         policy = (NicPolicy){.trusted = n->trusted, .trust_origin = n->trust_origin};
         r = trust_decide_macvtap(&n->asked, &policy, &host, &n->decision);

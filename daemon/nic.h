@@ -5,6 +5,7 @@
 #include "log.h"
 #include "rx-filter.h"
 #include "trust.h"
+#include "uplink.h"
 
 typedef enum NicState {
         NIC_STATE_PENDING,     /* seen; filter not read yet */
@@ -46,6 +47,8 @@ struct Nic {
         bool in_sync;
 
         /* Observed. */
+        bool has_configured_mac; /* the MAC QEMU was started with (qom-get …/<id> mac) */
+        EtherAddr configured_mac;
         bool has_asked;
         RxFilter asked;
         bool has_host;
@@ -54,6 +57,9 @@ struct Nic {
         size_t n_host_mc;
         bool has_decision;
         TrustDecision decision;
+        bool has_uplink; /* the macvtap's lower device, and why it is (not) promiscuous */
+        LinkInfo uplink;
+        UplinkVerdict uplink_verdict;
 
         /* Querying QEMU: debounced, at most one query in flight. */
         sd_event_source *debounce;
@@ -97,6 +103,9 @@ void nic_drop(Nic *n);
 void nic_set_state(Nic *n, NicState s);
 /* The only way into FAILED: records the message and logs it. */
 int nic_enter_failed(Nic *n, int error, const char *format, ...) _printf_(3, 4);
+
+/* Asks QEMU for the NIC's configured MAC (the device property; a guest's change does not touch it). */
+int nic_query_configured_mac(Nic *n);
 
 /* An event said the filter changed: query it after the debounce delay. */
 int nic_schedule_query(Nic *n);

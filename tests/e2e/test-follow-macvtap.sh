@@ -184,12 +184,21 @@ check_err $? "vnicctl: untrusted promiscuous not refused"
 check_err $? "kernel: untrusted $U promiscuous"
 log_test "promiscuous on: trusted follows, untrusted refused"
 
+wait_nic demo net0 '.uplink.name == "uplink" and .uplink.promiscuous and (.uplink.reason | test("macvtap mvt0 is promiscuous"))' 10000
+check_err $? "vnicctl does not say the uplink is promiscuous because of mvt0"
+log_test "uplink: promiscuous because macvtap mvt0 is"
+
 guest "/usr/sbin/ip link set dev $G0 promisc off && /usr/sbin/ip link set dev $G1 promisc off" >/dev/null
 wait_nic demo net0 "$trusted_synced and (.asked.promiscuous | not) and (.host.promiscuous | not)"
 check_err $? "vnicctl: promiscuous off not followed"
 ! link_flag $T PROMISC
 check_err $? "kernel: $T still promiscuous"
 log_test "promiscuous off: trusted follows"
+
+# veth has no unicast filter: the two macvtap MACs keep it promiscuous, and vnicctl says so.
+wait_nic demo net0 '.uplink.promiscuity == ('"$(ip -n "$SANDBOX_NS" -d -j link show dev uplink | jq .[0].promiscuity)"') and (.uplink.reason | test("does not filter unicast"))' 10000
+check_err $? "vnicctl does not explain the veth uplink's promiscuity"
+log_test "uplink: the veth driver's lack of unicast filtering explained"
 
 # --- allmulticast -----------------------------------------------------------------------------
 guest "/usr/sbin/ip link set dev $G0 allmulticast on && /usr/sbin/ip link set dev $G1 allmulticast on" >/dev/null

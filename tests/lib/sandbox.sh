@@ -41,6 +41,9 @@
 #                              MAC is set to the same address, as libvirt does);
 #                              OPTS are extra -device options (e.g. ctrl_vlan=off)
 #                              plus queues=N (multiqueue: N fds, mq=on).
+#                              NIC = tap:NAME[,OPTS]: a tap QEMU attaches to by name
+#                              (create it first, e.g. 'ip tuntap add NAME mode tap',
+#                              and put it in a bridge).
 #                              Sets $SANDBOX_GUEST (default name g0) and, for it:
 #                              SANDBOX_QEMU_PID, SANDBOX_CONSOLE, SANDBOX_AGENT,
 #                              SANDBOX_QMP (for vnicd), SANDBOX_QMP_TEST (ours,
@@ -388,6 +391,17 @@ sandbox_guest_start() {
               -device virtserialport,chardev=agent,name=org.vnicd.test.0)
 
         for spec in "$@"; do
+                if [[ $spec == tap:* ]]; then
+                        # A tap QEMU creates by name (e.g. a port for a bridge): tap:NAME[,OPTS].
+                        tap=${spec#tap:}
+                        opts=
+                        [[ $tap != *,* ]] || { opts=,${tap#*,}; tap=${tap%%,*}; }
+                        mac=52:54:00:12:34:5$k
+                        args+=(-netdev "tap,id=hn$k,ifname=$tap,script=no,downscript=no"
+                               -device "virtio-net-pci,id=net$k,netdev=hn$k,mac=$mac,romfile=$opts")
+                        k=$((k + 1))
+                        continue
+                fi
                 tap=${spec%%,*}
                 opts=
                 [[ $spec != *,* ]] || opts=,${spec#*,}
