@@ -484,20 +484,51 @@ static json_object *find_decision(json_object *decisions, const char *field) {
         return NULL;
 }
 
+/* HOST NOW of a bridge port's row: its static FDB MACs, its VLANs. */
+static int cell_bridge_host(Lines *l, const char *field, json_object *bridge) {
+        if (streq(field, "fdb")) {
+                json_object *fdb = describe_array(bridge, "fdb");
+
+                for (size_t i = 0; i < describe_array_length(fdb); i++) {
+                        json_object *e = describe_array_get_object(fdb, i);
+                        int64_t vid = 0;
+                        int r;
+
+                        (void) describe_int(e, "vlan", &vid);
+                        r = vid > 0 ? lines_addf(l, "%s vlan %" PRId64, describe_str(e, "mac") ?: "-", vid)
+                                    : lines_addf(l, "%s", describe_str(e, "mac") ?: "-");
+                        if (r < 0)
+                                return r;
+                }
+                return l->n == 0 ? lines_addf(l, "none") : 0;
+        }
+        if (streq(field, "vlans")) {
+                const char *v = describe_str(describe_object(bridge, "vlans"), "applied");
+
+                return lines_addf(l, "%s", v && *v ? v : "none");
+        }
+        return lines_addf(l, "-");
+}
+
 static int show_field_table(json_object *n, FILE *f) {
         static const char *const headers[] = {"FIELD", "GUEST ASKED", "HOST NOW", "ACTION", "REASON"};
-        static const char *const fields[] = {
+        static const char *const macvtap_fields[] = {
                         "mac", "promiscuous", "allmulti", "multicast", "unicast", "vlans"};
+        /* A bridge port: the guest's MAC lives in static FDB entries, not in the tap's address. */
+        static const char *const bridge_fields[] = {"fdb", "vlans", "promiscuous", "multicast"};
         _cleanup_(table_freep) Table *t = NULL;
         json_object *asked = describe_object(n, "asked"), *host = describe_object(n, "host");
         json_object *decisions = describe_array(n, "decisions");
+        json_object *bridge = describe_object(n, "bridge");
+        const char *const *fields = bridge ? bridge_fields : macvtap_fields;
+        size_t n_fields = bridge ? ELEMENTSOF(bridge_fields) : ELEMENTSOF(macvtap_fields);
         int r;
 
         t = table_new(headers, ELEMENTSOF(headers));
         if (!t)
                 return -ENOMEM;
 
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+        for (size_t i = 0; i < n_fields; i++) {
                 _cleanup_(lines_done) Lines a = {}, h = {};
                 json_object *d = find_decision(decisions, fields[i]);
 
@@ -511,7 +542,7 @@ static int show_field_table(json_object *n, FILE *f) {
                         if (r < 0)
                                 return r;
                 }
-                r = cell_host(&h, fields[i], host);
+                r = bridge ? cell_bridge_host(&h, fields[i], bridge) : cell_host(&h, fields[i], host);
                 if (r < 0)
                         return r;
 
@@ -605,6 +636,86 @@ static int show_refusals(json_object *n, FILE *f) {
         return 0;
 }
 
+static const char *vids_or_none(json_object *o, const char *key) {
+        const char *v = describe_str(o, key);
+
+        return !v ? "-" : *v ? v : "none";
+}
+
+static const char *flag_word(json_object *o, const char *key) {
+        int b = describe_bool(o, key);
+
+        return b < 0 ? "-" : b ? "on" : "off";
+}
+
+/* A tap in a bridge: the bridge, the port's flags, VLANs, static FDB entries, the bridge's uplinks. */
+static int show_bridge_fields(json_object *n, FILE *f) {
+        json_object *b = NULL, *flags, *want, *vlans, *fdb, *uplinks;
+        _cleanup_free_ char *line = NULL;
+
+        if (!json_object_object_get_ex(n, "bridge", &b) || !json_object_is_type(b, json_type_object))
+                return 0;
+        flags = describe_object(b, "port_flags");
+        want = describe_object(b, "port_flags_wanted");
+        vlans = describe_object(b, "vlans");
+        fdb = describe_array(b, "fdb");
+        uplinks = describe_array(b, "uplinks");
+
+        if (asprintf(&line, "%s (vlan_filtering %s%s)", describe_str(b, "bridge") ?: "-",
+                            describe_bool(b, "vlan_filtering") > 0 ? "1" : "0",
+                            describe_bool(b, "bridge_promiscuous") > 0 ? ", promiscuous" : "") < 0)
+                return -ENOMEM;
+        print_field(f, "Bridge", line);
+        line = mfree(line);
+        if (asprintf(&line, "learning %s, flood %s, mcast_flood %s (wanted: %s, %s, %s)",
+                            flag_word(flags, "learning"), flag_word(flags, "unicast_flood"),
+                            flag_word(flags, "mcast_flood"), flag_word(want, "learning"),
+                            flag_word(want, "unicast_flood"), flag_word(want, "mcast_flood")) < 0)
+                return -ENOMEM;
+        print_field(f, "Port", line);
+        line = mfree(line);
+        if (vlans) {
+                char native[24] = "-";
+                int64_t v = 0;
+
+                if (describe_int(vlans, "native", &v) >= 0 && v > 0)
+                        (void) snprintf(native, sizeof(native), "%" PRId64, v);
+                if (asprintf(&line, "asked %s, allowed %s, native %s, applied %s, refused %s",
+                                    vids_or_none(vlans, "asked"), vids_or_none(vlans, "allowed"), native,
+                                    vids_or_none(vlans, "applied"), vids_or_none(vlans, "refused")) < 0)
+                        return -ENOMEM;
+                print_field(f, "VLANs", line);
+                line = mfree(line);
+        }
+        for (size_t i = 0; i < describe_array_length(fdb); i++) {
+                json_object *e = describe_array_get_object(fdb, i);
+                int64_t vid = 0;
+                char *l = NULL;
+
+                (void) describe_int(e, "vlan", &vid);
+                if (vid > 0 ? asprintf(&l, "%s vlan %" PRId64, describe_str(e, "mac") ?: "-", vid)
+                            : asprintf(&l, "%s", describe_str(e, "mac") ?: "-") < 0)
+                        return -ENOMEM;
+                print_field(f, i == 0 ? "Static FDB" : "", l);
+                free(l);
+        }
+        if (describe_array_length(fdb) == 0)
+                print_field(f, "Static FDB", "none");
+        for (size_t i = 0; i < describe_array_length(uplinks); i++) {
+                json_object *u = describe_array_get_object(uplinks, i);
+                int64_t p = 0;
+                char *l = NULL;
+
+                (void) describe_int(u, "promiscuity", &p);
+                if (asprintf(&l, "%s, promiscuity %" PRId64 ": %s", describe_str(u, "name") ?: "-", p,
+                                    describe_str(u, "reason") ?: "-") < 0)
+                        return -ENOMEM;
+                print_field(f, i == 0 ? "Uplink" : "", l);
+                free(l);
+        }
+        return 0;
+}
+
 static int show_nic(json_object *g, json_object *n, FILE *f) {
         const char *trust_reason = describe_str(n, "trust_reason");
         int r;
@@ -626,6 +737,9 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
         (void) fputc('\n', f);
 
         r = show_host_fields(n, f);
+        if (r < 0)
+                return r;
+        r = show_bridge_fields(n, f);
         if (r < 0)
                 return r;
         print_field(f, "QOM path", describe_str(n, "path"));

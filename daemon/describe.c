@@ -92,6 +92,125 @@ static json_object *describe_uplink(const Nic *n) {
         return o;
 }
 
+static json_object *json_vids(const VlanSet *v) {
+        _cleanup_free_ char *s = vlan_set_to_string(v);
+
+        return json_text(strempty(s));
+}
+
+static json_object *json_port_flags(const BridgePortFlags *f) {
+        json_object *o = json_object_new_object();
+
+        /* null = not set / leave as it is */
+        json_object_object_add(o, "learning", f->learning < 0 ? NULL : json_object_new_boolean(f->learning));
+        json_object_object_add(o, "unicast_flood",
+                        f->unicast_flood < 0 ? NULL : json_object_new_boolean(f->unicast_flood));
+        json_object_object_add(o, "mcast_flood",
+                        f->mcast_flood < 0 ? NULL : json_object_new_boolean(f->mcast_flood));
+        return o;
+}
+
+/* A tap in a bridge: the bridge, the port's flags, VLANs asked/allowed/applied, FDB entries, and
+ * the bridge's other ports with why each is promiscuous. */
+static json_object *describe_bridge_port(const Nic *n) {
+        const ConfigInterface *ci =
+                        n->guest ? config_find_interface(&n->guest->manager->config, n->guest->name, n->name)
+                                 : NULL;
+        json_object *o = json_object_new_object(), *vlans = json_object_new_object(),
+                    *fdb = json_object_new_array(), *uplinks = json_object_new_array();
+
+        json_object_object_add(o, "bridge", json_text(n->bridge_name));
+        json_object_object_add(o, "vlan_filtering", json_object_new_boolean(n->bridge.vlan_filtering));
+        json_object_object_add(o, "bridge_promiscuous", json_object_new_boolean(n->bridge.promisc));
+        json_object_object_add(o, "port_flags", json_port_flags(&n->port_flags));
+        json_object_object_add(o, "port_flags_wanted", json_port_flags(&n->port_flags_wanted));
+
+        json_object_object_add(vlans, "asked", n->has_asked ? json_vids(&n->asked.vlans) : NULL);
+        json_object_object_add(vlans, "allowed", ci ? json_vids(&ci->allowed_vlans) : json_text(""));
+        json_object_object_add(vlans, "native",
+                        ci && ci->native_vlan ? json_object_new_int((int) ci->native_vlan) : NULL);
+        json_object_object_add(vlans, "applied", json_vids(&n->port_have.vids));
+        json_object_object_add(vlans, "pvid",
+                        n->port_have.pvid ? json_object_new_int((int) n->port_have.pvid) : NULL);
+        json_object_object_add(vlans, "wanted",
+                        n->has_port_decision ? json_vids(&n->port_decision.wanted.vids) : NULL);
+        json_object_object_add(vlans, "refused",
+                        n->has_port_decision ? json_vids(&n->port_decision.refused_vids) : NULL);
+        json_object_object_add(o, "vlans", vlans);
+
+        for (size_t i = 0; i < n->n_port_fdb; i++) {
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "mac", json_mac(&n->port_fdb[i].mac));
+                json_object_object_add(e, "vlan",
+                                n->port_fdb[i].vid ? json_object_new_int(n->port_fdb[i].vid) : NULL);
+                json_object_array_add(fdb, e);
+        }
+        json_object_object_add(o, "fdb", fdb);
+
+        for (size_t i = 0; i < n->n_uplinks; i++) {
+                const UplinkReport *u = &n->uplinks[i];
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "name", json_text(u->ifname));
+                json_object_object_add(e, "promiscuity", json_object_new_int64(u->promiscuity));
+                json_object_object_add(e, "promiscuous", json_object_new_boolean(u->verdict.promiscuous));
+                json_object_object_add(e, "learning", json_object_new_boolean(u->learning));
+                json_object_object_add(e, "unicast_flood", json_object_new_boolean(u->unicast_flood));
+                json_object_object_add(e, "reason", json_text(u->verdict.reason));
+                json_object_array_add(uplinks, e);
+        }
+        json_object_object_add(o, "uplinks", uplinks);
+        return o;
+}
+
+/* For a bridge port the decisions are the bridge fields; what a bridge port cannot express says so. */
+static json_object *describe_bridge_decisions(const Nic *n) {
+        static const struct {
+                const char *field, *reason;
+        } na[] = {
+                        {"promiscuous", "a bridge port gets what the bridge forwards: nothing to program"},
+                        {"multicast", "the bridge floods multicast to the port (MDB entries are not "
+                                      "programmed yet)"},
+        };
+        json_object *arr = json_object_new_array();
+        char mac[ETHER_ADDR_STRING_MAX], wmac[ETHER_ADDR_STRING_MAX];
+        _cleanup_free_ char *asked_v = vlan_set_to_string(&n->asked.vlans);
+        _cleanup_free_ char *want_v = vlan_set_to_string(&n->port_decision.wanted.vids);
+        const BridgePortState *w = &n->port_decision.wanted;
+
+        for (BridgeField f = 0; f < _BRIDGE_FIELD_MAX; f++) {
+                const FieldDecision *d = &n->port_decision.fields[f];
+                json_object *o = json_object_new_object();
+                const char *asked, *wanted;
+
+                if (f == BRIDGE_FIELD_FDB) {
+                        asked = ether_addr_to_string(&n->asked.main_mac, mac);
+                        wanted = w->has_fdb ? ether_addr_to_string(&w->fdb_mac, wmac) : "-";
+                } else {
+                        asked = n->asked.vlan == RX_MODE_ALL ? "all" : strempty(asked_v);
+                        wanted = strempty(want_v);
+                }
+                json_object_object_add(o, "field", json_text(bridge_field_to_string(f)));
+                json_object_object_add(o, "asked", json_text(asked));
+                json_object_object_add(o, "wanted", json_text(wanted));
+                json_object_object_add(o, "action", json_text(trust_action_to_string(d->action)));
+                json_object_object_add(o, "reason", json_text(d->reason));
+                json_object_array_add(arr, o);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(na); i++) {
+                json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "field", json_text(na[i].field));
+                json_object_object_add(o, "asked", json_text("-"));
+                json_object_object_add(o, "wanted", json_text("-"));
+                json_object_object_add(o, "action", json_text("n/a"));
+                json_object_object_add(o, "reason", json_text(na[i].reason));
+                json_object_array_add(arr, o);
+        }
+        return arr;
+}
+
 static void field_values(const Nic *n, TrustField f, char *asked, char *wanted, size_t size) {
         const MacvtapSettings *w = &n->decision.wanted;
         const RxFilter *a = &n->asked;
@@ -152,23 +271,27 @@ static json_object *describe_decisions(const Nic *n) {
         return arr;
 }
 
+static void add_refusal(json_object *arr, const char *field, const Refusal *rf) {
+        json_object *o;
+
+        if (rf->count == 0)
+                return;
+        o = json_object_new_object();
+        json_object_object_add(o, "field", json_text(field));
+        json_object_object_add(o, "asked", json_text(rf->asked));
+        json_object_object_add(o, "rule", json_text(rf->rule));
+        json_object_object_add(o, "count", json_object_new_int64((int64_t) rf->count));
+        json_object_object_add(o, "last", json_time(rf->last_usec));
+        json_object_array_add(arr, o);
+}
+
 static json_object *describe_refusals(const Nic *n) {
         json_object *arr = json_object_new_array();
 
-        for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++) {
-                const Refusal *rf = &n->refusals[f];
-                json_object *o;
-
-                if (rf->count == 0)
-                        continue;
-                o = json_object_new_object();
-                json_object_object_add(o, "field", json_text(trust_field_to_string(f)));
-                json_object_object_add(o, "asked", json_text(rf->asked));
-                json_object_object_add(o, "rule", json_text(rf->rule));
-                json_object_object_add(o, "count", json_object_new_int64((int64_t) rf->count));
-                json_object_object_add(o, "last", json_time(rf->last_usec));
-                json_object_array_add(arr, o);
-        }
+        for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++)
+                add_refusal(arr, trust_field_to_string(f), &n->refusals[f]);
+        for (BridgeField f = 0; f < _BRIDGE_FIELD_MAX; f++)
+                add_refusal(arr, bridge_field_to_string(f), &n->bridge_refusals[f]);
         return arr;
 }
 
@@ -208,8 +331,14 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);
         json_object_object_add(o, "host", n->has_host ? describe_host(n) : NULL);
         json_object_object_add(o, "uplink", n->has_uplink ? describe_uplink(n) : NULL);
-        json_object_object_add(
-                        o, "decisions", n->has_decision ? describe_decisions(n) : json_object_new_array());
+        if (n->is_bridge_port)
+                json_object_object_add(o, "decisions",
+                                n->has_port_decision ? describe_bridge_decisions(n)
+                                                     : json_object_new_array());
+        else
+                json_object_object_add(o, "decisions",
+                                n->has_decision ? describe_decisions(n) : json_object_new_array());
+        json_object_object_add(o, "bridge", n->is_bridge_port ? describe_bridge_port(n) : NULL);
         json_object_object_add(o, "in_sync", json_object_new_boolean(n->in_sync));
         json_object_object_add(o, "events", json_object_new_int64((int64_t) n->events));
         json_object_object_add(o, "queries", json_object_new_int64((int64_t) n->queries));

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "bridge.h"
 #include "manager-bus.h"
 #include "nic.h"
 #include "request.h"
@@ -110,6 +111,37 @@ static void on_link(bool removed, const LinkInfo *link, void *userdata) {
                         if ((n->has_host && (n->host.ifindex == link->ifindex ||
                                                             n->host.link_ifindex == link->ifindex)) ||
                                         streq_ptr(n->host_device, link->ifname))
+                                manager_nic_dirty(m, n);
+                }
+}
+
+/* An FDB entry changed on a port: a guest port's entries are ours to keep as decided. */
+static void on_fdb(bool removed, const FdbEntry *e, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        Nic *n = m->guests[i]->nics[j];
+
+                        if (n->is_bridge_port && n->has_host && n->host.ifindex == e->ifindex)
+                                manager_nic_dirty(m, n);
+                }
+}
+
+/* A bridge port's flags or VLANs changed, or a port joined or left a bridge: the guest port itself
+ * may need repair, and any port of a bridge with guests changes what its uplinks report. */
+static void on_bridge_port(bool removed, const BridgePort *p, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        Nic *n = m->guests[i]->nics[j];
+
+                        if (n->has_host &&
+                                        (n->host.ifindex == p->ifindex ||
+                                                        (n->is_bridge_port &&
+                                                                        n->host.master_ifindex ==
+                                                                                        p->master_ifindex)))
                                 manager_nic_dirty(m, n);
                 }
 }
@@ -283,7 +315,7 @@ int manager_load_config(Manager *m, Config *config, const char *config_path) {
 
 int manager_start(Manager *m) {
         sigset_t mask;
-        int r;
+        int r, monitor_fd;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -304,9 +336,22 @@ int manager_start(Manager *m) {
         r = rtnl_monitor_start(m->rtnl, on_link, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the link monitor: %m");
-        r = sd_event_add_io(m->event, &m->monitor_io, r, EPOLLIN, on_monitor, m);
+        monitor_fd = r;
+        r = sd_event_add_io(m->event, &m->monitor_io, monitor_fd, EPOLLIN, on_monitor, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the link monitor: %m");
+        /* Bridge FDB and port changes come on the same monitor socket (or a second one). */
+        r = rtnl_monitor_start_neigh(m->rtnl, on_fdb, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the FDB monitor: %m");
+        if (r != monitor_fd) {
+                r = sd_event_add_io(m->event, &m->neigh_io, r, EPOLLIN, on_monitor, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch the FDB monitor: %m");
+        }
+        r = rtnl_monitor_start_bridge_port(m->rtnl, on_bridge_port, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the bridge port monitor: %m");
 
         r = manager_bus_start(m);
         if (r < 0)
@@ -348,6 +393,7 @@ Manager *manager_free(Manager *m) {
         manager_bus_stop(m);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
+        m->neigh_io = sd_event_source_disable_unref(m->neigh_io);
         m->post = sd_event_source_disable_unref(m->post);
         m->resync = sd_event_source_disable_unref(m->resync);
         m->rtnl = rtnl_free(m->rtnl);

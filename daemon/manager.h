@@ -22,6 +22,7 @@ typedef struct Manager {
         Rtnl *rtnl;
         sd_event_source *rtnl_io;
         sd_event_source *monitor_io;
+        sd_event_source *neigh_io; /* only when the FDB monitor has a socket of its own */
         sd_event_source *post;
         sd_event_source *resync;
 

@@ -67,6 +67,8 @@ static Nic *nic_free(Nic *n) {
         free(n->trust_origin);
         free(n->last_error);
         free(n->host_mc);
+        free(n->port_fdb);
+        free(n->uplinks);
         free(n);
         return NULL;
 }
@@ -365,25 +367,27 @@ static void field_asked_string(const Nic *n, TrustField f, char *buf, size_t siz
         }
 }
 
+void nic_record_refusal(Nic *n, Refusal *rf, const char *field, const FieldDecision *d, const char *asked) {
+        if (d->action != TRUST_ACTION_REFUSE)
+                return;
+        /* Count a refusal once per distinct request, not once per reconcile pass. */
+        if (rf->count > 0 && streq(rf->asked, asked))
+                return;
+        rf->count++;
+        rf->last_usec = now_usec(CLOCK_REALTIME);
+        (void) snprintf(rf->asked, sizeof(rf->asked), "%s", asked);
+        (void) snprintf(rf->rule, sizeof(rf->rule), "%s", d->reason);
+        if (ratelimit_below(&n->refusal_rl))
+                log_nic_full_errno(n, LOG_NOTICE, 0, "refused %s %s: %s", field, asked, d->reason);
+}
+
 static void nic_record_refusals(Nic *n) {
         for (TrustField f = 0; f < _TRUST_FIELD_MAX; f++) {
-                const FieldDecision *d = &n->decision.fields[f];
-                Refusal *rf = &n->refusals[f];
-                char asked[sizeof(rf->asked)];
+                char asked[sizeof(n->refusals[0].asked)];
 
-                if (d->action != TRUST_ACTION_REFUSE)
-                        continue;
                 field_asked_string(n, f, asked, sizeof(asked));
-                /* Count a refusal once per distinct request, not once per reconcile pass. */
-                if (rf->count > 0 && streq(rf->asked, asked))
-                        continue;
-                rf->count++;
-                rf->last_usec = now_usec(CLOCK_REALTIME);
-                (void) snprintf(rf->asked, sizeof(rf->asked), "%s", asked);
-                (void) snprintf(rf->rule, sizeof(rf->rule), "%s", d->reason);
-                if (ratelimit_below(&n->refusal_rl))
-                        log_nic_full_errno(n, LOG_NOTICE, 0, "refused %s %s: %s", trust_field_to_string(f),
-                                        asked, d->reason);
+                nic_record_refusal(
+                                n, &n->refusals[f], trust_field_to_string(f), &n->decision.fields[f], asked);
         }
 }
 
@@ -580,9 +584,13 @@ static int nic_reconcile_internal(Nic *n) {
                 return nic_enter_failed(n, r, "host device %s does not exist", n->host_device);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read host device %s: %m", n->host_device);
+        n->is_bridge_port = !streq(n->host.kind, "macvtap") && n->host.master_ifindex > 0;
+        if (n->is_bridge_port)
+                return nic_reconcile_bridge_port(n);
         if (!streq(n->host.kind, "macvtap"))
                 return nic_enter_failed(n, SYNTHETIC_ERRNO(EOPNOTSUPP),
-                                "host device %s is a %s, this version programs macvtap devices only",
+                                "host device %s is a %s outside a bridge: vnicd programs macvtaps and "
+                                "bridge ports",
                                 n->host_device, n->host.kind[0] ? n->host.kind : "device without a kind");
         if (!n->has_asked) {
                 nic_set_state(n, NIC_STATE_PENDING);

@@ -4,6 +4,8 @@
 #include "guest.h"
 #include "log.h"
 #include "rx-filter.h"
+#include "bridge-port.h"
+#include "bridge.h"
 #include "trust.h"
 #include "uplink.h"
 
@@ -20,10 +22,17 @@ typedef enum NicState {
 
 #define NIC_LATENCY_SAMPLES 256
 
+typedef struct UplinkReport {
+        char ifname[IFNAMSIZ];
+        unsigned promiscuity;
+        bool learning, unicast_flood;
+        UplinkVerdict verdict;
+} UplinkReport;
+
 typedef struct Refusal {
         unsigned long long count;
         char asked[64]; /* what the guest asked, short form */
-        char rule[96];
+        char rule[TRUST_REASON_MAX];
         unsigned long long last_usec; /* realtime */
 } Refusal;
 
@@ -57,6 +66,21 @@ struct Nic {
         size_t n_host_mc;
         bool has_decision;
         TrustDecision decision;
+        /* A tap in a Linux bridge (daemon/nic-bridge.c). */
+        bool is_bridge_port;
+        char bridge_name[IFNAMSIZ];
+        BridgeInfo bridge;
+        BridgePortFlags port_flags;        /* what the port has */
+        BridgePortFlags port_flags_wanted; /* from the configuration; -1 = leave */
+        BridgePortState port_have;
+        FdbEntry *port_fdb; /* static FDB entries on the port (ours: see nic-bridge.c) */
+        size_t n_port_fdb;
+        bool has_port_decision;
+        BridgePortDecision port_decision;
+        Refusal bridge_refusals[_BRIDGE_FIELD_MAX];
+        UplinkReport *uplinks; /* the bridge's other ports, and why each is (not) promiscuous */
+        size_t n_uplinks;
+
         bool has_uplink; /* the macvtap's lower device, and why it is (not) promiscuous */
         LinkInfo uplink;
         UplinkVerdict uplink_verdict;
@@ -114,6 +138,12 @@ void nic_update_asked(Nic *n, const RxFilter *f);
 
 /* Policy + diff + queue requests (manager's post source calls this for dirty NICs). */
 int nic_reconcile(Nic *n);
+/* Reconcile of a tap in a Linux bridge: port flags, port VLANs, static FDB (nic-bridge.c). Called
+ * by nic_reconcile() once the host device is read. */
+int nic_reconcile_bridge_port(Nic *n);
+/* Records refusals of one decision field (shared by macvtap and bridge ports). */
+void nic_record_refusal(Nic *n, Refusal *rf, const char *field, const FieldDecision *d, const char *asked);
+
 /* Called when one of this NIC's kernel requests got its answer. */
 void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack);
 

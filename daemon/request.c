@@ -13,6 +13,12 @@ static const char *const request_type_table[_REQUEST_TYPE_MAX] = {
                 [REQUEST_LINK_SET_FLAGS] = "set-flags",
                 [REQUEST_MC_DEL] = "multicast-del",
                 [REQUEST_MC_ADD] = "multicast-add",
+                [REQUEST_FDB_DEL] = "fdb-del",
+                [REQUEST_BRIDGE_VLAN_DEL] = "vlan-del",
+                [REQUEST_BRIDGE_PORT_FLAGS] = "port-flags",
+                [REQUEST_BRIDGE_VLAN_FILTERING] = "vlan-filtering",
+                [REQUEST_BRIDGE_VLAN_ADD] = "vlan-add",
+                [REQUEST_FDB_ADD] = "fdb-add",
 };
 
 const char *request_type_to_string(RequestType t) {
@@ -35,7 +41,14 @@ static bool request_same(const Request *a, const Request *b) {
         switch (a->type) {
         case REQUEST_LINK_SET_MAC:
         case REQUEST_LINK_SET_FLAGS:
+        case REQUEST_BRIDGE_PORT_FLAGS:
+        case REQUEST_BRIDGE_VLAN_DEL:
+        case REQUEST_BRIDGE_VLAN_ADD:
+        case REQUEST_BRIDGE_VLAN_FILTERING:
                 return true; /* the newest payload wins: see request_queue() */
+        case REQUEST_FDB_ADD:
+        case REQUEST_FDB_DEL:
+                return ether_addr_equal(&a->fdb.mac, &b->fdb.mac) && a->fdb.vid == b->fdb.vid;
         default:
                 return ether_addr_equal(&a->mac, &b->mac);
         }
@@ -51,6 +64,10 @@ int request_queue(Manager *m, Nic *nic, const Request *req) {
                 r->mac = req->mac;
                 r->flags = req->flags;
                 r->change = req->change;
+                r->port_flags = req->port_flags;
+                r->vlans_want = req->vlans_want;
+                r->vlans_have = req->vlans_have;
+                r->vlan_filtering = req->vlan_filtering;
                 return 0;
         }
 
@@ -90,6 +107,10 @@ void manager_drop_requests(Manager *m, Nic *nic) {
         }
 }
 
+static const char *on_off_unset(int v) {
+        return v < 0 ? "-" : v ? "on" : "off";
+}
+
 static void describe(const Request *r, char *buf, size_t size) {
         char mac[ETHER_ADDR_STRING_MAX];
 
@@ -109,6 +130,32 @@ static void describe(const Request *r, char *buf, size_t size) {
                                 r->type == REQUEST_MC_ADD ? "add" : "delete",
                                 ether_addr_to_string(&r->mac, mac), r->ifname);
                 break;
+        case REQUEST_FDB_ADD:
+        case REQUEST_FDB_DEL: {
+                char vlan[16] = "";
+
+                if (r->fdb.vid > 0)
+                        (void) snprintf(vlan, sizeof(vlan), " vlan %u", r->fdb.vid);
+                (void) snprintf(buf, size, "bridge fdb %s %s dev %s master static%s",
+                                r->type == REQUEST_FDB_ADD ? "add" : "del",
+                                ether_addr_to_string(&r->fdb.mac, mac), r->ifname, vlan);
+                break;
+        }
+        case REQUEST_BRIDGE_VLAN_ADD:
+        case REQUEST_BRIDGE_VLAN_DEL:
+                (void) snprintf(buf, size, "bridge vlan %s dev %s (port VLANs)",
+                                r->type == REQUEST_BRIDGE_VLAN_ADD ? "add" : "del", r->ifname);
+                break;
+        case REQUEST_BRIDGE_PORT_FLAGS:
+                (void) snprintf(buf, size, "bridge link set dev %s learning %s flood %s mcast_flood %s",
+                                r->ifname, on_off_unset(r->port_flags.learning),
+                                on_off_unset(r->port_flags.unicast_flood),
+                                on_off_unset(r->port_flags.mcast_flood));
+                break;
+        case REQUEST_BRIDGE_VLAN_FILTERING:
+                (void) snprintf(buf, size, "ip link set dev %s type bridge vlan_filtering %d", r->ifname,
+                                r->vlan_filtering);
+                break;
         default:
                 (void) snprintf(buf, size, "request %d", r->type);
         }
@@ -125,6 +172,50 @@ static void on_netlink_reply(int error, const char *ext_ack, void *userdata) {
         nic_request_done(f->nic, error, f->what, ext_ack);
         nic_unref(f->nic);
         free(f);
+}
+
+/* The netlink message of a request (no I/O: the fill functions live in netlink/). */
+static int request_fill(const Request *r, struct nl_msg **ret) {
+        _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+        int k;
+
+        switch (r->type) {
+        case REQUEST_LINK_SET_MAC:
+        case REQUEST_LINK_SET_FLAGS:
+                k = link_message_new(&msg);
+                if (k < 0)
+                        return k;
+                k = r->type == REQUEST_LINK_SET_MAC
+                                    ? link_fill_set_mac(msg, r->ifindex, &r->mac)
+                                    : link_fill_set_flags(msg, r->ifindex, r->flags, r->change);
+                break;
+        case REQUEST_FDB_ADD:
+        case REQUEST_FDB_DEL:
+                msg = nlmsg_alloc();
+                k = msg ? bridge_fdb_fill(msg, r->type == REQUEST_FDB_ADD, &r->fdb) : -ENOMEM;
+                break;
+        case REQUEST_BRIDGE_VLAN_ADD:
+        case REQUEST_BRIDGE_VLAN_DEL:
+                msg = nlmsg_alloc();
+                k = msg ? bridge_vlan_fill_port(msg, r->ifindex, &r->vlans_want, &r->vlans_have,
+                                          r->type == REQUEST_BRIDGE_VLAN_ADD)
+                        : -ENOMEM;
+                break;
+        case REQUEST_BRIDGE_PORT_FLAGS:
+                msg = nlmsg_alloc();
+                k = msg ? bridge_port_fill_flags(msg, r->ifindex, &r->port_flags) : -ENOMEM;
+                break;
+        case REQUEST_BRIDGE_VLAN_FILTERING:
+                msg = nlmsg_alloc();
+                k = msg ? bridge_link_fill_vlan_filtering(msg, r->ifindex, r->vlan_filtering) : -ENOMEM;
+                break;
+        default:
+                k = -EINVAL;
+        }
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(msg);
+        return 0;
 }
 
 static int request_send(Request *r) {
@@ -145,12 +236,13 @@ static int request_send(Request *r) {
                 return 0;
         case REQUEST_LINK_SET_MAC:
         case REQUEST_LINK_SET_FLAGS:
-                k = link_message_new(&msg);
-                if (k < 0)
-                        return k;
-                k = r->type == REQUEST_LINK_SET_MAC
-                                    ? link_fill_set_mac(msg, r->ifindex, &r->mac)
-                                    : link_fill_set_flags(msg, r->ifindex, r->flags, r->change);
+        case REQUEST_FDB_ADD:
+        case REQUEST_FDB_DEL:
+        case REQUEST_BRIDGE_VLAN_ADD:
+        case REQUEST_BRIDGE_VLAN_DEL:
+        case REQUEST_BRIDGE_PORT_FLAGS:
+        case REQUEST_BRIDGE_VLAN_FILTERING:
+                k = request_fill(r, &msg);
                 if (k < 0)
                         return k;
                 f = new0(InFlight, 1);

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "bridge.h"
 #include "ether-addr.h"
 #include "manager.h"
 
@@ -14,10 +15,16 @@
 #define REQUEST_NETLINK_IN_FLIGHT_MAX 256
 
 typedef enum RequestType {
-        REQUEST_LINK_SET_MAC,   /* netlink, async */
-        REQUEST_LINK_SET_FLAGS, /* netlink, async */
-        REQUEST_MC_DEL,         /* ioctl, immediate */
-        REQUEST_MC_ADD,         /* ioctl, immediate */
+        REQUEST_LINK_SET_MAC,    /* netlink, async */
+        REQUEST_LINK_SET_FLAGS,  /* netlink, async */
+        REQUEST_MC_DEL,          /* ioctl, immediate */
+        REQUEST_MC_ADD,          /* ioctl, immediate */
+        REQUEST_FDB_DEL,         /* netlink: one static FDB entry */
+        REQUEST_BRIDGE_VLAN_DEL, /* netlink: every VLAN the port loses, as ranges, one message */
+        REQUEST_BRIDGE_PORT_FLAGS,
+        REQUEST_BRIDGE_VLAN_FILTERING, /* on the bridge (ifindex is the bridge's) */
+        REQUEST_BRIDGE_VLAN_ADD, /* netlink: every VLAN the port gains (and PVID/untagged), one message */
+        REQUEST_FDB_ADD,
         _REQUEST_TYPE_MAX,
         _REQUEST_TYPE_INVALID = -EINVAL,
 } RequestType;
@@ -32,6 +39,12 @@ struct Request {
         EtherAddr mac;   /* SET_MAC, MC_* */
         unsigned flags;  /* SET_FLAGS */
         unsigned change; /* SET_FLAGS: which flags to change */
+        /* bridge requests */
+        FdbEntry fdb;               /* FDB_* */
+        BridgePortFlags port_flags; /* BRIDGE_PORT_FLAGS */
+        BridgePortVlans vlans_want; /* BRIDGE_VLAN_*: the whole wanted and current port state; */
+        BridgePortVlans vlans_have; /*   the message carries the difference for its phase */
+        bool vlan_filtering;        /* BRIDGE_VLAN_FILTERING */
 };
 
 /* Queues a copy of 'req' (its 'next', 'manager' and 'nic' are set here). Returns 1 when queued, 0

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,5 +149,62 @@ int netlink_set_rcvbuf(int fd, int size) {
                 return 0;
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
                 return -errno;
+        return 0;
+}
+
+int netlink_fill_ifinfo(struct nl_msg *m, uint16_t type, uint16_t flags, unsigned char family, int ifindex,
+                struct ifinfomsg **ret) {
+        struct nlmsghdr *nlh;
+        struct ifinfomsg *ifi;
+        int r;
+
+        if (!m || ifindex <= 0 || !ret)
+                return -EINVAL;
+
+        nlh = nlmsg_hdr(m);
+        if (nlmsg_datalen(nlh) == 0) {
+                struct ifinfomsg h = {
+                                .ifi_family = family,
+                                .ifi_index = ifindex,
+                };
+
+                /* nlmsg_alloc() leaves the type 0; a type set by the caller must be ours. */
+                if (nlh->nlmsg_type != 0 && nlh->nlmsg_type != type)
+                        return -EINVAL;
+                r = nlmsg_append(m, &h, sizeof(h), NLMSG_ALIGNTO);
+                if (r < 0)
+                        return nl_error_to_errno(r);
+                nlh = nlmsg_hdr(m);
+                nlh->nlmsg_type = type;
+                nlh->nlmsg_flags |= flags;
+        } else if (nlh->nlmsg_type != type || nlmsg_datalen(nlh) < (int) sizeof(struct ifinfomsg))
+                return -EINVAL;
+
+        ifi = nlmsg_data(nlh);
+        if (ifi->ifi_family != family || ifi->ifi_index != ifindex)
+                return -EINVAL;
+
+        *ret = ifi;
+        return 0;
+}
+
+int netlink_message_reserve(struct nl_msg *m, size_t size) {
+        size_t used, have;
+        int r;
+
+        if (!m)
+                return -EINVAL;
+
+        used = NLMSG_ALIGN(nlmsg_hdr(m)->nlmsg_len);
+        have = nlmsg_get_max_size(m);
+        if (size > UINT32_MAX - used)
+                return -EMSGSIZE;
+        if (used + size <= have)
+                return 0;
+
+        /* Doubling keeps a builder that grows a message in steps linear overall. */
+        r = nlmsg_expand(m, MAX(used + size, 2 * have));
+        if (r < 0)
+                return nl_error_to_errno(r);
         return 0;
 }

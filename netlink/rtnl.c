@@ -13,6 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "bridge.h"
 #include "log.h"
 #include "macro.h"
 #include "netlink-util.h"
@@ -34,7 +35,8 @@ typedef struct RtnlRequest {
 struct Rtnl {
         struct nl_sock *request; /* non-blocking; ACKed writes, matched by sequence number */
         struct nl_sock *sync;    /* blocking with a timeout; rtnl_call() */
-        struct nl_sock *monitor; /* non-blocking; RTNLGRP_LINK, NULL until rtnl_monitor_start() */
+        struct nl_sock *monitor; /* non-blocking; RTNLGRP_LINK and/or RTNLGRP_NEIGH, NULL until
+                                  * rtnl_monitor_start*() */
 
         /* In sending order, hence in sequence order except across the wrap at 2^32. */
         RtnlRequest *requests;
@@ -43,8 +45,12 @@ struct Rtnl {
         uint32_t request_seq;
         uint32_t sync_seq;
 
-        RtnlLinkHandler monitor_handler;
+        RtnlLinkHandler monitor_handler; /* RTNLGRP_LINK, AF_UNSPEC messages */
         void *monitor_userdata;
+        RtnlFdbHandler fdb_handler; /* RTNLGRP_NEIGH, AF_BRIDGE messages */
+        void *fdb_userdata;
+        RtnlBridgePortHandler bridge_port_handler; /* RTNLGRP_LINK, AF_BRIDGE messages */
+        void *bridge_port_userdata;
 };
 
 static uint32_t seq_next(uint32_t *seq) {
@@ -302,6 +308,7 @@ int rtnl_process(Rtnl *r) {
 
 int rtnl_call(Rtnl *r, struct nl_msg *m, RtnlSyncParser parser, void *userdata) {
         struct nlmsghdr *nlh;
+        int parser_error = 0;
         uint16_t type;
         uint32_t seq;
         int k;
@@ -349,45 +356,186 @@ int rtnl_call(Rtnl *r, struct nl_msg *m, RtnlSyncParser parser, void *userdata) 
                                         log_debug("rtnl: request type %u failed: %s%s%s", type,
                                                         strerror(-error), ext_ack ? ": " : "",
                                                         strempty(ext_ack));
-                                return error;
+                                return error < 0 ? error : parser_error;
                         case NLMSG_DONE:
                                 /* The end of a dump, which gets no ACK. */
-                                return netlink_parse_done(nlh);
+                                error = netlink_parse_done(nlh);
+                                return error < 0 ? error : parser_error;
                         case NLMSG_NOOP:
                         case NLMSG_OVERRUN:
                                 break;
                         default:
-                                if (!parser)
+                                /* After a parser error, read on to the end without parsing: the
+                                 * kernel keeps a dump's state on the socket until its
+                                 * NLMSG_DONE is read, and a new dump meanwhile fails (-EBUSY). */
+                                if (!parser || parser_error < 0)
                                         break;
                                 k = parser(nlh, userdata);
                                 if (k < 0)
-                                        return k;
+                                        parser_error = k;
                         }
                 }
         }
 }
 
-int rtnl_monitor_start(Rtnl *r, RtnlLinkHandler h, void *userdata) {
+typedef struct RtnlDump {
+        RtnlSyncParser parser;
+        void *userdata;
+        bool interrupted;
+} RtnlDump;
+
+static int rtnl_dump_parse(struct nlmsghdr *nlh, void *userdata) {
+        RtnlDump *d = userdata;
+
+        /* Set on the messages written after the table changed (nl_dump_check_consistent()). */
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+                d->interrupted = true;
+        return d->parser ? d->parser(nlh, d->userdata) : 0;
+}
+
+int rtnl_dump(Rtnl *r, struct nl_msg *m, RtnlSyncParser parser, void *userdata) {
+        RtnlDump d = {.parser = parser, .userdata = userdata};
+        int k;
+
+        if (!r || !m)
+                return -EINVAL;
+
+        nlmsg_hdr(m)->nlmsg_flags |= NLM_F_DUMP;
+        k = rtnl_call(r, m, rtnl_dump_parse, &d);
+        if (k < 0)
+                return k;
+        if (d.interrupted) {
+                log_debug("rtnl: dump of message type %u interrupted by a change, read it again.",
+                                nlmsg_hdr(m)->nlmsg_type);
+                return -EAGAIN;
+        }
+        return 0;
+}
+
+/* Opens the monitor socket on first use and joins 'group'. Returns its fd or -errno. */
+static int rtnl_monitor_join(Rtnl *r, int group) {
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         int k;
 
-        if (!r || !h)
-                return -EINVAL;
-        if (r->monitor)
-                return -EBUSY;
+        if (!r->monitor) {
+                k = rtnl_socket_open(true, RTNL_MONITOR_RCVBUF, &sk);
+                if (k < 0)
+                        return k;
+        }
 
-        k = rtnl_socket_open(true, RTNL_MONITOR_RCVBUF, &sk);
-        if (k < 0)
-                return k;
-
-        k = nl_socket_add_membership(sk, RTNLGRP_LINK);
+        k = nl_socket_add_membership(r->monitor ?: sk, group);
         if (k < 0)
                 return nl_error_to_errno(k);
 
-        r->monitor = TAKE_PTR(sk);
+        if (sk)
+                r->monitor = TAKE_PTR(sk);
+        return nl_socket_get_fd(r->monitor);
+}
+
+int rtnl_monitor_start(Rtnl *r, RtnlLinkHandler h, void *userdata) {
+        int fd;
+
+        if (!r || !h)
+                return -EINVAL;
+        if (r->monitor_handler)
+                return -EBUSY;
+
+        fd = rtnl_monitor_join(r, RTNLGRP_LINK);
+        if (fd < 0)
+                return fd;
+
         r->monitor_handler = h;
         r->monitor_userdata = userdata;
-        return nl_socket_get_fd(r->monitor);
+        return fd;
+}
+
+int rtnl_monitor_start_neigh(Rtnl *r, RtnlFdbHandler h, void *userdata) {
+        int fd;
+
+        if (!r || !h)
+                return -EINVAL;
+        if (r->fdb_handler)
+                return -EBUSY;
+
+        fd = rtnl_monitor_join(r, RTNLGRP_NEIGH);
+        if (fd < 0)
+                return fd;
+
+        r->fdb_handler = h;
+        r->fdb_userdata = userdata;
+        return fd;
+}
+
+int rtnl_monitor_start_bridge_port(Rtnl *r, RtnlBridgePortHandler h, void *userdata) {
+        int fd;
+
+        if (!r || !h)
+                return -EINVAL;
+        if (r->bridge_port_handler)
+                return -EBUSY;
+
+        /* The bridge announces its ports on the links' group, as AF_BRIDGE link messages. */
+        fd = rtnl_monitor_join(r, RTNLGRP_LINK);
+        if (fd < 0)
+                return fd;
+
+        r->bridge_port_handler = h;
+        r->bridge_port_userdata = userdata;
+        return fd;
+}
+
+/* One RTM_NEWLINK/RTM_DELLINK: a link (AF_UNSPEC) or a bridge port (AF_BRIDGE). Returns 1 when a
+ * handler ran. */
+static int rtnl_monitor_dispatch_link(Rtnl *r, struct nlmsghdr *nlh) {
+        BridgePort port;
+        LinkInfo info;
+        bool removed;
+        int k;
+
+        k = link_info_parse(nlh, nlh->nlmsg_len, &removed, &info);
+        if (k >= 0) {
+                if (!r->monitor_handler)
+                        return 0;
+                r->monitor_handler(removed, &info, r->monitor_userdata);
+                return 1;
+        }
+        if (k != -EAFNOSUPPORT) {
+                (void) log_debug_errno(k, "rtnl: unreadable link notification, ignoring: %m");
+                return 0;
+        }
+
+        /* AF_BRIDGE: about a port's bridge state; RTM_DELLINK means "left the bridge". */
+        if (!r->bridge_port_handler)
+                return 0;
+        k = bridge_port_parse(nlh, nlh->nlmsg_len, &removed, &port);
+        if (k == -EAFNOSUPPORT)
+                return 0;
+        if (k < 0) {
+                (void) log_debug_errno(k, "rtnl: unreadable bridge port notification, ignoring: %m");
+                return 0;
+        }
+        r->bridge_port_handler(removed, &port, r->bridge_port_userdata);
+        return 1;
+}
+
+/* One RTM_NEWNEIGH/RTM_DELNEIGH: only AF_BRIDGE ones (FDB entries) are ours; ARP and NDP
+ * neighbours share the group. Returns 1 when a handler ran. */
+static int rtnl_monitor_dispatch_neigh(Rtnl *r, struct nlmsghdr *nlh) {
+        FdbEntry e;
+        bool removed;
+        int k;
+
+        if (!r->fdb_handler)
+                return 0;
+        k = fdb_entry_parse(nlh, nlh->nlmsg_len, &removed, NULL, &e);
+        if (k == -EAFNOSUPPORT)
+                return 0;
+        if (k < 0) {
+                (void) log_debug_errno(k, "rtnl: unreadable FDB notification, ignoring: %m");
+                return 0;
+        }
+        r->fdb_handler(removed, &e, r->fdb_userdata);
+        return 1;
 }
 
 int rtnl_monitor_process(Rtnl *r) {
@@ -411,25 +559,16 @@ int rtnl_monitor_process(Rtnl *r) {
                         return handled;
 
                 rem = (int) n;
-                for (nlh = buf; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
-                        LinkInfo info;
-                        bool removed;
-                        int k;
-
-                        if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-                                continue;
-
-                        k = link_info_parse(nlh, nlh->nlmsg_len, &removed, &info);
-                        if (k == -EAFNOSUPPORT)
-                                continue; /* AF_BRIDGE port notifications, see link_info_parse() */
-                        if (k < 0) {
-                                (void) log_debug_errno(
-                                                k, "rtnl: unreadable link notification, ignoring: %m");
-                                continue;
+                for (nlh = buf; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem))
+                        switch (nlh->nlmsg_type) {
+                        case RTM_NEWLINK:
+                        case RTM_DELLINK:
+                                handled += rtnl_monitor_dispatch_link(r, nlh);
+                                break;
+                        case RTM_NEWNEIGH:
+                        case RTM_DELNEIGH:
+                                handled += rtnl_monitor_dispatch_neigh(r, nlh);
+                                break;
                         }
-
-                        r->monitor_handler(removed, &info, r->monitor_userdata);
-                        handled++;
-                }
         }
 }

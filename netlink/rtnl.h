@@ -74,8 +74,10 @@ void rtnl_forget(Rtnl *r, void *userdata);
 int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret);
 
 /* Link monitor: joins RTNLGRP_LINK on a third socket; 'h' is called for every RTM_NEWLINK and
- * RTM_DELLINK of a link (AF_BRIDGE port notifications on the same group are skipped). Returns the
- * fd to watch, -EBUSY when already started; call rtnl_monitor_process() when readable. */
+ * RTM_DELLINK of a link (AF_BRIDGE port notifications on the same group go to the handler of
+ * rtnl_monitor_start_bridge_port() in bridge.h, or are skipped). Returns the fd to watch, -EBUSY
+ * when already started; call rtnl_monitor_process() when readable. The FDB and bridge port
+ * monitors of bridge.h share this socket and fd. */
 int rtnl_monitor_start(Rtnl *r, RtnlLinkHandler h, void *userdata);
 /* Returns the number of notifications handled, or -errno; -ENOBUFS means notifications were lost
  * (the socket stays usable): re-read the links you care about. */

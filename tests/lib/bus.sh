@@ -39,7 +39,8 @@ bus_stop() {
 bus_wait_vnicd() {
         local timeout=${1:-10} i
         for i in $(seq 1 $((timeout * 20))); do
-                busctl --system status org.vnicd1 >/dev/null 2>&1 && return 0
+                [[ $(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+                        NameHasOwner s org.vnicd1 2>/dev/null) == "b true" ]] && return 0
                 sleep 0.05
         done
         echo "bus_wait_vnicd: org.vnicd1 did not appear within ${timeout}s" >&2

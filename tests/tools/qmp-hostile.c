@@ -5,6 +5,10 @@
  *   qmp-hostile SOCKET garbage
  *       greeting, then every kind of bad line; rx-filter replies that must be refused (VID 5000,
  *       100 MACs, a malformed MAC), then a valid one; an event every 200 ms to keep vnicd asking.
+ *   qmp-hostile SOCKET script FILE
+ *       a scripted stand-in for QEMU where no guest can run (the kernel-VM tier): every
+ *       query-rx-filter is answered with FILE's current content (a query-rx-filter "return"
+ *       array); SIGUSR1 sends NIC_RX_FILTER_CHANGED for net0. The test rewrites FILE, then signals.
  *   qmp-hostile SOCKET mute
  *       answers qmp_capabilities, then never answers anything (a hung QEMU).
  *   qmp-hostile SOCKET flood SECONDS RATE COUNTFILE
@@ -160,11 +164,38 @@ static int send_garbage(int fd) {
 typedef struct Server {
         bool flood;
         bool mute;
+        const char *script; /* FILE of the script mode */
         int seconds, rate;
         const char *countfile;
         long long events, queries;
         bool counted;
 } Server;
+
+static volatile sig_atomic_t script_event = 0;
+
+static void on_usr1(int sig) {
+        script_event = 1;
+}
+
+/* The whole file (at most 1 MiB) as the "return" value, on one line; NULL when unreadable. */
+static char *read_script(const char *path) {
+        char *buf;
+        size_t n;
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return NULL;
+        buf = malloc(1 << 20);
+        if (buf) {
+                n = fread(buf, 1, (1 << 20) - 1, f);
+                buf[n] = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (buf[i] == '\n' || buf[i] == '\r')
+                                buf[i] = ' ';
+        }
+        fclose(f);
+        return buf;
+}
 
 /* Handles every complete command in 'buf'; returns < 0 when the client is gone. */
 static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
@@ -182,7 +213,7 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                 if (strstr(line, "qmp_capabilities")) {
                         snprintf(reply, sizeof(reply), "{\"return\": {}, \"id\": %lld}", idv);
                         r = send_line(fd, reply);
-                        if (r >= 0 && !s->flood && !s->mute)
+                        if (r >= 0 && !s->flood && !s->mute && !s->script)
                                 r = send_garbage(fd);
                 } else if (s->mute) {
                         ; /* a hung QEMU: the command is read and never answered */
@@ -190,7 +221,11 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                         char *out;
 
                         s->queries++;
-                        body = s->flood ? strdup(valid_filter) : hostile_filter((unsigned) s->queries);
+                        if (s->script)
+                                body = read_script(s->script);
+                        else
+                                body = s->flood ? strdup(valid_filter)
+                                                : hostile_filter((unsigned) s->queries);
                         if (!body || asprintf(&out, "{\"return\": %s, \"id\": %lld}", body, idv) < 0)
                                 r = -ENOMEM;
                         else {
@@ -263,7 +298,13 @@ static void serve(Server *s, int fd) {
                         }
                 } else if (s->flood)
                         write_count(s);
-                else if (!s->mute && now - last_event >= 200) {
+                else if (s->script) {
+                        if (script_event) {
+                                script_event = 0;
+                                if (send_event(fd) < 0)
+                                        return;
+                        }
+                } else if (!s->mute && now - last_event >= 200) {
                         if (send_event(fd) < 0)
                                 return;
                         last_event = now;
@@ -271,17 +312,26 @@ static void serve(Server *s, int fd) {
         }
 }
 
+static bool usage_ok(int argc, char *argv[]) {
+        if (argc < 3)
+                return false;
+        if (strcmp(argv[2], "garbage") == 0 || strcmp(argv[2], "mute") == 0)
+                return argc == 3;
+        if (strcmp(argv[2], "script") == 0)
+                return argc == 4;
+        if (strcmp(argv[2], "flood") == 0)
+                return argc == 6;
+        return false;
+}
+
 int main(int argc, char *argv[]) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         Server s = {};
         int fd;
 
-        if (argc < 3 ||
-                        (strcmp(argv[2], "garbage") != 0 && strcmp(argv[2], "flood") != 0 &&
-                                        strcmp(argv[2], "mute") != 0) ||
-                        (strcmp(argv[2], "flood") == 0 && argc != 6)) {
-                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET mute | SOCKET flood SECONDS "
-                                "RATE COUNTFILE\n");
+        if (!usage_ok(argc, argv)) {
+                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET mute | SOCKET script FILE | "
+                                "SOCKET flood SECONDS RATE COUNTFILE\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
@@ -291,6 +341,12 @@ int main(int argc, char *argv[]) {
                 s.seconds = atoi(argv[3]);
                 s.rate = atoi(argv[4]);
                 s.countfile = argv[5];
+        }
+        if (strcmp(argv[2], "script") == 0) {
+                struct sigaction sig = {.sa_handler = on_usr1};
+
+                s.script = argv[3];
+                (void) sigaction(SIGUSR1, &sig, NULL); /* no SA_RESTART: poll() returns EINTR */
         }
         if (strlen(argv[1]) >= sizeof(sa.sun_path)) {
                 fprintf(stderr, "qmp-hostile: socket path too long\n");

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A guest NIC whose host device is a port of a Linux bridge (a tap): its port flags, its VLANs (the
+ * guest's ∩ AllowedVLANs=, the native one untagged) and the static FDB entries for its MAC, so the
+ * bridge can stop learning and flooding on guest ports and the uplink can leave promiscuous mode.
+ *
+ * What vnicd owns on such a port: the port flags it is told to set, the port's VLANs, and every
+ * static (NUD_NOARP, master) FDB entry on it. The port exists for this guest only, so nothing else
+ * has a reason to put static entries there; the kernel's own "permanent" entry (the port's MAC) is
+ * not static and not ours. Other ports of the bridge are only read. */
+#include <dirent.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include "nic-bus.h"
+#include "nic.h"
+#include "request.h"
+
+static const char *bool_flag(int v) {
+        return v < 0 ? "leave" : v ? "on" : "off";
+}
+
+/* The wanted port flags: Learning= and UnicastFlood= default to off (the uplink can only leave
+ * promiscuous mode when it is the one port that learns and floods), MulticastFlood= to leaving
+ * whatever the bridge set. */
+static BridgePortFlags wanted_port_flags(const Nic *n) {
+        const ConfigInterface *ci =
+                        config_find_interface(&n->guest->manager->config, n->guest->name, n->name);
+
+        return (BridgePortFlags){
+                        .learning = ci && ci->learning >= 0 ? ci->learning : 0,
+                        .unicast_flood = ci && ci->unicast_flood >= 0 ? ci->unicast_flood : 0,
+                        .mcast_flood = ci ? ci->multicast_flood : -1,
+        };
+}
+
+static bool port_flags_match(const BridgePortFlags *want, const BridgePortFlags *have) {
+        return (want->learning < 0 || want->learning == have->learning) &&
+               (want->unicast_flood < 0 || want->unicast_flood == have->unicast_flood) &&
+               (want->mcast_flood < 0 || want->mcast_flood == have->mcast_flood);
+}
+
+/* The port's VLANs and static entries, as the policy compares them. */
+static void port_state_from_kernel(Nic *n, const BridgePortVlans *vlans) {
+        BridgePortState *h = &n->port_have;
+
+        *h = (BridgePortState){.vids = vlans->vids, .pvid = vlans->pvid, .untagged = vlans->untagged};
+        for (size_t i = 0; i < n->n_port_fdb; i++) {
+                const FdbEntry *e = &n->port_fdb[i];
+
+                if (!h->has_fdb) {
+                        h->has_fdb = true;
+                        h->fdb_mac = e->mac;
+                }
+                if (!ether_addr_equal(&e->mac, &h->fdb_mac)) {
+                        /* Several MACs: a state to repair, not one to describe as "the" entry. */
+                        h->has_fdb = false;
+                        h->fdb_vids = (VlanSet){};
+                        return;
+                }
+                (void) vlan_set_add(&h->fdb_vids, e->vid);
+        }
+}
+
+/* Ours are the static entries; learned ones and the kernel's local one are not. Compacts the
+ * array in place and returns the new count. */
+static size_t keep_static_entries(FdbEntry *e, size_t n) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (e[i].is_static && !e[i].is_local)
+                        e[k++] = e[i];
+        return k;
+}
+
+/* The bridge's other ports: which of them learn or flood, and why each is (not) promiscuous. */
+static void nic_read_bridge_uplinks(Nic *n) {
+        Manager *m = n->guest->manager;
+        char path[64 + IFNAMSIZ], auto_ports[256] = "";
+        _cleanup_free_ UplinkReport *reports = NULL;
+        size_t n_reports = 0, n_auto = 0, k = 0, n_static = 0;
+        struct dirent *de;
+        DIR *d;
+
+        (void) snprintf(path, sizeof(path), "/sys/class/net/%s/brif", n->bridge_name);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                BridgePortFlags f = BRIDGE_PORT_FLAGS_UNSET;
+                BridgePortVlans pv;
+                UplinkReport *a;
+                LinkInfo li;
+                bool guest_port = false;
+
+                if (de->d_name[0] == '.' || strlen(de->d_name) >= IFNAMSIZ)
+                        continue;
+                if (rtnl_link_get(m->rtnl, 0, de->d_name, &li) < 0 ||
+                                rtnl_bridge_port_get(m->rtnl, li.ifindex, &f, &pv) < 0)
+                        continue;
+                if (f.learning > 0 || f.unicast_flood > 0) {
+                        n_auto++;
+                        k += (size_t) snprintf(auto_ports + MIN(k, sizeof(auto_ports) - 1),
+                                        sizeof(auto_ports) - MIN(k, sizeof(auto_ports) - 1), "%s%s",
+                                        k ? ", " : "", li.ifname);
+                }
+                /* A guest port: its static entries are what the uplinks' unicast filters hold. */
+                for (size_t i = 0; i < m->n_guests && !guest_port; i++)
+                        for (size_t j = 0; j < m->guests[i]->n_nics && !guest_port; j++) {
+                                const Nic *o = m->guests[i]->nics[j];
+
+                                guest_port = o->has_host && o->host.ifindex == li.ifindex;
+                                if (guest_port)
+                                        n_static += o->n_port_fdb;
+                        }
+                if (guest_port)
+                        continue;
+                a = realloc(reports, (n_reports + 1) * sizeof(UplinkReport));
+                if (!a)
+                        break;
+                reports = a;
+                reports[n_reports] = (UplinkReport){
+                                .promiscuity = li.promiscuity,
+                                .learning = f.learning > 0,
+                                .unicast_flood = f.unicast_flood > 0,
+                };
+                memcpy(reports[n_reports].ifname, li.ifname, sizeof(li.ifname));
+                reports[n_reports].verdict.promiscuous =
+                                li.flags & IFF_PROMISC; /* the flag, refined below */
+                n_reports++;
+        }
+        closedir(d);
+
+        for (size_t i = 0; i < n_reports; i++) {
+                UplinkReport *u = &reports[i];
+                UplinkFacts facts = {
+                                .uplink = u->ifname,
+                                .bridge = n->bridge_name,
+                                .promiscuity = u->promiscuity,
+                                .promisc_flag = u->verdict.promiscuous,
+                                .vlan_filtering = n->bridge.vlan_filtering,
+                                .bridge_promisc = n->bridge.promisc,
+                                .n_auto_ports = n_auto,
+                                .auto_ports = auto_ports,
+                                .n_unicast = n_static,
+                };
+
+                (void) uplink_explain(&facts, &u->verdict);
+        }
+        free(n->uplinks);
+        n->uplinks = TAKE_PTR(reports);
+        n->n_uplinks = n_reports;
+}
+
+static int queue(Nic *n, Request *q) {
+        q->ifindex = q->ifindex ?: n->host.ifindex;
+        if (!q->ifname[0])
+                (void) snprintf(q->ifname, sizeof(q->ifname), "%s", n->host.ifname);
+        return request_queue(n->guest->manager, n, q);
+}
+
+/* The static entries the port should have against those it has: what to delete and to add. */
+static int fdb_plan(Nic *n, FdbEntry **ret_del, size_t *n_del, FdbEntry **ret_add, size_t *n_add) {
+        _cleanup_free_ FdbEntry *want = NULL;
+        const BridgePortState *w = &n->port_decision.wanted;
+        size_t n_want = 0;
+
+        if (w->has_fdb) {
+                want = new0(FdbEntry, vlan_set_count(&w->fdb_vids) + 1);
+                if (!want)
+                        return -ENOMEM;
+                for (unsigned vid = 0; vid < VLAN_VID_COUNT; vid++)
+                        if (vlan_set_contains(&w->fdb_vids, vid))
+                                want[n_want++] = (FdbEntry){
+                                                .mac = w->fdb_mac,
+                                                .vid = (uint16_t) vid,
+                                                .ifindex = n->host.ifindex,
+                                                .is_static = true,
+                                                .master = true,
+                                };
+        }
+        return fdb_diff(n->port_fdb, n->n_port_fdb, want, n_want, ret_del, n_del, ret_add, n_add);
+}
+
+static int queue_fdb(Nic *n, RequestType type, const FdbEntry *e, size_t count) {
+        for (size_t i = 0; i < count; i++) {
+                Request q = {.type = type, .fdb = e[i]};
+                int r;
+
+                r = queue(n, &q);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int nic_reconcile_bridge_port(Nic *n) {
+        Manager *m = n->guest->manager;
+        const ConfigInterface *ci = config_find_interface(&m->config, n->guest->name, n->name);
+        _cleanup_free_ FdbEntry *fdb_del = NULL, *fdb_add = NULL;
+        size_t n_fdb_del = 0, n_fdb_add = 0;
+        const ConfigBridge *cb;
+        BridgePortVlans vlans = {};
+        BridgePortPolicy policy;
+        LinkInfo br;
+        int r;
+
+        r = rtnl_link_get(m->rtnl, n->host.master_ifindex, NULL, &br);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read the master of %s: %m", n->host_device);
+        if (!streq(br.kind, "bridge"))
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(EOPNOTSUPP),
+                                "%s is enslaved to %s, a %s, not a bridge: vnicd programs macvtaps and "
+                                "bridge ports",
+                                n->host_device, br.ifname, br.kind[0] ? br.kind : "device without a kind");
+        memcpy(n->bridge_name, br.ifname, sizeof(br.ifname));
+        r = rtnl_bridge_get(m->rtnl, br.ifindex, &n->bridge);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read bridge %s: %m", br.ifname);
+        r = rtnl_bridge_port_get(m->rtnl, n->host.ifindex, &n->port_flags, &vlans);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read bridge port %s: %m", n->host_device);
+        n->port_fdb = mfree(n->port_fdb);
+        n->n_port_fdb = 0;
+        r = rtnl_fdb_dump(m->rtnl, br.ifindex, n->host.ifindex, &n->port_fdb, &n->n_port_fdb);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read the FDB of %s: %m", br.ifname);
+        n->n_port_fdb = keep_static_entries(n->port_fdb, n->n_port_fdb);
+        port_state_from_kernel(n, &vlans);
+        nic_read_bridge_uplinks(n);
+
+        if (!n->has_asked) {
+                nic_set_state(n, NIC_STATE_PENDING);
+                return 0;
+        }
+
+        /* vlan_filtering belongs to the bridge: set only when a [Bridge] section says so. */
+        cb = config_find_bridge(&m->config, br.ifname);
+        if (cb && cb->vlan_filtering >= 0 && cb->vlan_filtering != n->bridge.vlan_filtering) {
+                Request q = {.type = REQUEST_BRIDGE_VLAN_FILTERING,
+                                .ifindex = br.ifindex,
+                                .vlan_filtering = cb->vlan_filtering};
+
+                (void) snprintf(q.ifname, sizeof(q.ifname), "%s", br.ifname);
+                r = queue(n, &q);
+                if (r < 0)
+                        return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
+                nic_set_state(n, NIC_STATE_CONFIGURING);
+                return 0; /* the rest once the bridge says what it does */
+        }
+
+        policy = (BridgePortPolicy){
+                        .trusted = n->trusted,
+                        .trust_origin = n->trust_origin,
+                        .allowed = ci ? ci->allowed_vlans : (VlanSet){},
+                        .native_vlan = ci ? ci->native_vlan : 0,
+                        .vlan_filtering = n->bridge.vlan_filtering,
+                        .bridge = n->bridge_name,
+                        .has_configured_mac = n->has_configured_mac,
+                        .configured_mac = n->configured_mac,
+        };
+        r = bridge_port_decide(&n->asked, &policy, &n->port_have, &n->port_decision);
+        if (r < 0)
+                return nic_enter_failed(n, r, "bridge port policy failed: %m");
+        n->has_port_decision = true;
+        n->port_flags_wanted = wanted_port_flags(n);
+        for (BridgeField f = 0; f < _BRIDGE_FIELD_MAX; f++) {
+                _cleanup_free_ char *v = vlan_set_to_string(&n->asked.vlans);
+                char asked[64], mac[ETHER_ADDR_STRING_MAX];
+
+                (void) snprintf(asked, sizeof(asked), "%s",
+                                f == BRIDGE_FIELD_FDB ? ether_addr_to_string(&n->asked.main_mac, mac)
+                                                      : strempty(v));
+                nic_record_refusal(n, &n->bridge_refusals[f], bridge_field_to_string(f),
+                                &n->port_decision.fields[f], asked);
+        }
+
+        r = fdb_plan(n, &fdb_del, &n_fdb_del, &fdb_add, &n_fdb_add);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot plan FDB changes: %m");
+        if (n_fdb_del == 0 && n_fdb_add == 0 && vlan_set_equal(&n->port_decision.wanted.vids, &vlans.vids) &&
+                        n->port_decision.wanted.pvid == vlans.pvid &&
+                        vlan_set_equal(&n->port_decision.wanted.untagged, &vlans.untagged) &&
+                        port_flags_match(&n->port_flags_wanted, &n->port_flags)) {
+                n->unconverged_rounds = 0;
+                n->in_sync = true;
+                nic_set_state(n, NIC_STATE_CONFIGURED);
+                nic_bus_emit_changed(n);
+                return 0;
+        }
+        if (++n->unconverged_rounds > 3)
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(EAGAIN),
+                                "bridge port %s does not keep the settings written 3 times in a row",
+                                n->host_device);
+
+        n->in_sync = false;
+        /* Order matters to the kernel: an entry can be deleted, or added, only while the port is
+         * in its VLAN (RTM_DELNEIGH/NEWNEIGH with an unconfigured vid: EINVAL), and removing a
+         * VLAN leaves its static entries behind. So: entries out, VLANs out, flags, VLANs in,
+         * entries in. */
+        r = queue_fdb(n, REQUEST_FDB_DEL, fdb_del, n_fdb_del);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot queue FDB requests: %m");
+        if (!port_flags_match(&n->port_flags_wanted, &n->port_flags)) {
+                Request q = {.type = REQUEST_BRIDGE_PORT_FLAGS, .port_flags = n->port_flags_wanted};
+
+                log_nic_debug(n, "port flags: learning %s flood %s mcast_flood %s",
+                                bool_flag(q.port_flags.learning), bool_flag(q.port_flags.unicast_flood),
+                                bool_flag(q.port_flags.mcast_flood));
+                r = queue(n, &q);
+                if (r < 0)
+                        return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
+        }
+        if (n->bridge.vlan_filtering) {
+                BridgePortVlans want = {
+                                .vids = n->port_decision.wanted.vids,
+                                .pvid = n->port_decision.wanted.pvid,
+                                .untagged = n->port_decision.wanted.untagged,
+                };
+                VlanSet gone = vlans.vids;
+
+                vlan_set_subtract(&gone, &want.vids);
+                /* One message for what the port loses, one for what it gains (and PVID/untagged
+                 * changes): never one per VID. */
+                if (!vlan_set_is_empty(&gone)) {
+                        Request q = {.type = REQUEST_BRIDGE_VLAN_DEL,
+                                        .vlans_want = want,
+                                        .vlans_have = vlans};
+
+                        r = queue(n, &q);
+                        if (r < 0)
+                                return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
+                }
+                if (!vlan_set_equal(&want.vids, &vlans.vids) || want.pvid != vlans.pvid ||
+                                !vlan_set_equal(&want.untagged, &vlans.untagged)) {
+                        Request q = {.type = REQUEST_BRIDGE_VLAN_ADD,
+                                        .vlans_want = want,
+                                        .vlans_have = vlans};
+
+                        r = queue(n, &q);
+                        if (r < 0)
+                                return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
+                }
+        }
+        r = queue_fdb(n, REQUEST_FDB_ADD, fdb_add, n_fdb_add);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot queue FDB requests: %m");
+        nic_set_state(n, NIC_STATE_CONFIGURING);
+        return 0;
+}
