@@ -272,6 +272,10 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                         Nic *n = g->nics[i];
 
                         n->query_in_flight = n->query_again = false;
+                        /* Once: a QEMU that is gone takes its guest's bridge port state with it. */
+                        if (n->state != NIC_STATE_GONE && nic_release_bridge_port(n) < 0)
+                                log_nic_warning(n, "could not queue the removal of its bridge port state.");
+                        n->in_sync = false;
                         nic_set_state(n, NIC_STATE_GONE);
                 }
                 break;

@@ -45,6 +45,10 @@ void manager_nic_dirty(Manager *m, Nic *nic) {
         (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
 }
 
+void manager_kick(Manager *m) {
+        (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
+}
+
 Guest *manager_find_guest(Manager *m, const char *name) {
         for (size_t i = 0; i < m->n_guests; i++)
                 if (streq(m->guests[i]->name, name))

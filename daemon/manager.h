@@ -54,6 +54,8 @@ int manager_run(Manager *m);
 
 /* A NIC needs policy + reconcile at the end of this loop iteration. */
 void manager_nic_dirty(Manager *m, Nic *nic);
+/* Requests were queued outside a reconcile pass: send them at the end of this iteration. */
+void manager_kick(Manager *m);
 
 Guest *manager_find_guest(Manager *m, const char *name);
 Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex);

@@ -347,3 +347,44 @@ int nic_reconcile_bridge_port(Nic *n) {
         nic_set_state(n, NIC_STATE_CONFIGURING);
         return 0;
 }
+
+int nic_release_bridge_port(Nic *n) {
+        Manager *m = n->guest ? n->guest->manager : NULL;
+        BridgePortVlans vlans = {};
+        BridgePortFlags flags;
+        LinkInfo li;
+        int r;
+
+        if (!m || !n->is_bridge_port || !n->has_host)
+                return 0;
+        /* A tap QEMU created is gone with QEMU, its entries with it; a persistent one stays, and
+         * so would what we put on it. Look again rather than trust what we last saw. */
+        if (rtnl_link_get(m->rtnl, n->host.ifindex, NULL, &li) < 0 ||
+                        li.master_ifindex != n->host.master_ifindex)
+                return 0;
+        n->port_fdb = mfree(n->port_fdb);
+        n->n_port_fdb = 0;
+        r = rtnl_fdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_fdb, &n->n_port_fdb);
+        if (r < 0)
+                return r;
+        n->n_port_fdb = keep_static_entries(n->port_fdb, n->n_port_fdb);
+        r = rtnl_bridge_port_get(m->rtnl, li.ifindex, &flags, &vlans);
+        if (r < 0)
+                return r;
+
+        log_nic_info(n, "guest gone: removing its %zu static FDB entries and %zu VLANs from %s.",
+                        n->n_port_fdb, vlan_set_count(&vlans.vids), li.ifname);
+        /* Entries before VLANs: the kernel deletes an entry only while its VLAN is there. */
+        r = queue_fdb(n, REQUEST_FDB_DEL, n->port_fdb, n->n_port_fdb);
+        if (r < 0)
+                return r;
+        if (!vlan_set_is_empty(&vlans.vids)) {
+                Request q = {.type = REQUEST_BRIDGE_VLAN_DEL, .vlans_want = {}, .vlans_have = vlans};
+
+                r = queue(n, &q);
+                if (r < 0)
+                        return r;
+        }
+        manager_kick(m);
+        return 0;
+}

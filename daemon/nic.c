@@ -154,6 +154,9 @@ void nic_drop(Nic *n) {
                 return;
         nic_bus_remove(n);
         manager_drop_requests(g->manager, n);
+        /* Queued after the drop above: these requests outlive the NIC's place in its guest. */
+        if (nic_release_bridge_port(n) < 0)
+                log_nic_warning(n, "could not queue the removal of its bridge port state.");
         if (g->qmp)
                 qmp_client_forget(g->qmp, n);
         if (n->dirty && g->manager->n_dirty > 0)

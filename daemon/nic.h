@@ -121,7 +121,8 @@ void nic_apply_config(Nic *n);
 /* The host device QEMU's fds lead to; used when the configuration names none. */
 void nic_set_discovered_device(Nic *n, const char *ifname, const char *how);
 
-/* Detaches the NIC from its guest and the bus; the object lives on while requests hold it. */
+/* Detaches the NIC from its guest and the bus, after queueing the removal of what vnicd put on its
+ * host device; the object lives on while requests hold it. */
 void nic_drop(Nic *n);
 
 void nic_set_state(Nic *n, NicState s);
@@ -141,6 +142,9 @@ int nic_reconcile(Nic *n);
 /* Reconcile of a tap in a Linux bridge: port flags, port VLANs, static FDB (nic-bridge.c). Called
  * by nic_reconcile() once the host device is read. */
 int nic_reconcile_bridge_port(Nic *n);
+/* The guest is gone (QEMU exited, or the NIC was unplugged): queues the removal of the static FDB
+ * entries and VLANs vnicd put on its bridge port, if the port still exists. */
+int nic_release_bridge_port(Nic *n);
 /* Records refusals of one decision field (shared by macvtap and bridge ports). */
 void nic_record_refusal(Nic *n, Refusal *rf, const char *field, const FieldDecision *d, const char *asked);
 

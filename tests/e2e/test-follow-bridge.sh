@@ -111,6 +111,16 @@ busywait 15000 test "$(port_flags tap0)" == "false false"
 check_err $? "kernel: learning turned on behind vnicd's back not repaired: $(port_flags tap0)"
 log_test "repair: FDB entry deleted and learning turned on behind vnicd's back"
 
+# --- QEMU exits: the persistent taps stay, what vnicd put on them goes ------------------------
+sandbox_guest_stop
+wait_nic web net0 '.state == "gone"' 20000
+check_err $? "vnicctl: NIC not gone after QEMU exit"
+busywait 10000 has_static tap0 ""
+check_err $? "kernel: tap0 keeps static FDB entries after its guest is gone: [$(static_macs tap0)]"
+busywait 10000 has_static tap1 ""
+check_err $? "kernel: tap1 keeps static FDB entries after its guest is gone: [$(static_macs tap1)]"
+log_test "QEMU exit: the guests' static FDB entries are removed from the ports left behind"
+
 echo "--- vnicctl show web (for the log):"
 vnicctl show web
 # The real document, for the renderer's golden tests (tests/cli/data/bridge-port.json).

@@ -132,4 +132,14 @@ else
 fi
 log_test "uplink promiscuity matches the kernel's rules and is explained"
 
+# QEMU (here its stand-in) goes away: the tap stays, vnicd's VLANs and entries leave it.
+kill "$PEER_PID"
+wait_nic vm net0 '.state == "gone"' 20000
+check_err $? "vnicctl: NIC not gone after its QMP peer exited"
+busywait 10000 is port_vlans ""
+check_err $? "kernel: tap0 keeps VLANs after its guest is gone: [$(port_vlans)]"
+busywait 10000 is static_fdb ""
+check_err $? "kernel: tap0 keeps static FDB entries after its guest is gone: [$(static_fdb)]"
+log_test "guest gone: its VLANs and static entries are removed from the tap left behind"
+
 exit $EXIT_STATUS
