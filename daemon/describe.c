@@ -170,11 +170,9 @@ static json_object *describe_bridge_decisions(const Nic *n) {
                 const char *field, *reason;
         } na[] = {
                         {"promiscuous", "a bridge port gets what the bridge forwards: nothing to program"},
-                        {"multicast", "the bridge floods multicast to the port (MDB entries are not "
-                                      "programmed yet)"},
         };
         json_object *arr = json_object_new_array();
-        char mac[ETHER_ADDR_STRING_MAX], wmac[ETHER_ADDR_STRING_MAX];
+        char mac[ETHER_ADDR_STRING_MAX], wmac[ETHER_ADDR_STRING_MAX], ag[48], wg[48];
         _cleanup_free_ char *asked_v = vlan_set_to_string(&n->asked.vlans);
         _cleanup_free_ char *want_v = vlan_set_to_string(&n->port_decision.wanted.vids);
         const BridgePortState *w = &n->port_decision.wanted;
@@ -187,6 +185,15 @@ static json_object *describe_bridge_decisions(const Nic *n) {
                 if (f == BRIDGE_FIELD_FDB) {
                         asked = ether_addr_to_string(&n->asked.main_mac, mac);
                         wanted = w->has_fdb ? ether_addr_to_string(&w->fdb_mac, wmac) : "-";
+                } else if (f == BRIDGE_FIELD_MULTICAST) {
+                        (void) snprintf(ag, sizeof(ag), "%zu groups%s", n->asked.n_multicast,
+                                        n->asked.multicast_overflow ? " (overflow)" : "");
+                        if (w->mcast_flood)
+                                (void) snprintf(wg, sizeof(wg), "flood");
+                        else
+                                (void) snprintf(wg, sizeof(wg), "%zu groups", w->n_groups);
+                        asked = ag;
+                        wanted = wg;
                 } else {
                         asked = n->asked.vlan == RX_MODE_ALL ? "all" : strempty(asked_v);
                         wanted = strempty(want_v);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -112,6 +113,8 @@ int bridge_port_parse(const void *buf, size_t size, bool *ret_removed, BridgePor
                 return -EBADMSG;
 
         p.ifindex = ifi->ifi_index;
+        if (tb[IFLA_MASTER] && nla_get_u32(tb[IFLA_MASTER]) > INT_MAX)
+                return -EBADMSG; /* not an interface index */
         if (tb[IFLA_MASTER])
                 p.master_ifindex = (int) nla_get_u32(tb[IFLA_MASTER]);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -80,6 +81,8 @@ int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *r
         info.flags = ifi->ifi_flags;
         /* nla_parse() checked that the name is NUL-terminated within IFNAMSIZ bytes. */
         strncpy(info.ifname, nla_get_string(tb[IFLA_IFNAME]), sizeof(info.ifname) - 1);
+        if (info.ifname[0] == 0)
+                return -EBADMSG; /* the kernel never names a link "" */
 
         /* Non-Ethernet links (tun in L3 mode, ip6tnl...) have no or longer addresses. */
         if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == (int) sizeof(info.mac.bytes))
@@ -87,6 +90,10 @@ int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *r
 
         /* With IFLA_LINK_NETNSID the lower device lives in another namespace, where this index
          * means something else: report none rather than a wrong one. */
+        /* Interface indexes are positive ints: anything above INT_MAX is not one. */
+        if ((tb[IFLA_LINK] && nla_get_u32(tb[IFLA_LINK]) > INT_MAX) ||
+                        (tb[IFLA_MASTER] && nla_get_u32(tb[IFLA_MASTER]) > INT_MAX))
+                return -EBADMSG;
         if (tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID])
                 info.link_ifindex = (int) nla_get_u32(tb[IFLA_LINK]);
         if (tb[IFLA_MASTER])

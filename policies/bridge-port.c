@@ -8,6 +8,7 @@
 static const char *const bridge_field_table[_BRIDGE_FIELD_MAX] = {
                 [BRIDGE_FIELD_FDB] = "fdb",
                 [BRIDGE_FIELD_VLANS] = "vlans",
+                [BRIDGE_FIELD_MULTICAST] = "multicast",
 };
 
 const char *bridge_field_to_string(BridgeField f) {
@@ -28,7 +29,8 @@ bool bridge_port_state_equal(const BridgePortState *a, const BridgePortState *b)
         if (!vlan_set_equal(&a->vids, &b->vids) || a->pvid != b->pvid ||
                         !vlan_set_equal(&a->untagged, &b->untagged))
                 return false;
-        if (a->has_fdb != b->has_fdb)
+        if (a->has_fdb != b->has_fdb || a->n_groups != b->n_groups || a->mcast_flood != b->mcast_flood ||
+                        memcmp(a->groups, b->groups, a->n_groups * sizeof(EtherAddr)) != 0)
                 return false;
         return !a->has_fdb ||
                (ether_addr_equal(&a->fdb_mac, &b->fdb_mac) && vlan_set_equal(&a->fdb_vids, &b->fdb_vids));
@@ -140,6 +142,42 @@ static void decide_fdb(const RxFilter *asked, const BridgePortPolicy *p, BridgeP
                 (void) vlan_set_add(&d->wanted.fdb_vids, 0);
 }
 
+/* 01:80:c2:00:00:00-2f are IEEE 802.1 reserved addresses (STP, LACP, GARP/MRP such as the MVRP
+ * group a guest with 8021q joins): the bridge's business, never MDB entries. */
+static bool link_local_group(const EtherAddr *a) {
+        static const uint8_t p[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
+
+        return memcmp(a->bytes, p, 5) == 0 && a->bytes[5] <= 0x2f;
+}
+
+static void decide_multicast(const RxFilter *asked, const BridgePortPolicy *p, BridgePortDecision *d) {
+        if (!p->mcast_snooping) {
+                set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_NA,
+                                "bridge %s does not snoop multicast: it floods groups to every port",
+                                p->bridge);
+                return;
+        }
+        if (!p->trusted) {
+                set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_NA,
+                                "guest not trusted (%s): its groups get no MDB entries",
+                                strempty(p->trust_origin));
+                return;
+        }
+        if (asked->multicast_overflow || asked->multicast == RX_MODE_ALL) {
+                d->wanted.mcast_flood = true;
+                set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                "guest wants all multicast%s: port floods it",
+                                asked->multicast_overflow ? " (its table overflowed)" : "");
+                return;
+        }
+        for (size_t i = 0; i < asked->n_multicast && d->wanted.n_groups < RX_FILTER_MAC_TABLE_MAX; i++)
+                if (!link_local_group(&asked->multicast_table[i]))
+                        d->wanted.groups[d->wanted.n_groups++] = asked->multicast_table[i];
+        set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                        "trusted guest: an MDB entry for each of its %zu groups on each port VLAN",
+                        d->wanted.n_groups);
+}
+
 int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, const BridgePortState *have,
                 BridgePortDecision *ret) {
         BridgePortDecision d = {};
@@ -149,8 +187,15 @@ int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, co
 
         decide_vlans(asked, policy, &d);
         decide_fdb(asked, policy, &d);
+        decide_multicast(asked, policy, &d);
 
         /* A field already as wanted is KEEP, unless it carries a refusal to report. */
+        if (d.fields[BRIDGE_FIELD_MULTICAST].action == TRUST_ACTION_APPLY &&
+                        d.wanted.n_groups == have->n_groups && d.wanted.mcast_flood == have->mcast_flood &&
+                        (d.wanted.n_groups == 0 ||
+                                        memcmp(d.wanted.groups, have->groups,
+                                                        d.wanted.n_groups * sizeof(EtherAddr)) == 0))
+                d.fields[BRIDGE_FIELD_MULTICAST].action = TRUST_ACTION_KEEP;
         if (d.fields[BRIDGE_FIELD_VLANS].action == TRUST_ACTION_APPLY &&
                         vlan_set_equal(&d.wanted.vids, &have->vids) && d.wanted.pvid == have->pvid &&
                         vlan_set_equal(&d.wanted.untagged, &have->untagged))

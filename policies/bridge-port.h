@@ -17,8 +17,9 @@
  * refused and reported. Pure: no I/O, no globals. */
 
 typedef enum BridgeField {
-        BRIDGE_FIELD_FDB,   /* the static FDB entries (the guest's MAC) */
-        BRIDGE_FIELD_VLANS, /* the port's VLANs */
+        BRIDGE_FIELD_FDB,       /* the static FDB entries (the guest's MAC) */
+        BRIDGE_FIELD_VLANS,     /* the port's VLANs */
+        BRIDGE_FIELD_MULTICAST, /* L2 MDB entries for the guest's groups (multicast snooping) */
         _BRIDGE_FIELD_MAX,
         _BRIDGE_FIELD_INVALID = -EINVAL,
 } BridgeField;
@@ -32,6 +33,7 @@ typedef struct BridgePortPolicy {
         const char *bridge;   /* its name, for reasons */
         bool has_configured_mac;
         EtherAddr configured_mac; /* the MAC QEMU was started with (untrusted guests keep it) */
+        bool mcast_snooping;      /* the bridge snoops multicast: MDB entries decide delivery */
 } BridgePortPolicy;
 
 typedef struct BridgePortState {
@@ -41,6 +43,9 @@ typedef struct BridgePortState {
         bool has_fdb;
         EtherAddr fdb_mac;
         VlanSet fdb_vids; /* VID 0 = an entry without VLAN */
+        size_t n_groups;  /* L2 MDB groups on the port, one entry per group and VID of fdb_vids */
+        EtherAddr groups[RX_FILTER_MAC_TABLE_MAX];
+        bool mcast_flood; /* the port should get all multicast (overflow, "all") */
 } BridgePortState;
 
 typedef struct BridgePortDecision {

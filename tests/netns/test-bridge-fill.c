@@ -180,7 +180,6 @@ static void test_vlan_fill_single(void **state) {
 
 static void test_vlan_fill_many_ranges(void **state) {
         _cleanup_(nlmsg_freep) struct nl_msg *m = msg_new();
-        _cleanup_free_ char *want = NULL;
         VlanRange r[10];
         char buf[256] = "";
 

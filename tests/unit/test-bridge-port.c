@@ -182,10 +182,50 @@ static void test_untrusted_unknown_mac(void **state) {
         assert_null(bridge_field_to_string(_BRIDGE_FIELD_MAX));
 }
 
+static void test_multicast(void **state) {
+        RxFilter asked = {.vlan = RX_MODE_NORMAL,
+                        .multicast = RX_MODE_NORMAL,
+                        .main_mac = mac("52:54:00:12:34:50")};
+        BridgePortPolicy p = {
+                        .trusted = true, .vlan_filtering = false, .bridge = "br0", .mcast_snooping = true};
+        BridgePortDecision d, d2;
+
+        asked.multicast_table[0] = mac("01:00:5e:01:02:03");
+        asked.multicast_table[1] = mac("01:80:c2:00:00:21"); /* 802.1Q MVRP: the bridge's own */
+        asked.multicast_table[2] = mac("33:33:00:00:00:01");
+        asked.n_multicast = 3;
+
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_APPLY);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "each of its 2 groups"));
+        assert_int_equal(d.wanted.n_groups, 2);
+        assert_false(d.wanted.mcast_flood);
+        assert_int_equal(bridge_port_decide(&asked, &p, &d.wanted, &d2), 0);
+        assert_int_equal(d2.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_KEEP);
+
+        asked.multicast_overflow = true;
+        asked.n_multicast = 0;
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_true(d.wanted.mcast_flood);
+        assert_int_equal(d.wanted.n_groups, 0);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "overflowed"));
+
+        p.trusted = false;
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_NA);
+        assert_false(d.wanted.mcast_flood);
+        p.trusted = true;
+        p.mcast_snooping = false;
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_NA);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "does not snoop"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_cases),
                         cmocka_unit_test(test_keep),
+                        cmocka_unit_test(test_multicast),
                         cmocka_unit_test(test_untrusted_unknown_mac),
         };
 
