@@ -507,6 +507,24 @@ static int cell_bridge_host(Lines *l, const char *field, json_object *bridge) {
 
                 return lines_addf(l, "%s", v && *v ? v : "none");
         }
+        if (streq(field, "multicast")) {
+                json_object *mdb = describe_array(bridge, "mdb");
+
+                if (describe_bool(bridge, "mcast_snooping") <= 0)
+                        return lines_addf(l, "no snooping");
+                for (size_t i = 0; i < describe_array_length(mdb); i++) {
+                        json_object *e = describe_array_get_object(mdb, i);
+                        int64_t vid = 0;
+                        int r;
+
+                        (void) describe_int(e, "vlan", &vid);
+                        r = vid > 0 ? lines_addf(l, "%s vlan %" PRId64, describe_str(e, "group") ?: "-", vid)
+                                    : lines_addf(l, "%s", describe_str(e, "group") ?: "-");
+                        if (r < 0)
+                                return r;
+                }
+                return l->n == 0 ? lines_addf(l, "none") : 0;
+        }
         return lines_addf(l, "-");
 }
 

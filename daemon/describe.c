@@ -116,6 +116,7 @@ static json_object *describe_bridge_port(const Nic *n) {
         const ConfigInterface *ci =
                         n->guest ? config_find_interface(&n->guest->manager->config, n->guest->name, n->name)
                                  : NULL;
+        json_object *mdb;
         json_object *o = json_object_new_object(), *vlans = json_object_new_object(),
                     *fdb = json_object_new_array(), *uplinks = json_object_new_array();
 
@@ -147,6 +148,17 @@ static json_object *describe_bridge_port(const Nic *n) {
                 json_object_array_add(fdb, e);
         }
         json_object_object_add(o, "fdb", fdb);
+        json_object_object_add(o, "mcast_snooping", json_object_new_boolean(n->mcast_snooping));
+        mdb = json_object_new_array();
+        for (size_t i = 0; i < n->n_port_mdb; i++) {
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "group", json_mac(&n->port_mdb[i].mac));
+                json_object_object_add(e, "vlan",
+                                n->port_mdb[i].vid ? json_object_new_int(n->port_mdb[i].vid) : NULL);
+                json_object_array_add(mdb, e);
+        }
+        json_object_object_add(o, "mdb", mdb);
 
         for (size_t i = 0; i < n->n_uplinks; i++) {
                 const UplinkReport *u = &n->uplinks[i];

@@ -44,6 +44,10 @@ static void port_state_from_kernel(Nic *n, const BridgePortVlans *vlans) {
         BridgePortState *h = &n->port_have;
 
         *h = (BridgePortState){.vids = vlans->vids, .pvid = vlans->pvid, .untagged = vlans->untagged};
+        h->mcast_flood = n->port_flags.mcast_flood > 0;
+        for (size_t i = 0; i < n->n_port_mdb && h->n_groups < RX_FILTER_MAC_TABLE_MAX; i++)
+                h->groups[h->n_groups++] = n->port_mdb[i].mac;
+        h->n_groups = ether_addr_sort_unique(h->groups, h->n_groups);
         for (size_t i = 0; i < n->n_port_fdb; i++) {
                 const FdbEntry *e = &n->port_fdb[i];
 
@@ -181,6 +185,44 @@ static int fdb_plan(Nic *n, FdbEntry **ret_del, size_t *n_del, FdbEntry **ret_ad
         return fdb_diff(n->port_fdb, n->n_port_fdb, want, n_want, ret_del, n_del, ret_add, n_add);
 }
 
+/* The L2 MDB entries the port should have (each group on each port VLAN) against those it has. */
+static int mdb_plan(Nic *n, MdbEntry **ret_del, size_t *n_del, MdbEntry **ret_add, size_t *n_add) {
+        _cleanup_free_ MdbEntry *want = NULL;
+        const BridgePortState *w = &n->port_decision.wanted;
+        size_t n_want = 0, n_vids = vlan_set_count(&w->fdb_vids);
+
+        if (n->mcast_snooping && w->n_groups > 0 && n_vids > 0) {
+                want = new0(MdbEntry, w->n_groups * n_vids);
+                if (!want)
+                        return -ENOMEM;
+                for (unsigned vid = 0; vid < VLAN_VID_COUNT; vid++) {
+                        if (!vlan_set_contains(&w->fdb_vids, vid))
+                                continue;
+                        for (size_t i = 0; i < w->n_groups; i++)
+                                want[n_want++] = (MdbEntry){
+                                                .mac = w->groups[i],
+                                                .vid = (uint16_t) vid,
+                                                .port_ifindex = n->host.ifindex,
+                                                .permanent = true,
+                                };
+                }
+        }
+        return mdb_diff(n->port_mdb, n->n_port_mdb, want, n_want, ret_del, n_del, ret_add, n_add);
+}
+
+static int queue_mdb(Nic *n, RequestType type, const MdbEntry *e, size_t count) {
+        for (size_t i = 0; i < count; i++) {
+                Request q = {.type = type, .mdb = e[i], .ifindex = n->host.master_ifindex};
+                int r;
+
+                (void) snprintf(q.ifname, sizeof(q.ifname), "%s", n->bridge_name);
+                r = queue(n, &q);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int queue_fdb(Nic *n, RequestType type, const FdbEntry *e, size_t count) {
         for (size_t i = 0; i < count; i++) {
                 Request q = {.type = type, .fdb = e[i]};
@@ -198,6 +240,8 @@ int nic_reconcile_bridge_port(Nic *n) {
         const ConfigInterface *ci = config_find_interface(&m->config, n->guest->name, n->name);
         _cleanup_free_ FdbEntry *fdb_del = NULL, *fdb_add = NULL;
         size_t n_fdb_del = 0, n_fdb_add = 0;
+        _cleanup_free_ MdbEntry *mdb_del = NULL, *mdb_add = NULL;
+        size_t n_mdb_del = 0, n_mdb_add = 0;
         const ConfigBridge *cb;
         BridgePortVlans vlans = {};
         BridgePortPolicy policy;
@@ -225,6 +269,15 @@ int nic_reconcile_bridge_port(Nic *n) {
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read the FDB of %s: %m", br.ifname);
         n->n_port_fdb = keep_static_entries(n->port_fdb, n->n_port_fdb);
+        n->port_mdb = mfree(n->port_mdb);
+        n->n_port_mdb = 0;
+        if (rtnl_bridge_get_mcast_snooping(m->rtnl, br.ifindex, &n->mcast_snooping) < 0)
+                n->mcast_snooping = false; /* a kernel without snooping has no MDB */
+        if (n->mcast_snooping) {
+                r = rtnl_mdb_dump(m->rtnl, br.ifindex, n->host.ifindex, &n->port_mdb, &n->n_port_mdb);
+                if (r < 0)
+                        return nic_enter_failed(n, r, "cannot read the MDB of %s: %m", br.ifname);
+        }
         port_state_from_kernel(n, &vlans);
         nic_read_bridge_uplinks(n);
 
@@ -257,12 +310,16 @@ int nic_reconcile_bridge_port(Nic *n) {
                         .bridge = n->bridge_name,
                         .has_configured_mac = n->has_configured_mac,
                         .configured_mac = n->configured_mac,
+                        .mcast_snooping = n->mcast_snooping,
         };
         r = bridge_port_decide(&n->asked, &policy, &n->port_have, &n->port_decision);
         if (r < 0)
                 return nic_enter_failed(n, r, "bridge port policy failed: %m");
         n->has_port_decision = true;
         n->port_flags_wanted = wanted_port_flags(n);
+        /* A guest that wants all multicast (overflowed table, "all") gets it flooded. */
+        if (n->port_decision.wanted.mcast_flood)
+                n->port_flags_wanted.mcast_flood = 1;
         for (BridgeField f = 0; f < _BRIDGE_FIELD_MAX; f++) {
                 _cleanup_free_ char *v = vlan_set_to_string(&n->asked.vlans);
                 char asked[64], mac[ETHER_ADDR_STRING_MAX];
@@ -277,7 +334,11 @@ int nic_reconcile_bridge_port(Nic *n) {
         r = fdb_plan(n, &fdb_del, &n_fdb_del, &fdb_add, &n_fdb_add);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot plan FDB changes: %m");
-        if (n_fdb_del == 0 && n_fdb_add == 0 && vlan_set_equal(&n->port_decision.wanted.vids, &vlans.vids) &&
+        r = mdb_plan(n, &mdb_del, &n_mdb_del, &mdb_add, &n_mdb_add);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot plan MDB changes: %m");
+        if (n_fdb_del == 0 && n_fdb_add == 0 && n_mdb_del == 0 && n_mdb_add == 0 &&
+                        vlan_set_equal(&n->port_decision.wanted.vids, &vlans.vids) &&
                         n->port_decision.wanted.pvid == vlans.pvid &&
                         vlan_set_equal(&n->port_decision.wanted.untagged, &vlans.untagged) &&
                         port_flags_match(&n->port_flags_wanted, &n->port_flags)) {
@@ -297,7 +358,9 @@ int nic_reconcile_bridge_port(Nic *n) {
          * in its VLAN (RTM_DELNEIGH/NEWNEIGH with an unconfigured vid: EINVAL), and removing a
          * VLAN leaves its static entries behind. So: entries out, VLANs out, flags, VLANs in,
          * entries in. */
-        r = queue_fdb(n, REQUEST_FDB_DEL, fdb_del, n_fdb_del);
+        r = queue_mdb(n, REQUEST_MDB_DEL, mdb_del, n_mdb_del);
+        if (r >= 0)
+                r = queue_fdb(n, REQUEST_FDB_DEL, fdb_del, n_fdb_del);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot queue FDB requests: %m");
         if (!port_flags_match(&n->port_flags_wanted, &n->port_flags)) {
@@ -342,6 +405,8 @@ int nic_reconcile_bridge_port(Nic *n) {
                 }
         }
         r = queue_fdb(n, REQUEST_FDB_ADD, fdb_add, n_fdb_add);
+        if (r >= 0)
+                r = queue_mdb(n, REQUEST_MDB_ADD, mdb_add, n_mdb_add);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot queue FDB requests: %m");
         nic_set_state(n, NIC_STATE_CONFIGURING);
@@ -374,7 +439,14 @@ int nic_release_bridge_port(Nic *n) {
 
         log_nic_info(n, "guest gone: removing its %zu static FDB entries and %zu VLANs from %s.",
                         n->n_port_fdb, vlan_set_count(&vlans.vids), li.ifname);
+        n->port_mdb = mfree(n->port_mdb);
+        n->n_port_mdb = 0;
+        if (n->mcast_snooping)
+                (void) rtnl_mdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_mdb, &n->n_port_mdb);
         /* Entries before VLANs: the kernel deletes an entry only while its VLAN is there. */
+        r = queue_mdb(n, REQUEST_MDB_DEL, n->port_mdb, n->n_port_mdb);
+        if (r < 0)
+                return r;
         r = queue_fdb(n, REQUEST_FDB_DEL, n->port_fdb, n->n_port_fdb);
         if (r < 0)
                 return r;

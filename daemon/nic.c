@@ -68,6 +68,7 @@ static Nic *nic_free(Nic *n) {
         free(n->last_error);
         free(n->host_mc);
         free(n->port_fdb);
+        free(n->port_mdb);
         free(n->uplinks);
         free(n);
         return NULL;

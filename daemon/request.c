@@ -19,6 +19,8 @@ static const char *const request_type_table[_REQUEST_TYPE_MAX] = {
                 [REQUEST_BRIDGE_VLAN_FILTERING] = "vlan-filtering",
                 [REQUEST_BRIDGE_VLAN_ADD] = "vlan-add",
                 [REQUEST_FDB_ADD] = "fdb-add",
+                [REQUEST_MDB_DEL] = "mdb-del",
+                [REQUEST_MDB_ADD] = "mdb-add",
 };
 
 const char *request_type_to_string(RequestType t) {
@@ -49,6 +51,10 @@ static bool request_same(const Request *a, const Request *b) {
         case REQUEST_FDB_ADD:
         case REQUEST_FDB_DEL:
                 return ether_addr_equal(&a->fdb.mac, &b->fdb.mac) && a->fdb.vid == b->fdb.vid;
+        case REQUEST_MDB_ADD:
+        case REQUEST_MDB_DEL:
+                return ether_addr_equal(&a->mdb.mac, &b->mdb.mac) && a->mdb.vid == b->mdb.vid &&
+                       a->mdb.port_ifindex == b->mdb.port_ifindex;
         default:
                 return ether_addr_equal(&a->mac, &b->mac);
         }
@@ -141,6 +147,17 @@ static void describe(const Request *r, char *buf, size_t size) {
                                 ether_addr_to_string(&r->fdb.mac, mac), r->ifname, vlan);
                 break;
         }
+        case REQUEST_MDB_ADD:
+        case REQUEST_MDB_DEL: {
+                char vlan[16] = "";
+
+                if (r->mdb.vid > 0)
+                        (void) snprintf(vlan, sizeof(vlan), " vid %u", r->mdb.vid);
+                (void) snprintf(buf, size, "bridge mdb %s dev %s port %d grp %s permanent%s",
+                                r->type == REQUEST_MDB_ADD ? "add" : "del", r->ifname, r->mdb.port_ifindex,
+                                ether_addr_to_string(&r->mdb.mac, mac), vlan);
+                break;
+        }
         case REQUEST_BRIDGE_VLAN_ADD:
         case REQUEST_BRIDGE_VLAN_DEL:
                 (void) snprintf(buf, size, "bridge vlan %s dev %s (port VLANs)",
@@ -205,6 +222,11 @@ static int request_fill(const Request *r, struct nl_msg **ret) {
                 msg = nlmsg_alloc();
                 k = msg ? bridge_port_fill_flags(msg, r->ifindex, &r->port_flags) : -ENOMEM;
                 break;
+        case REQUEST_MDB_ADD:
+        case REQUEST_MDB_DEL:
+                msg = nlmsg_alloc();
+                k = msg ? bridge_mdb_fill(msg, r->type == REQUEST_MDB_ADD, r->ifindex, &r->mdb) : -ENOMEM;
+                break;
         case REQUEST_BRIDGE_VLAN_FILTERING:
                 msg = nlmsg_alloc();
                 k = msg ? bridge_link_fill_vlan_filtering(msg, r->ifindex, r->vlan_filtering) : -ENOMEM;
@@ -242,6 +264,8 @@ static int request_send(Request *r) {
         case REQUEST_BRIDGE_VLAN_DEL:
         case REQUEST_BRIDGE_PORT_FLAGS:
         case REQUEST_BRIDGE_VLAN_FILTERING:
+        case REQUEST_MDB_ADD:
+        case REQUEST_MDB_DEL:
                 k = request_fill(r, &msg);
                 if (k < 0)
                         return k;

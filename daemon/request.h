@@ -19,12 +19,14 @@ typedef enum RequestType {
         REQUEST_LINK_SET_FLAGS,  /* netlink, async */
         REQUEST_MC_DEL,          /* ioctl, immediate */
         REQUEST_MC_ADD,          /* ioctl, immediate */
+        REQUEST_MDB_DEL,         /* netlink: one L2 MDB entry (sent to the bridge, for a port) */
         REQUEST_FDB_DEL,         /* netlink: one static FDB entry */
         REQUEST_BRIDGE_VLAN_DEL, /* netlink: every VLAN the port loses, as ranges, one message */
         REQUEST_BRIDGE_PORT_FLAGS,
         REQUEST_BRIDGE_VLAN_FILTERING, /* on the bridge (ifindex is the bridge's) */
         REQUEST_BRIDGE_VLAN_ADD, /* netlink: every VLAN the port gains (and PVID/untagged), one message */
         REQUEST_FDB_ADD,
+        REQUEST_MDB_ADD,
         _REQUEST_TYPE_MAX,
         _REQUEST_TYPE_INVALID = -EINVAL,
 } RequestType;
@@ -41,6 +43,7 @@ struct Request {
         unsigned change; /* SET_FLAGS: which flags to change */
         /* bridge requests */
         FdbEntry fdb;               /* FDB_* */
+        MdbEntry mdb;               /* MDB_*: 'ifindex' is the bridge's */
         BridgePortFlags port_flags; /* BRIDGE_PORT_FLAGS */
         BridgePortVlans vlans_want; /* BRIDGE_VLAN_*: the whole wanted and current port state; */
         BridgePortVlans vlans_have; /*   the message carries the difference for its phase */

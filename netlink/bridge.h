@@ -172,3 +172,59 @@ int rtnl_monitor_start_neigh(Rtnl *r, RtnlFdbHandler h, void *userdata);
 /* Joins RTNLGRP_LINK: 'h' gets every AF_BRIDGE RTM_NEWLINK/RTM_DELLINK (a port's flags or VLANs
  * changed, a port joined or left). Returns the monitor fd, -EBUSY when already started. */
 int rtnl_monitor_start_bridge_port(Rtnl *r, RtnlBridgePortHandler h, void *userdata);
+
+/* --- multicast database (bridge-mdb.c) -------------------------------------------------------- */
+
+/* A bridge MDB entry of the L2 (MAC) form (Linux >= 5.11): frames to 'mac' go to 'port_ifindex'
+ * instead of being flooded. The bridge looks L2 entries up only for frames that are neither IPv4
+ * nor IPv6 (br_mdb_entry_skb_get()); IP multicast follows the IP entries and a querier. Kernel
+ * behaviour relied on: tests/netns/test-bridge-mdb.c. */
+typedef struct MdbEntry {
+        EtherAddr mac;    /* a multicast address (bit 0 of the first byte set) */
+        uint16_t vid;     /* 0 = none */
+        int port_ifindex; /* the port, or the bridge itself for a host join */
+        bool permanent;   /* read: MDB_PERMANENT; the kernel reports every L2 entry so */
+} MdbEntry;
+
+/* RTM_NEWMDB with NLM_F_CREATE|NLM_F_REPLACE ('add') or RTM_DELMDB for bridge 'bridge_ifindex':
+ * a br_port_msg (AF_BRIDGE) and one MDBA_SET_ENTRY, a struct br_mdb_entry of port
+ * e->port_ifindex, state MDB_PERMANENT (the kernel refuses a temporary L2 entry), e->vid, proto 0
+ * and e->mac. e->permanent is not read. 'm' must be empty. -EINVAL for bridge_ifindex or
+ * port_ifindex <= 0, vid > 4094 or a MAC that is not multicast. The kernel's answers: -EINVAL
+ * while multicast snooping is off (adds and deletes alike), when the bridge is down, for a link
+ * that is no port of the bridge, and for the delete of an entry it does not have (no message);
+ * -EOPNOTSUPP when 'bridge_ifindex' is not a bridge; -ENODEV when it or the port does not exist;
+ * -E2BIG past the bridge's mcast_hash_max, which also turns snooping off for the whole bridge. A
+ * second add is 0 from Linux 6.3 on (NLM_F_REPLACE), -EEXIST before. A port that is down takes
+ * entries. With VLAN filtering, vid 0 acts on each VLAN of the port; the VID is never checked
+ * against the port's VLANs. */
+int bridge_mdb_fill(struct nl_msg *m, bool add, int bridge_ifindex, const MdbEntry *e);
+
+/* Parses one MDB message: RTM_GETMDB (a dump's answer: one or more per bridge, family 0),
+ * RTM_NEWMDB or RTM_DELMDB (a notification, AF_BRIDGE, one entry). '*ret_removed' (may be NULL)
+ * is true for RTM_DELMDB, '*ret_bridge_ifindex' (may be NULL) gets the bridge. '*ret' gets a
+ * malloc'ed array of its L2 entries in message order (NULL when none; IP entries and router
+ * ports are skipped). -ENOMSG for another type, -EAFNOSUPPORT for another family, -EBADMSG when
+ * malformed (a short br_mdb_entry, a port index <= 0, a VID above 4094). */
+int mdb_message_parse(const void *buf, size_t size, bool *ret_removed, int *ret_bridge_ifindex,
+                MdbEntry **ret, size_t *ret_n);
+
+/* The L2 entries of the MDB of bridge 'bridge_ifindex', of port 'port_ifindex' or, with 0, of all
+ * ports and host joins (port_ifindex = the bridge). RTM_GETMDB dumps every bridge (the kernel has
+ * no filter): the others are skipped here. Returns a malloc'ed array sorted by port, VID, MAC
+ * (NULL when empty). -ENODEV when no bridge has that index. */
+int rtnl_mdb_dump(Rtnl *r, int bridge_ifindex, int port_ifindex, MdbEntry **ret, size_t *ret_n);
+
+/* What to send to go from the entries 'have' (as rtnl_mdb_dump() reads them, for the ports the
+ * caller owns) to the entries 'want'. Entries are the same when MAC, VID and port are; 'permanent'
+ * is not compared. Deleted: entries of 'have' not wanted; added: wanted entries 'have' lacks. Both
+ * results are malloc'ed, sorted by port, VID, MAC, without duplicates (NULL when empty); send the
+ * deletions first, so the bridge's mcast_hash_max is not passed on the way. */
+int mdb_diff(const MdbEntry *have, size_t n_have, const MdbEntry *want, size_t n_want, MdbEntry **ret_del,
+                size_t *n_del, MdbEntry **ret_add, size_t *n_add);
+
+/* IFLA_BR_MCAST_SNOOPING of bridge 'bridge_ifindex': MDB entries can be added and deleted, and
+ * work, only while it is on. -ENODEV when the link does not exist, -EMEDIUMTYPE when it is not a
+ * bridge, -EOPNOTSUPP when the kernel does not report it (built without
+ * CONFIG_BRIDGE_IGMP_SNOOPING: it has no MDB). */
+int rtnl_bridge_get_mcast_snooping(Rtnl *r, int bridge_ifindex, bool *ret);

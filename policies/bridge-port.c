@@ -150,7 +150,18 @@ static bool link_local_group(const EtherAddr *a) {
         return memcmp(a->bytes, p, 5) == 0 && a->bytes[5] <= 0x2f;
 }
 
+/* IPv4 (01:00:5e, first bit of the 4th byte clear) and IPv6 (33:33) groups: the bridge forwards
+ * them by IP group, learned by snooping the guest's IGMP/MLD reports; an L2 entry would do nothing
+ * (verified on 6.1 and 6.18) and only take room in the table. */
+static bool ip_group(const EtherAddr *a) {
+        return (a->bytes[0] == 0x01 && a->bytes[1] == 0x00 && a->bytes[2] == 0x5e &&
+                               !(a->bytes[3] & 0x80)) ||
+               (a->bytes[0] == 0x33 && a->bytes[1] == 0x33);
+}
+
 static void decide_multicast(const RxFilter *asked, const BridgePortPolicy *p, BridgePortDecision *d) {
+        size_t n_ip = 0, n_vids;
+
         if (!p->mcast_snooping) {
                 set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_NA,
                                 "bridge %s does not snoop multicast: it floods groups to every port",
@@ -170,12 +181,29 @@ static void decide_multicast(const RxFilter *asked, const BridgePortPolicy *p, B
                                 asked->multicast_overflow ? " (its table overflowed)" : "");
                 return;
         }
-        for (size_t i = 0; i < asked->n_multicast && d->wanted.n_groups < RX_FILTER_MAC_TABLE_MAX; i++)
-                if (!link_local_group(&asked->multicast_table[i]))
-                        d->wanted.groups[d->wanted.n_groups++] = asked->multicast_table[i];
+        for (size_t i = 0; i < asked->n_multicast && d->wanted.n_groups < RX_FILTER_MAC_TABLE_MAX; i++) {
+                const EtherAddr *g = &asked->multicast_table[i];
+
+                if (ip_group(g))
+                        n_ip++;
+                else if (!link_local_group(g))
+                        d->wanted.groups[d->wanted.n_groups++] = *g;
+        }
+        n_vids = MAX(vlan_set_count(&d->wanted.fdb_vids), (size_t) 1);
+        if (d->wanted.n_groups * n_vids > BRIDGE_MDB_PER_PORT_MAX) {
+                set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                "%zu groups on %zu VLANs would be more than %d MDB entries: port floods "
+                                "multicast",
+                                d->wanted.n_groups, n_vids, BRIDGE_MDB_PER_PORT_MAX);
+                d->wanted.n_groups = 0;
+                d->wanted.mcast_flood = true;
+                return;
+        }
         set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_APPLY,
-                        "trusted guest: an MDB entry for each of its %zu groups on each port VLAN",
-                        d->wanted.n_groups);
+                        "trusted guest: an L2 MDB entry for each of its %zu non-IP groups per port VLAN; "
+                        "its %zu IP "
+                        "groups the bridge learns by snooping",
+                        d->wanted.n_groups, n_ip);
 }
 
 int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, const BridgePortState *have,
@@ -191,7 +219,8 @@ int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, co
 
         /* A field already as wanted is KEEP, unless it carries a refusal to report. */
         if (d.fields[BRIDGE_FIELD_MULTICAST].action == TRUST_ACTION_APPLY &&
-                        d.wanted.n_groups == have->n_groups && d.wanted.mcast_flood == have->mcast_flood &&
+                        d.wanted.n_groups == have->n_groups &&
+                        (!d.wanted.mcast_flood || have->mcast_flood) &&
                         (d.wanted.n_groups == 0 ||
                                         memcmp(d.wanted.groups, have->groups,
                                                         d.wanted.n_groups * sizeof(EtherAddr)) == 0))

@@ -24,6 +24,10 @@ typedef enum BridgeField {
         _BRIDGE_FIELD_INVALID = -EINVAL,
 } BridgeField;
 
+/* L2 MDB entries one guest port may hold: past the bridge's mcast_hash_max (4096 by default) the
+ * kernel turns snooping off for the whole bridge, so one guest must never get near it. */
+#define BRIDGE_MDB_PER_PORT_MAX 256
+
 typedef struct BridgePortPolicy {
         bool trusted;
         const char *trust_origin;

@@ -111,6 +111,26 @@ busywait 15000 test "$(port_flags tap0)" == "false false"
 check_err $? "kernel: learning turned on behind vnicd's back not repaired: $(port_flags tap0)"
 log_test "repair: FDB entry deleted and learning turned on behind vnicd's back"
 
+# --- multicast: the bridge snoops, so the trusted guest's groups become L2 MDB entries ----------
+mdb_groups() { # PORT: sorted groups of its L2 (MAC-form) MDB entries; IP ones are learned by snooping
+        bridge -n "$SANDBOX_NS" -j mdb show dev br0 |
+                jq -r --arg p "$1" '[.[].mdb[]? | select(.port == $p and (.grp | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))) | .grp] | sort | join(" ")'
+}
+# IP groups (the guest's 33:33:…, 01:00:5e:…) are the bridge's own business: it learns them by
+# snooping the guest's MLD/IGMP reports. A non-IP group (PTP over Ethernet) needs an L2 entry.
+guest "/usr/sbin/ip maddr add 01:1b:19:00:00:00 dev $G0 && /usr/sbin/ip maddr add 01:1b:19:00:00:00 dev $G1" >/dev/null
+check_err $? "guest could not join the PTP group"
+wait_nic web net0 "$synced and (.asked.multicast_table | index(\"01:1b:19:00:00:00\") != null)" 30000
+check_err $? "vnicctl: the guest's PTP group not seen"
+busywait 10000 test "$(mdb_groups tap0)" == "01:1b:19:00:00:00"
+check_err $? "kernel: tap0 L2 MDB groups are [$(mdb_groups tap0)], want [01:1b:19:00:00:00]"
+[[ -z $(mdb_groups tap1) ]]
+check_err $? "kernel: untrusted tap1 got MDB entries: [$(mdb_groups tap1)]"
+log_test "multicast snooping: the trusted guest's non-IP group is an L2 MDB entry, the untrusted's not"
+
+# The real document, for the renderer's golden tests (tests/cli/data/bridge-port.json).
+[[ -z ${VNIC_CAPTURE_JSON:-} ]] || vnicctl --json=pretty >"$VNIC_CAPTURE_JSON"
+
 # --- QEMU exits: the persistent taps stay, what vnicd put on them goes ------------------------
 sandbox_guest_stop
 wait_nic web net0 '.state == "gone"' 20000
@@ -119,12 +139,12 @@ busywait 10000 has_static tap0 ""
 check_err $? "kernel: tap0 keeps static FDB entries after its guest is gone: [$(static_macs tap0)]"
 busywait 10000 has_static tap1 ""
 check_err $? "kernel: tap1 keeps static FDB entries after its guest is gone: [$(static_macs tap1)]"
+busywait 10000 test -z "$(mdb_groups tap0)"
+check_err $? "kernel: tap0 keeps MDB entries after its guest is gone: [$(mdb_groups tap0)]"
 log_test "QEMU exit: the guests' static FDB entries are removed from the ports left behind"
 
 echo "--- vnicctl show web (for the log):"
 vnicctl show web
-# The real document, for the renderer's golden tests (tests/cli/data/bridge-port.json).
-[[ -z ${VNIC_CAPTURE_JSON:-} ]] || vnicctl --json=pretty >"$VNIC_CAPTURE_JSON"
 
 if [[ $EXIT_STATUS -ne 0 ]]; then
         echo "--- vnicd log (last 30 lines):"

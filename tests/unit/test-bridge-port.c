@@ -190,18 +190,35 @@ static void test_multicast(void **state) {
                         .trusted = true, .vlan_filtering = false, .bridge = "br0", .mcast_snooping = true};
         BridgePortDecision d, d2;
 
-        asked.multicast_table[0] = mac("01:00:5e:01:02:03");
-        asked.multicast_table[1] = mac("01:80:c2:00:00:21"); /* 802.1Q MVRP: the bridge's own */
-        asked.multicast_table[2] = mac("33:33:00:00:00:01");
-        asked.n_multicast = 3;
+        asked.multicast_table[0] = mac("01:00:5e:01:02:03"); /* IPv4: snooping's business */
+        asked.multicast_table[1] = mac("01:1b:19:00:00:00"); /* PTP over Ethernet: an L2 entry */
+        asked.multicast_table[2] = mac("01:80:c2:00:00:21"); /* 802.1Q MVRP: the bridge's own */
+        asked.multicast_table[3] = mac("33:33:00:00:00:01"); /* IPv6: snooping's business */
+        asked.n_multicast = 4;
 
         assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
         assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_APPLY);
-        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "each of its 2 groups"));
-        assert_int_equal(d.wanted.n_groups, 2);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "each of its 1 non-IP groups"));
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "its 2 IP groups"));
+        assert_int_equal(d.wanted.n_groups, 1);
+        assert_memory_equal(d.wanted.groups[0].bytes, mac("01:1b:19:00:00:00").bytes, 6);
         assert_false(d.wanted.mcast_flood);
         assert_int_equal(bridge_port_decide(&asked, &p, &d.wanted, &d2), 0);
         assert_int_equal(d2.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_KEEP);
+
+        /* 40 non-IP groups on 10 VLANs: 400 entries, more than one port may hold. */
+        for (size_t i = 0; i < 40; i++)
+                asked.multicast_table[i] = (EtherAddr){{0x01, 0x1b, 0x19, 0x00, 0x01, (uint8_t) i}};
+        asked.n_multicast = 40;
+        p.vlan_filtering = true;
+        p.allowed = vids("10-19");
+        asked.vlans = vids("10-19");
+        assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
+        assert_true(d.wanted.mcast_flood);
+        assert_int_equal(d.wanted.n_groups, 0);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason,
+                        "40 groups on 10 VLANs would be more than 256"));
+        p.vlan_filtering = false;
 
         asked.multicast_overflow = true;
         asked.n_multicast = 0;
