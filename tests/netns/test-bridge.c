@@ -680,6 +680,7 @@ static FdbEvent wait_fdb_event(const EtherAddr *a, bool removed) {
 
 static void test_fdb_monitor(void **state) {
         EtherAddr a = mac("02:cc:00:00:00:01");
+        EtherAddr arp = mac("02:cc:00:00:00:99"), ndp = mac("02:cc:00:00:00:98");
         FdbEvent ev;
         int fd;
 
@@ -688,8 +689,14 @@ static void test_fdb_monitor(void **state) {
         assert_true(fd >= 0);
         assert_int_equal(rtnl_monitor_start_neigh(rtnl, fdb_handler, &fdb_log), -EBUSY);
 
-        /* ARP/NDP neighbours share the group and are not reported. */
+        /* ARP/NDP neighbours share the group and are not reported. The kernel (6.1 as 6.18) sends them
+         * as AF_INET/AF_INET6 RTM_NEWNEIGH, here with p1b's ifindex, never as AF_BRIDGE. Their
+         * notifications are queued before the FDB add's below, so once wait_fdb_event() has seen that
+         * one, the monitor has read them too. */
         assert_int_equal(run("%s neigh add 192.0.2.1 lladdr 02:cc:00:00:00:99 dev p1b nud permanent",
+                                         ip_tool),
+                        0);
+        assert_int_equal(run("%s -6 neigh add 2001:db8::1 lladdr 02:cc:00:00:00:98 dev p1b nud permanent",
                                          ip_tool),
                         0);
 
@@ -704,9 +711,18 @@ static void test_fdb_monitor(void **state) {
         ev = wait_fdb_event(&a, true);
         assert_int_equal(ev.e.ifindex, ifindex_p1);
 
-        for (unsigned i = 0; i < fdb_log.n; i++)
-                assert_false(fdb_log.events[i].e.mac.bytes[5] == 0x99);
-        assert_int_equal(run("%s neigh del 192.0.2.1 dev p1b", ip_tool), 0);
+        /* Real FDB events may come in between: test_fdb_dump_large's nomaster flushed what the bridge
+         * had learned on p2, and it learns p2b's (random) address again from the next IPv6 router
+         * solicitation p2b sends, an AF_BRIDGE RTM_NEWNEIGH for p2. So look for the neighbours'
+         * exact addresses and their link, not for one byte of an address. */
+        for (unsigned i = 0; i < fdb_log.n; i++) {
+                assert_false(ether_addr_equal(&fdb_log.events[i].e.mac, &arp));
+                assert_false(ether_addr_equal(&fdb_log.events[i].e.mac, &ndp));
+                assert_int_not_equal(fdb_log.events[i].e.ifindex, ifindex_p1b);
+        }
+        assert_int_equal(run("%s neigh del 192.0.2.1 dev p1b && %s -6 neigh del 2001:db8::1 dev p1b",
+                                         ip_tool, ip_tool),
+                        0);
 }
 
 typedef struct PortEvent {
