@@ -36,3 +36,44 @@ const char *string_excerpt(const char *s, size_t len, char buf[static EXCERPT_MA
         buf[i] = 0;
         return buf;
 }
+
+static void json_tokener_freep(json_tokener **p) {
+        if (*p)
+                json_tokener_free(*p);
+}
+
+int json_parse_bounded(const char *what, const char *text, size_t len, int depth, json_object **ret,
+                char **ret_error) {
+        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        enum json_tokener_error e;
+        size_t end;
+
+        tok = json_tokener_new_ex(depth);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+
+        o = json_tokener_parse_ex(tok, text, (int) len);
+        e = json_tokener_get_error(tok);
+        end = json_tokener_get_parse_end(tok);
+        if (e == json_tokener_continue) {
+                /* A top-level literal ("null", "42") is only complete once json-c sees what follows:
+                 * hand it the NUL that ends the text. An unfinished container stays unfinished. */
+                o = json_tokener_parse_ex(tok, "", 1);
+                if (json_tokener_get_error(tok) != json_tokener_success)
+                        return parse_error(ret_error, -EINVAL, "%s: JSON ends early", what);
+                end = len;
+        } else if (e == json_tokener_error_depth)
+                return parse_error(ret_error, -E2BIG, "%s nested deeper than %d levels", what, depth);
+        else if (e != json_tokener_success)
+                return parse_error(ret_error, -EINVAL, "%s: invalid JSON at byte %zu: %s", what, end,
+                                json_tokener_error_desc(e));
+        /* json-c stops after the first value; anything but whitespace after it is garbage. */
+        if (end < len)
+                return parse_error(ret_error, -EINVAL, "%s: trailing data at byte %zu", what, end);
+
+        /* NULL with success is JSON's null: callers see a value of the wrong type. */
+        *ret = TAKE_PTR(o);
+        return 0;
+}

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "macro.h"
 
 /* Small helpers shared by the parsers of outside input (QMP, rx filter, config file). */
@@ -18,3 +20,15 @@ int parse_error(char **ret_error, int error, const char *format, ...) _printf_(3
  * for use in a message: bytes outside printable ASCII become '?', '"' and '\' are kept, and a long
  * string is cut with "..." appended. Returns 'buf'. Hostile input never makes a message long. */
 const char *string_excerpt(const char *s, size_t len, char buf[static EXCERPT_MAX]);
+
+static inline void json_object_putp(json_object **p) {
+        if (*p)
+                (void) json_object_put(*p);
+}
+
+/* Parses 'text' ('len' bytes, need not be NUL-terminated) as exactly one JSON value, strictly
+ * (valid UTF-8 only), at most 'depth' levels deep as json-c counts them. Error messages start
+ * with 'what' ("QMP message"). Returns 0 and the value in '*ret' (NULL for JSON null), -EINVAL for
+ * bad or trailing data, -E2BIG for deeper nesting, -ENOMEM. */
+int json_parse_bounded(const char *what, const char *text, size_t len, int depth, json_object **ret,
+                char **ret_error);

@@ -14,16 +14,6 @@
 /* Once a line is handed out and consumed, a buffer grown past this for a big reply is given back. */
 #define QMP_READER_KEEP_ALLOC (64u * 1024u)
 
-static void json_object_putp(json_object **p) {
-        if (*p)
-                (void) json_object_put(*p);
-}
-
-static void json_tokener_freep(json_tokener **p) {
-        if (*p)
-                json_tokener_free(*p);
-}
-
 static const char *const qmp_message_type_table[_QMP_MESSAGE_TYPE_MAX] = {
                 [QMP_MESSAGE_GREETING] = "greeting",
                 [QMP_MESSAGE_RETURN] = "return",
@@ -47,41 +37,6 @@ void qmp_message_done(QmpMessage *m) {
         free(m->error_desc);
         free(m->return_json);
         *m = (QmpMessage){};
-}
-
-static int json_parse_bounded(const char *text, size_t len, int depth, json_object **ret, char **ret_error) {
-        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
-        _cleanup_(json_object_putp) json_object *o = NULL;
-        enum json_tokener_error e;
-        size_t end;
-
-        tok = json_tokener_new_ex(depth);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-
-        o = json_tokener_parse_ex(tok, text, (int) len);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* A top-level literal ("null", "42") is only complete once json-c sees what follows:
-                 * hand it the NUL that ends the text. An unfinished container stays unfinished. */
-                o = json_tokener_parse_ex(tok, "", 1);
-                if (json_tokener_get_error(tok) != json_tokener_success)
-                        return parse_error(ret_error, -EINVAL, "QMP message: JSON ends early");
-                end = len;
-        } else if (e == json_tokener_error_depth)
-                return parse_error(ret_error, -E2BIG, "QMP message nested deeper than %d levels", depth);
-        else if (e != json_tokener_success)
-                return parse_error(ret_error, -EINVAL, "QMP message: invalid JSON at byte %zu: %s", end,
-                                json_tokener_error_desc(e));
-        /* json-c stops after the first value; anything but whitespace after it is garbage. */
-        if (end < len)
-                return parse_error(ret_error, -EINVAL, "QMP message: trailing data at byte %zu", end);
-
-        /* NULL with success is JSON's null: callers see a value of the wrong type. */
-        *ret = TAKE_PTR(o);
-        return 0;
 }
 
 /* Copies the string member 'key' of 'o' into '*ret'. A missing member is 0 with '*ret' left NULL
@@ -292,7 +247,7 @@ int qmp_message_parse(const char *line, size_t len, QmpMessage *ret, char **ret_
                 return parse_error(
                                 ret_error, -E2BIG, "QMP line of %zu bytes, more than %u", len, QMP_LINE_MAX);
 
-        r = json_parse_bounded(line ?: "", len, QMP_JSON_DEPTH_MAX, &o, ret_error);
+        r = json_parse_bounded("QMP message", line ?: "", len, QMP_JSON_DEPTH_MAX, &o, ret_error);
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_object))
@@ -355,7 +310,7 @@ int qmp_message_return_string(const QmpMessage *m, char **ret) {
 
         if (!m || !ret || m->type != QMP_MESSAGE_RETURN || !m->return_json)
                 return -EINVAL;
-        r = json_parse_bounded(m->return_json, strlen(m->return_json), 1, &o, NULL);
+        r = json_parse_bounded("QMP return value", m->return_json, strlen(m->return_json), 1, &o, NULL);
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_string))

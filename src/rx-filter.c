@@ -16,16 +16,6 @@
  * [ { "vlan-table": [ 0 ] } ], 4 levels; 8 leaves room without letting a hostile peer recurse. */
 #define RX_FILTER_JSON_DEPTH_MAX 8
 
-static void json_object_putp(json_object **p) {
-        if (*p)
-                (void) json_object_put(*p);
-}
-
-static void json_tokener_freep(json_tokener **p) {
-        if (*p)
-                json_tokener_free(*p);
-}
-
 static const char *const rx_mode_table[_RX_MODE_MAX] = {
                 [RX_MODE_NONE] = "none",
                 [RX_MODE_NORMAL] = "normal",
@@ -45,43 +35,6 @@ RxMode rx_mode_from_string(const char *s) {
                 if (streq(s, rx_mode_table[m]))
                         return m;
         return _RX_MODE_INVALID;
-}
-
-static int json_parse_bounded(const char *text, size_t len, int depth, json_object **ret, char **ret_error) {
-        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
-        _cleanup_(json_object_putp) json_object *o = NULL;
-        enum json_tokener_error e;
-        size_t end;
-
-        tok = json_tokener_new_ex(depth);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-
-        o = json_tokener_parse_ex(tok, text, (int) len);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* A top-level literal ("null", "42") is only complete once json-c sees what follows:
-                 * hand it the NUL that ends the text. An unfinished container stays unfinished. */
-                o = json_tokener_parse_ex(tok, "", 1);
-                if (json_tokener_get_error(tok) != json_tokener_success)
-                        return parse_error(ret_error, -EINVAL, "query-rx-filter reply: JSON ends early");
-                end = len;
-        } else if (e == json_tokener_error_depth)
-                return parse_error(ret_error, -E2BIG, "query-rx-filter reply nested deeper than %d levels",
-                                depth);
-        else if (e != json_tokener_success)
-                return parse_error(ret_error, -EINVAL, "query-rx-filter reply: invalid JSON at byte %zu: %s",
-                                end, json_tokener_error_desc(e));
-        /* json-c stops after the first value; anything but whitespace after it is garbage. */
-        if (end < len)
-                return parse_error(
-                                ret_error, -EINVAL, "query-rx-filter reply: trailing data at byte %zu", end);
-
-        /* NULL with success is JSON's null: callers see a value of the wrong type. */
-        *ret = TAKE_PTR(o);
-        return 0;
 }
 
 /* All messages about one NIC start with the same words; 'who' is filled in once its name is known. */
@@ -319,7 +272,8 @@ int rx_filter_list_parse(const char *json, size_t len, RxFilter **ret, size_t *r
                 return parse_error(ret_error, -E2BIG, "query-rx-filter reply of %zu bytes, more than %u",
                                 len, QMP_LINE_MAX);
 
-        r = json_parse_bounded(json ?: "", len, RX_FILTER_JSON_DEPTH_MAX, &o, ret_error);
+        r = json_parse_bounded(
+                        "query-rx-filter reply", json ?: "", len, RX_FILTER_JSON_DEPTH_MAX, &o, ret_error);
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_array))
