@@ -7,10 +7,57 @@
 
 #include "config.h"
 #include "log.h"
+#include "bridge-view.h"
 #include "bridge.h"
 #include "manager-bus.h"
 #include "nic.h"
 #include "request.h"
+
+static void bridge_unstale(Manager *m, int ifindex) {
+        for (size_t i = 0; i < m->n_stale_bridges; i++)
+                if (m->stale_bridges[i] == ifindex) {
+                        m->stale_bridges[i] = m->stale_bridges[--m->n_stale_bridges];
+                        return;
+                }
+}
+
+/* Uplink reports of bridges whose ports changed outside a pass: at most every
+ * UPLINK_REFRESH_USEC, so that thousands of port notifications cost a few reads of the bridge. */
+#define UPLINK_REFRESH_USEC (250 * 1000ULL)
+
+static int on_uplink_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        while (m->n_stale_bridges > 0) {
+                int ifindex = m->stale_bridges[--m->n_stale_bridges];
+                BridgeView *v;
+
+                if (manager_bridge_view(m, ifindex, &v) >= 0)
+                        (void) manager_refresh_bridge_uplinks(m, v);
+        }
+        manager_drop_bridge_views(m);
+        return 0;
+}
+
+void manager_bridge_stale(Manager *m, int ifindex) {
+        int *a;
+
+        if (ifindex <= 0)
+                return;
+        for (size_t i = 0; i < m->n_stale_bridges; i++)
+                if (m->stale_bridges[i] == ifindex)
+                        goto arm;
+        a = reallocarray(m->stale_bridges, m->n_stale_bridges + 1, sizeof(int));
+        if (!a)
+                return; /* the next pass or resync refreshes it */
+        m->stale_bridges = a;
+        m->stale_bridges[m->n_stale_bridges++] = ifindex;
+arm:
+        if (sd_event_source_get_enabled(m->uplink_refresh, NULL) > 0)
+                return;
+        (void) sd_event_source_set_time_relative(m->uplink_refresh, UPLINK_REFRESH_USEC);
+        (void) sd_event_source_set_enabled(m->uplink_refresh, SD_EVENT_ONESHOT);
+}
 
 /* Runs policy + reconcile for every dirty NIC, then sends what they queued. A defer source (not a
  * post source) so that NICs marked dirty while it runs, by an ioctl answered on the spot, get
@@ -31,6 +78,12 @@ static int on_dirty(sd_event_source *s, void *userdata) {
                         (void) nic_reconcile(n);
                 }
         }
+        /* The bridges this pass read: their uplink reports come from the same reads. */
+        for (size_t i = 0; i < m->n_bridge_views; i++) {
+                (void) manager_refresh_bridge_uplinks(m, m->bridge_views[i]);
+                bridge_unstale(m, m->bridge_views[i]->ifindex);
+        }
+        manager_drop_bridge_views(m);
         (void) manager_process_requests(m);
         if (m->n_dirty > 0)
                 (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
@@ -98,7 +151,7 @@ static int on_rtnl(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (r < 0)
                 log_warning_errno(r, "Failed to read netlink replies: %m");
         /* Answers make room for requests held back by the in-flight bound. */
-        if (m->requests)
+        if (m->pending_head)
                 (void) sd_event_source_set_enabled(m->post, SD_EVENT_ONESHOT);
         return 0;
 }
@@ -116,6 +169,10 @@ static void on_link(bool removed, const LinkInfo *link, void *userdata) {
                                                             n->host.link_ifindex == link->ifindex)) ||
                                         streq_ptr(n->host_device, link->ifname))
                                 manager_nic_dirty(m, n);
+                        /* Another port of a bridge with guests: maybe its uplink changed. */
+                        else if (link->master_ifindex > 0 && n->is_bridge_port && n->has_host &&
+                                        n->host.master_ifindex == link->master_ifindex)
+                                manager_bridge_stale(m, link->master_ifindex);
                 }
 }
 
@@ -132,8 +189,9 @@ static void on_fdb(bool removed, const FdbEntry *e, void *userdata) {
                 }
 }
 
-/* A bridge port's flags or VLANs changed, or a port joined or left a bridge: the guest port itself
- * may need repair, and any port of a bridge with guests changes what its uplinks report. */
+/* A bridge port's flags or VLANs changed, or a port joined or left a bridge: a guest port itself
+ * may need repair; any port of a bridge with guests changes what its uplinks report, which is
+ * recomputed once for the bridge, not by reconciling every guest port on it. */
 static void on_bridge_port(bool removed, const BridgePort *p, void *userdata) {
         Manager *m = userdata;
 
@@ -141,12 +199,13 @@ static void on_bridge_port(bool removed, const BridgePort *p, void *userdata) {
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
                         Nic *n = m->guests[i]->nics[j];
 
-                        if (n->has_host &&
-                                        (n->host.ifindex == p->ifindex ||
-                                                        (n->is_bridge_port &&
-                                                                        n->host.master_ifindex ==
-                                                                                        p->master_ifindex)))
+                        if (!n->has_host)
+                                continue;
+                        if (n->host.ifindex == p->ifindex)
                                 manager_nic_dirty(m, n);
+                        if (n->is_bridge_port && p->master_ifindex > 0 &&
+                                        n->host.master_ifindex == p->master_ifindex)
+                                manager_bridge_stale(m, p->master_ifindex);
                 }
 }
 
@@ -299,6 +358,12 @@ int manager_new(Manager **ret) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
+        r = sd_event_add_time_relative(m->event, &m->uplink_refresh, CLOCK_MONOTONIC, UPLINK_REFRESH_USEC, 0,
+                        on_uplink_refresh, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->uplink_refresh, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->uplink_refresh, "uplink-refresh");
         r = sd_event_add_defer(m->event, &m->post, on_dirty, m);
         if (r < 0)
                 return r;
@@ -382,24 +447,22 @@ int manager_run(Manager *m) {
 }
 
 Manager *manager_free(Manager *m) {
-        Request *r;
-
         if (!m)
                 return NULL;
-        while ((r = m->requests)) {
-                m->requests = r->next;
-                nic_unref(r->nic);
-                free(r);
-        }
+        manager_free_requests(m);
         for (size_t i = 0; i < m->n_guests; i++)
                 guest_free(m->guests[i]);
         free(m->guests);
+        manager_free_requests(m); /* what the guests' NICs queued as they went: never sent */
         manager_bus_stop(m);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
         m->neigh_io = sd_event_source_disable_unref(m->neigh_io);
         m->post = sd_event_source_disable_unref(m->post);
         m->resync = sd_event_source_disable_unref(m->resync);
+        m->uplink_refresh = sd_event_source_disable_unref(m->uplink_refresh);
+        manager_drop_bridge_views(m);
+        free(m->stale_bridges);
         m->rtnl = rtnl_free(m->rtnl);
         sd_event_unref(m->event);
         config_done(&m->config);

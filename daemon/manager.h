@@ -35,11 +35,19 @@ typedef struct Manager {
         Guest **guests;
         size_t n_guests;
 
-        Request *requests; /* queued, not yet sent (list) */
+        Nic *pending_head, *pending_tail; /* NICs with queued requests, served in turn */
         size_t n_requests_queued;
         unsigned long long n_writes; /* kernel writes done since start */
 
         unsigned n_dirty;
+
+        /* Bridges read during the current reconcile pass (bridge-view.c), dropped at its end. */
+        struct BridgeView **bridge_views;
+        size_t n_bridge_views;
+        /* Bridges whose other ports changed: their uplink reports are recomputed shortly, once. */
+        int *stale_bridges;
+        size_t n_stale_bridges;
+        sd_event_source *uplink_refresh;
         unsigned long long started_usec; /* realtime */
 } Manager;
 
@@ -54,6 +62,8 @@ int manager_run(Manager *m);
 
 /* A NIC needs policy + reconcile at the end of this loop iteration. */
 void manager_nic_dirty(Manager *m, Nic *nic);
+/* A port of bridge 'ifindex' changed in a way that may change what its uplinks report. */
+void manager_bridge_stale(Manager *m, int ifindex);
 /* Requests were queued outside a reconcile pass: send them at the end of this iteration. */
 void manager_kick(Manager *m);
 

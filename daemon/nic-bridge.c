@@ -7,10 +7,10 @@
  * static (NUD_NOARP, master) FDB entry on it. The port exists for this guest only, so nothing else
  * has a reason to put static entries there; the kernel's own "permanent" entry (the port's MAC) is
  * not static and not ours. Other ports of the bridge are only read. */
-#include <dirent.h>
 #include <net/if.h>
 #include <stdio.h>
 
+#include "bridge-view.h"
 #include "nic-bus.h"
 #include "nic.h"
 #include "request.h"
@@ -65,84 +65,87 @@ static void port_state_from_kernel(Nic *n, const BridgePortVlans *vlans) {
         }
 }
 
-/* Ours are the static entries; learned ones and the kernel's local one are not. Compacts the
- * array in place and returns the new count. */
-static size_t keep_static_entries(FdbEntry *e, size_t n) {
-        size_t k = 0;
+typedef struct GuestPort {
+        int ifindex;
+        const Nic *nic;
+} GuestPort;
 
-        for (size_t i = 0; i < n; i++)
-                if (e[i].is_static && !e[i].is_local)
-                        e[k++] = e[i];
-        return k;
+static int guest_port_compare(const void *a, const void *b) {
+        const GuestPort *x = a, *y = b;
+
+        return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-/* The bridge's other ports: which of them learn or flood, and why each is (not) promiscuous. */
-static void nic_read_bridge_uplinks(Nic *n) {
-        Manager *m = n->guest->manager;
-        char path[64 + IFNAMSIZ], auto_ports[256] = "";
+/* The bridge's ports other than guest ports: which ports learn or flood, and why each uplink is (or
+ * is not) promiscuous. Computed once per bridge from the pass's view and given to every guest NIC on
+ * it, so a pass over many ports of one bridge costs one computation, not one per port. */
+int manager_refresh_bridge_uplinks(Manager *m, BridgeView *v) {
         _cleanup_free_ UplinkReport *reports = NULL;
-        size_t n_reports = 0, n_auto = 0, k = 0, n_static = 0;
-        struct dirent *de;
-        DIR *d;
+        _cleanup_free_ GuestPort *guests = NULL;
+        char auto_ports[256] = "";
+        size_t n_reports = 0, n_guests = 0, n_auto = 0, k = 0, n_static = 0;
 
-        (void) snprintf(path, sizeof(path), "/sys/class/net/%s/brif", n->bridge_name);
-        d = opendir(path);
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                BridgePortFlags f = BRIDGE_PORT_FLAGS_UNSET;
-                BridgePortVlans pv;
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        const Nic *o = m->guests[i]->nics[j];
+                        GuestPort *a;
+
+                        if (!o->is_bridge_port || !o->has_host || o->host.master_ifindex != v->ifindex)
+                                continue;
+                        a = reallocarray(guests, n_guests + 1, sizeof(GuestPort));
+                        if (!a)
+                                return -ENOMEM;
+                        guests = a;
+                        guests[n_guests++] = (GuestPort){.ifindex = o->host.ifindex, .nic = o};
+                        /* Their static entries are what the uplinks' unicast filters hold. */
+                        n_static += o->n_port_fdb;
+                }
+        if (n_guests == 0)
+                return 0;
+        qsort(guests, n_guests, sizeof(GuestPort), guest_port_compare);
+
+        for (size_t i = 0; i < v->n_ports; i++) {
+                const BridgePort *p = &v->ports[i];
+                GuestPort key = {.ifindex = p->ifindex};
+                const GuestPort *g = bsearch(&key, guests, n_guests, sizeof(GuestPort), guest_port_compare);
                 UplinkReport *a;
                 LinkInfo li;
-                bool guest_port = false;
 
-                if (de->d_name[0] == '.' || strlen(de->d_name) >= IFNAMSIZ)
+                /* Only the few ports that are no guest's are read: their name and promiscuity. */
+                if (!g && rtnl_link_get(m->rtnl, p->ifindex, NULL, &li) < 0)
                         continue;
-                if (rtnl_link_get(m->rtnl, 0, de->d_name, &li) < 0 ||
-                                rtnl_bridge_port_get(m->rtnl, li.ifindex, &f, &pv) < 0)
-                        continue;
-                if (f.learning > 0 || f.unicast_flood > 0) {
+                if (p->flags.learning > 0 || p->flags.unicast_flood > 0) {
                         n_auto++;
                         k += (size_t) snprintf(auto_ports + MIN(k, sizeof(auto_ports) - 1),
                                         sizeof(auto_ports) - MIN(k, sizeof(auto_ports) - 1), "%s%s",
-                                        k ? ", " : "", li.ifname);
+                                        k ? ", " : "", g ? g->nic->host.ifname : li.ifname);
                 }
-                /* A guest port: its static entries are what the uplinks' unicast filters hold. */
-                for (size_t i = 0; i < m->n_guests && !guest_port; i++)
-                        for (size_t j = 0; j < m->guests[i]->n_nics && !guest_port; j++) {
-                                const Nic *o = m->guests[i]->nics[j];
-
-                                guest_port = o->has_host && o->host.ifindex == li.ifindex;
-                                if (guest_port)
-                                        n_static += o->n_port_fdb;
-                        }
-                if (guest_port)
+                if (g)
                         continue;
-                a = realloc(reports, (n_reports + 1) * sizeof(UplinkReport));
+                a = reallocarray(reports, n_reports + 1, sizeof(UplinkReport));
                 if (!a)
-                        break;
+                        return -ENOMEM;
                 reports = a;
                 reports[n_reports] = (UplinkReport){
                                 .promiscuity = li.promiscuity,
-                                .learning = f.learning > 0,
-                                .unicast_flood = f.unicast_flood > 0,
+                                .learning = p->flags.learning > 0,
+                                .unicast_flood = p->flags.unicast_flood > 0,
                 };
                 memcpy(reports[n_reports].ifname, li.ifname, sizeof(li.ifname));
                 reports[n_reports].verdict.promiscuous =
                                 li.flags & IFF_PROMISC; /* the flag, refined below */
                 n_reports++;
         }
-        closedir(d);
 
         for (size_t i = 0; i < n_reports; i++) {
                 UplinkReport *u = &reports[i];
                 UplinkFacts facts = {
                                 .uplink = u->ifname,
-                                .bridge = n->bridge_name,
+                                .bridge = v->link.ifname,
                                 .promiscuity = u->promiscuity,
                                 .promisc_flag = u->verdict.promiscuous,
-                                .vlan_filtering = n->bridge.vlan_filtering,
-                                .bridge_promisc = n->bridge.promisc,
+                                .vlan_filtering = v->info.vlan_filtering,
+                                .bridge_promisc = v->info.promisc,
                                 .n_auto_ports = n_auto,
                                 .auto_ports = auto_ports,
                                 .n_unicast = n_static,
@@ -150,9 +153,22 @@ static void nic_read_bridge_uplinks(Nic *n) {
 
                 (void) uplink_explain(&facts, &u->verdict);
         }
-        free(n->uplinks);
-        n->uplinks = TAKE_PTR(reports);
-        n->n_uplinks = n_reports;
+
+        for (size_t i = 0; i < n_guests; i++) {
+                Nic *n = (Nic *) guests[i].nic;
+                UplinkReport *c = NULL;
+
+                if (n_reports > 0) {
+                        c = malloc(n_reports * sizeof(UplinkReport));
+                        if (!c)
+                                return -ENOMEM;
+                        memcpy(c, reports, n_reports * sizeof(UplinkReport));
+                }
+                free(n->uplinks);
+                n->uplinks = c;
+                n->n_uplinks = n_reports;
+        }
+        return 0;
 }
 
 static int queue(Nic *n, Request *q) {
@@ -243,43 +259,41 @@ int nic_reconcile_bridge_port(Nic *n) {
         _cleanup_free_ MdbEntry *mdb_del = NULL, *mdb_add = NULL;
         size_t n_mdb_del = 0, n_mdb_add = 0;
         const ConfigBridge *cb;
-        BridgePortVlans vlans = {};
+        const BridgePort *port;
+        BridgePortVlans vlans;
         BridgePortPolicy policy;
+        BridgeView *view;
         LinkInfo br;
         int r;
 
-        r = rtnl_link_get(m->rtnl, n->host.master_ifindex, NULL, &br);
-        if (r < 0)
-                return nic_enter_failed(n, r, "cannot read the master of %s: %m", n->host_device);
-        if (!streq(br.kind, "bridge"))
+        r = manager_bridge_view(m, n->host.master_ifindex, &view);
+        if (r == -EMEDIUMTYPE && rtnl_link_get(m->rtnl, n->host.master_ifindex, NULL, &br) >= 0)
                 return nic_enter_failed(n, SYNTHETIC_ERRNO(EOPNOTSUPP),
                                 "%s is enslaved to %s, a %s, not a bridge: vnicd programs macvtaps and "
                                 "bridge ports",
                                 n->host_device, br.ifname, br.kind[0] ? br.kind : "device without a kind");
-        memcpy(n->bridge_name, br.ifname, sizeof(br.ifname));
-        r = rtnl_bridge_get(m->rtnl, br.ifindex, &n->bridge);
         if (r < 0)
-                return nic_enter_failed(n, r, "cannot read bridge %s: %m", br.ifname);
-        r = rtnl_bridge_port_get(m->rtnl, n->host.ifindex, &n->port_flags, &vlans);
-        if (r < 0)
-                return nic_enter_failed(n, r, "cannot read bridge port %s: %m", n->host_device);
+                return nic_enter_failed(n, r, "cannot read the bridge of %s: %m", n->host_device);
+        memcpy(n->bridge_name, view->link.ifname, sizeof(view->link.ifname));
+        n->bridge = view->info;
+        port = bridge_ports_find(view->ports, view->n_ports, n->host.ifindex);
+        if (!port)
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(ENODEV), "%s is not listed as a port of %s",
+                                n->host_device, n->bridge_name);
+        n->port_flags = port->flags;
+        vlans = port->vlans;
         n->port_fdb = mfree(n->port_fdb);
         n->n_port_fdb = 0;
-        r = rtnl_fdb_dump(m->rtnl, br.ifindex, n->host.ifindex, &n->port_fdb, &n->n_port_fdb);
+        r = bridge_view_port_fdb(m, view, n->host.ifindex, &n->port_fdb, &n->n_port_fdb);
         if (r < 0)
-                return nic_enter_failed(n, r, "cannot read the FDB of %s: %m", br.ifname);
-        n->n_port_fdb = keep_static_entries(n->port_fdb, n->n_port_fdb);
+                return nic_enter_failed(n, r, "cannot read the FDB of %s: %m", n->bridge_name);
         n->port_mdb = mfree(n->port_mdb);
         n->n_port_mdb = 0;
-        if (rtnl_bridge_get_mcast_snooping(m->rtnl, br.ifindex, &n->mcast_snooping) < 0)
-                n->mcast_snooping = false; /* a kernel without snooping has no MDB */
-        if (n->mcast_snooping) {
-                r = rtnl_mdb_dump(m->rtnl, br.ifindex, n->host.ifindex, &n->port_mdb, &n->n_port_mdb);
-                if (r < 0)
-                        return nic_enter_failed(n, r, "cannot read the MDB of %s: %m", br.ifname);
-        }
+        n->mcast_snooping = view->mcast_snooping;
+        r = bridge_view_port_mdb(m, view, n->host.ifindex, &n->port_mdb, &n->n_port_mdb);
+        if (r < 0)
+                return nic_enter_failed(n, r, "cannot read the MDB of %s: %m", n->bridge_name);
         port_state_from_kernel(n, &vlans);
-        nic_read_bridge_uplinks(n);
 
         if (!n->has_asked) {
                 nic_set_state(n, NIC_STATE_PENDING);
@@ -287,13 +301,13 @@ int nic_reconcile_bridge_port(Nic *n) {
         }
 
         /* vlan_filtering belongs to the bridge: set only when a [Bridge] section says so. */
-        cb = config_find_bridge(&m->config, br.ifname);
+        cb = config_find_bridge(&m->config, n->bridge_name);
         if (cb && cb->vlan_filtering >= 0 && cb->vlan_filtering != n->bridge.vlan_filtering) {
                 Request q = {.type = REQUEST_BRIDGE_VLAN_FILTERING,
-                                .ifindex = br.ifindex,
+                                .ifindex = view->ifindex,
                                 .vlan_filtering = cb->vlan_filtering};
 
-                (void) snprintf(q.ifname, sizeof(q.ifname), "%s", br.ifname);
+                (void) snprintf(q.ifname, sizeof(q.ifname), "%s", n->bridge_name);
                 r = queue(n, &q);
                 if (r < 0)
                         return nic_enter_failed(n, r, "cannot queue kernel requests: %m");
@@ -432,7 +446,7 @@ int nic_release_bridge_port(Nic *n) {
         r = rtnl_fdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_fdb, &n->n_port_fdb);
         if (r < 0)
                 return r;
-        n->n_port_fdb = keep_static_entries(n->port_fdb, n->n_port_fdb);
+        n->n_port_fdb = fdb_keep_static(n->port_fdb, n->n_port_fdb);
         r = rtnl_bridge_port_get(m->rtnl, li.ifindex, &flags, &vlans);
         if (r < 0)
                 return r;

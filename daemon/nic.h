@@ -93,9 +93,12 @@ struct Nic {
         bool query_in_flight;
         bool query_again;
 
-        unsigned in_flight;          /* kernel requests queued or sent, not answered */
-        bool reconcile_after_flight; /* marked dirty while requests were out: look again after */
-        unsigned unconverged_rounds; /* write rounds in a row that did not reach the decision */
+        Request *queued_head, *queued_tail; /* kernel requests not sent yet (request.c) */
+        Nic *pending_next;                  /* in the manager's round-robin list of NICs */
+        bool pending;                       /*   ... while in it */
+        unsigned in_flight;                 /* kernel requests queued or sent, not answered */
+        bool reconcile_after_flight;        /* marked dirty while requests were out: look again after */
+        unsigned unconverged_rounds;        /* write rounds in a row that did not reach the decision */
 
         unsigned long long events, queries, writes;
         unsigned long long last_change_usec;     /* realtime of the last host or asked change */
@@ -145,6 +148,8 @@ int nic_reconcile(Nic *n);
 /* Reconcile of a tap in a Linux bridge: port flags, port VLANs, static FDB (nic-bridge.c). Called
  * by nic_reconcile() once the host device is read. */
 int nic_reconcile_bridge_port(Nic *n);
+/* Recomputes the uplink reports of bridge 'v' and gives them to every guest NIC on it (nic-bridge.c). */
+int manager_refresh_bridge_uplinks(Manager *m, struct BridgeView *v);
 /* The guest is gone (QEMU exited, or the NIC was unplugged): queues the removal of the static FDB
  * entries and VLANs vnicd put on its bridge port, if the port still exists. */
 int nic_release_bridge_port(Nic *n);

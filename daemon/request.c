@@ -60,10 +60,33 @@ static bool request_same(const Request *a, const Request *b) {
         }
 }
 
-int request_queue(Manager *m, Nic *nic, const Request *req) {
-        Request **tail = &m->requests, *r;
+/* A NIC with queued requests waits in the manager's round-robin list, which holds a reference. */
+static void pending_push(Manager *m, Nic *nic) {
+        nic->pending_next = NULL;
+        if (m->pending_tail)
+                m->pending_tail->pending_next = nic;
+        else
+                m->pending_head = nic;
+        m->pending_tail = nic;
+}
 
-        for (r = m->requests; r; r = r->next) {
+static Nic *pending_pop(Manager *m) {
+        Nic *nic = m->pending_head;
+
+        if (!nic)
+                return NULL;
+        m->pending_head = nic->pending_next;
+        if (!m->pending_head)
+                m->pending_tail = NULL;
+        nic->pending_next = NULL;
+        return nic;
+}
+
+int request_queue(Manager *m, Nic *nic, const Request *req) {
+        Request *r;
+
+        /* Only this NIC's own requests can be the same: a short list, however long the queue. */
+        for (r = nic->queued_head; r; r = r->next) {
                 if (!request_same(r, req))
                         continue;
                 /* A newer MAC or flag set replaces one not sent yet. */
@@ -85,9 +108,15 @@ int request_queue(Manager *m, Nic *nic, const Request *req) {
         r->manager = m;
         r->nic = nic_ref(nic);
 
-        while (*tail)
-                tail = &(*tail)->next;
-        *tail = r;
+        if (nic->queued_tail)
+                nic->queued_tail->next = r;
+        else
+                nic->queued_head = r;
+        nic->queued_tail = r;
+        if (!nic->pending) {
+                nic->pending = true;
+                pending_push(m, nic_ref(nic));
+        }
         m->n_requests_queued++;
         /* Counted from now on, not from sending: a NIC with writes still queued must not be
          * reconciled again, and its round ends with the answer to its last write. */
@@ -96,20 +125,26 @@ int request_queue(Manager *m, Nic *nic, const Request *req) {
 }
 
 void manager_drop_requests(Manager *m, Nic *nic) {
-        Request **p = &m->requests;
+        Request *r;
 
-        while (*p) {
-                Request *r = *p;
-
-                if (r->nic != nic) {
-                        p = &r->next;
-                        continue;
-                }
-                *p = r->next;
+        /* The NIC stays in the round-robin list; manager_process_requests() finds it empty. */
+        while ((r = nic->queued_head)) {
+                nic->queued_head = r->next;
                 m->n_requests_queued--;
                 if (nic->in_flight > 0)
                         nic->in_flight--;
                 request_free(r);
+        }
+        nic->queued_tail = NULL;
+}
+
+void manager_free_requests(Manager *m) {
+        Nic *nic;
+
+        while ((nic = pending_pop(m))) {
+                manager_drop_requests(m, nic);
+                nic->pending = false;
+                nic_unref(nic);
         }
 }
 
@@ -290,15 +325,32 @@ int manager_process_requests(Manager *m) {
         int n = 0;
 
         /* The kernel queues one ACK per request in our socket's receive buffer: past about a
-         * thousand unread ones they are lost. Send in bounded slices; answers resume sending. */
-        while (m->requests && rtnl_in_flight(m->rtnl) < REQUEST_NETLINK_IN_FLIGHT_MAX) {
-                Request *r = m->requests;
-                unsigned long long t0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
+         * thousand unread ones they are lost. Send in bounded slices; answers resume sending.
+         * One request per NIC in turn: a guest's change is not stuck behind another's thousands,
+         * and each NIC's own order (deletions first) is kept. */
+        while (m->pending_head && rtnl_in_flight(m->rtnl) < REQUEST_NETLINK_IN_FLIGHT_MAX) {
+                Nic *nic = pending_pop(m);
+                Request *r = nic->queued_head;
+                unsigned long long t0;
+                bool again;
                 int k;
 
-                m->requests = r->next;
+                if (!r) {
+                        nic->pending = false;
+                        nic_unref(nic);
+                        continue;
+                }
+                nic->queued_head = r->next;
+                if (!nic->queued_head)
+                        nic->queued_tail = NULL;
                 m->n_requests_queued--;
+                again = nic->queued_head;
+                if (again)
+                        pending_push(m, nic); /* keeps the list's reference */
+                else
+                        nic->pending = false; /* a request queued while sending pushes it anew */
 
+                t0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
                 k = request_send(r);
                 if (k < 0) {
                         char what[96];
@@ -311,6 +363,8 @@ int manager_process_requests(Manager *m) {
                 r->nic->writes++;
                 r->nic->round_proc_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - t0;
                 request_free(r);
+                if (!again)
+                        nic_unref(nic);
         }
         return n;
 }

@@ -7,10 +7,11 @@
 #include "ether-addr.h"
 #include "manager.h"
 
-/* Kernel writes go through one queue (networkd-queue shape, STYLE R13): a Request names its type,
- * holds a reference on its NIC and carries a payload; identical requests are merged while
- * queued; requests are sent from the manager's post source; each answer goes back to the NIC.
- * Deletions are queued before additions by the reconciler, and the queue keeps that order. */
+/* Kernel writes go through a queue (networkd-queue shape, STYLE R13): a Request names its type,
+ * holds a reference on its NIC and carries a payload; identical requests of a NIC are merged while
+ * queued; requests are sent from the manager's post source, one per NIC in turn; each answer goes
+ * back to the NIC. Deletions are queued before additions by the reconciler, and each NIC's queue
+ * keeps that order. */
 
 #define REQUEST_NETLINK_IN_FLIGHT_MAX 256
 
@@ -60,5 +61,7 @@ int manager_process_requests(Manager *m);
 
 /* Drops queued requests of a NIC that goes away. */
 void manager_drop_requests(Manager *m, Nic *nic);
+/* Drops everything queued (the manager goes away). */
+void manager_free_requests(Manager *m);
 
 const char *request_type_to_string(RequestType t);

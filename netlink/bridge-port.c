@@ -188,8 +188,9 @@ static int bridge_port_dump(Rtnl *r, int ifindex, BridgePortCallback callback, v
         k = nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
         if (k < 0)
                 return nl_error_to_errno(k);
-        /* Each VID on its own (RTEXT_FILTER_BRVLAN), as `bridge vlan show` asks. */
-        k = nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+        /* VLANs as ranges (`bridge -c vlan show`): a port with 100 VIDs in 10 ranges is 10
+         * attributes instead of 100, and this dump lists every port of every bridge. */
+        k = nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN_COMPRESSED);
         if (k < 0)
                 return nl_error_to_errno(k);
 
@@ -235,6 +236,72 @@ int rtnl_bridge_port_get(Rtnl *r, int ifindex, BridgePortFlags *ret_flags, Bridg
         if (ret_vlans)
                 *ret_vlans = g.port.vlans;
         return 0;
+}
+
+typedef struct PortsDump {
+        int bridge_ifindex;
+        int last_ifindex;
+        BridgePort *ports;
+        size_t n, n_allocated;
+} PortsDump;
+
+static int ports_dump_one(const BridgePort *p, void *userdata) {
+        PortsDump *d = userdata;
+
+        /* Only the first of a link's consecutive messages is the bridge's (see port_get_one()). */
+        if (p->ifindex == d->last_ifindex)
+                return 0;
+        d->last_ifindex = p->ifindex;
+        if (p->master_ifindex != d->bridge_ifindex || p->ifindex == d->bridge_ifindex)
+                return 0;
+        if (d->n >= d->n_allocated) {
+                size_t a = MAX(d->n_allocated * 2, (size_t) 16);
+                BridgePort *n = reallocarray(d->ports, a, sizeof(BridgePort));
+
+                if (!n)
+                        return -ENOMEM;
+                d->ports = n;
+                d->n_allocated = a;
+        }
+        d->ports[d->n++] = *p;
+        return 0;
+}
+
+static int port_compare(const void *a, const void *b) {
+        const BridgePort *x = a, *y = b;
+
+        return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+int rtnl_bridge_ports_dump(Rtnl *r, int bridge_ifindex, BridgePort **ret, size_t *ret_n) {
+        PortsDump d = {};
+        int k = -EAGAIN;
+
+        if (!r || bridge_ifindex <= 0 || !ret || !ret_n)
+                return -EINVAL;
+
+        for (unsigned i = 0; i < BRIDGE_DUMP_ATTEMPTS && k == -EAGAIN; i++) {
+                free(d.ports);
+                d = (PortsDump){.bridge_ifindex = bridge_ifindex};
+                k = bridge_port_dump(r, 0, ports_dump_one, &d);
+        }
+        if (k < 0) {
+                free(d.ports);
+                return k;
+        }
+        if (d.n > 0)
+                qsort(d.ports, d.n, sizeof(BridgePort), port_compare);
+        else
+                d.ports = mfree(d.ports);
+        *ret = d.ports;
+        *ret_n = d.n;
+        return 0;
+}
+
+const BridgePort *bridge_ports_find(const BridgePort *ports, size_t n, int ifindex) {
+        BridgePort key = {.ifindex = ifindex};
+
+        return n > 0 ? bsearch(&key, ports, n, sizeof(BridgePort), port_compare) : NULL;
 }
 
 static const struct nla_policy bridge_get_policy[IFLA_MAX + 1] = {

@@ -148,6 +148,13 @@ int fdb_entry_parse(const void *buf, size_t size, bool *ret_removed, int *ret_br
  * -ENODEV when 'ifindex' is no bridge port. */
 int rtnl_bridge_port_get(Rtnl *r, int ifindex, BridgePortFlags *ret_flags, BridgePortVlans *ret_vlans);
 
+/* Every port of bridge 'bridge_ifindex' (not the bridge's own entry) with its flags and VLANs, from
+ * one AF_BRIDGE dump: a malloc'ed array sorted by ifindex (NULL when none). What a pass over many
+ * ports of one bridge reads once instead of once per port. */
+int rtnl_bridge_ports_dump(Rtnl *r, int bridge_ifindex, BridgePort **ret, size_t *ret_n);
+/* The port 'ifindex' in an array from rtnl_bridge_ports_dump(), NULL when not there. */
+const BridgePort *bridge_ports_find(const BridgePort *ports, size_t n, int ifindex);
+
 /* vlan_filtering and promiscuity of bridge 'bridge_ifindex' and how many ports it has. -ENODEV
  * when the link does not exist, -EMEDIUMTYPE when it is not a bridge. */
 int rtnl_bridge_get(Rtnl *r, int bridge_ifindex, BridgeInfo *ret);

@@ -290,6 +290,23 @@ static BridgePortVlans bridge_vlans(const char *ifname) {
         return v;
 }
 
+/* The whole-bridge dump says about the port what the single read says. */
+static void assert_port_in_dump(int ifindex, const BridgePortVlans *want) {
+        _cleanup_free_ BridgePort *ports = NULL;
+        const BridgePort *p;
+        BridgePortFlags f;
+        size_t n;
+
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, ifindex_br, &ports, &n), 0);
+        p = bridge_ports_find(ports, n, ifindex);
+        assert_non_null(p);
+        assert_int_equal(p->master_ifindex, ifindex_br);
+        assert_int_equal(rtnl_bridge_port_get(rtnl, ifindex, &f, NULL), 0);
+        assert_memory_equal(&p->flags, &f, sizeof(f));
+        if (want)
+                assert_true(bridge_port_vlans_equal(&p->vlans, want));
+}
+
 static void assert_port_vlans(const char *ifname, int ifindex, const BridgePortVlans *want) {
         BridgePortVlans ours, theirs;
         _cleanup_free_ char *a = NULL, *b = NULL;
@@ -301,6 +318,7 @@ static void assert_port_vlans(const char *ifname, int ifindex, const BridgePortV
         print_message("%s: vids %s pvid %u (want %s pvid %u)\n", ifname, a, ours.pvid, b, want->pvid);
         assert_true(bridge_port_vlans_equal(&ours, want));
         assert_true(bridge_port_vlans_equal(&theirs, want));
+        assert_port_in_dump(ifindex, want);
 }
 
 static BridgePortVlans vlans_of(const char *vids, unsigned pvid, const char *untagged) {
@@ -373,6 +391,45 @@ static void test_port_flags(void **state) {
         assert_int_equal(rtnl_bridge_port_get(rtnl, ifindex_br, &f, NULL), -ENODEV);
         assert_int_equal(rtnl_bridge_port_get(rtnl, 99999, &f, NULL), -ENODEV);
         assert_int_equal(rtnl_bridge_port_get(rtnl, 0, &f, NULL), -EINVAL);
+}
+
+static void test_ports_dump(void **state) {
+        _cleanup_free_ BridgePort *ports = NULL;
+        size_t n;
+
+        /* Both ports, sorted, not the bridge's own entry nor the veth peers outside it. */
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, ifindex_br, &ports, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(ports[0].ifindex, MIN(ifindex_p1, ifindex_p2));
+        assert_int_equal(ports[1].ifindex, MAX(ifindex_p1, ifindex_p2));
+        assert_null(bridge_ports_find(ports, n, ifindex_br));
+        assert_null(bridge_ports_find(ports, n, ifindex_p1b));
+        assert_port_in_dump(ifindex_p1, NULL);
+        assert_port_in_dump(ifindex_p2, NULL);
+
+        /* Flags as the single read sees them, after a change. */
+        assert_int_equal(set_port_flags(ifindex_p2, 0, 0, -1), 0);
+        assert_port_in_dump(ifindex_p2, NULL);
+        assert_int_equal(set_port_flags(ifindex_p2, 1, 1, -1), 0);
+
+        /* A third port appears in the next dump, and is gone after it leaves. */
+        ports = mfree(ports);
+        assert_int_equal(run("%s link add p3 type veth peer name p3b && %s link set dev p3 master br0",
+                                         ip_tool, ip_tool),
+                        0);
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, ifindex_br, &ports, &n), 0);
+        assert_int_equal(n, 3);
+        ports = mfree(ports);
+        assert_int_equal(run("%s link del p3", ip_tool), 0);
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, ifindex_br, &ports, &n), 0);
+        assert_int_equal(n, 2);
+        ports = mfree(ports);
+
+        /* A link that is no bridge has no ports. */
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, ifindex_p1, &ports, &n), 0);
+        assert_int_equal(n, 0);
+        assert_null(ports);
+        assert_int_equal(rtnl_bridge_ports_dump(rtnl, 0, &ports, &n), -EINVAL);
 }
 
 static void test_bridge_get(void **state) {
@@ -1050,6 +1107,7 @@ static int probe_vlan_filtering(void) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test_setup_teardown(test_port_flags, setup_rtnl, teardown_rtnl),
+                        cmocka_unit_test_setup_teardown(test_ports_dump, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_bridge_get, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_fdb_static, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_fdb_learned, setup_rtnl, teardown_rtnl),
