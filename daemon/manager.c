@@ -216,7 +216,7 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
         r = rtnl_monitor_process(m->rtnl);
         if (r < 0) {
                 /* ENOBUFS: we missed notifications. Converge by looking at everything. */
-                log_debug_errno(r, "Link monitor: %m; resynchronising.");
+                log_warning_errno(r, "Kernel notifications were lost (%m); resynchronising everything.");
                 manager_resync(m);
         }
         return 0;

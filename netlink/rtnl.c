@@ -20,10 +20,12 @@
 #include "rtnl.h"
 
 /* Receive buffers. ACKs are small but the kernel charges each one at its skb truesize (~1 KiB), so
- * 1 MiB holds about a thousand unanswered requests; link notifications come in bursts when many
- * links change at once (a bridge going down touches every port). */
+ * 1 MiB holds about a thousand unanswered requests. Notifications come in bursts: a bridge going
+ * down touches every port, and programming 1000 ports sends ~100 000 FDB notifications; each lost
+ * one costs a resync of everything, so the monitor may queue up to 64 MiB (networkd takes 128). The
+ * memory is only used while notifications wait. */
 #define RTNL_REQUEST_RCVBUF   (1024 * 1024)
-#define RTNL_MONITOR_RCVBUF   (4 * 1024 * 1024)
+#define RTNL_MONITOR_RCVBUF   (64 * 1024 * 1024)
 #define RTNL_SYNC_TIMEOUT_SEC 5
 
 typedef struct RtnlRequest {

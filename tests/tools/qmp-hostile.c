@@ -5,10 +5,13 @@
  *   qmp-hostile SOCKET garbage
  *       greeting, then every kind of bad line; rx-filter replies that must be refused (VID 5000,
  *       100 MACs, a malformed MAC), then a valid one; an event every 200 ms to keep vnicd asking.
- *   qmp-hostile SOCKET script FILE
+ *   qmp-hostile SOCKET script FILE [EVENTS]
  *       a scripted stand-in for QEMU where no guest can run (the kernel-VM tier): every
  *       query-rx-filter is answered with FILE's current content (a query-rx-filter "return"
- *       array); SIGUSR1 sends NIC_RX_FILTER_CHANGED for net0. The test rewrites FILE, then signals.
+ *       array); with a "name" argument, as QEMU does, with only that NIC's element when FILE is
+ *       a JSON array holding it. SIGUSR1 sends NIC_RX_FILTER_CHANGED for net0, or, with EVENTS,
+ *       one for each NIC named in that file (names separated by white space: the NICs whose
+ *       filter changed). The test rewrites FILE (and EVENTS), then signals.
  *   qmp-hostile SOCKET mute
  *       answers qmp_capabilities, then never answers anything (a hung QEMU).
  *   qmp-hostile SOCKET flood SECONDS RATE COUNTFILE
@@ -27,6 +30,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 static const char greeting[] = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 0, \"major\": "
                                "99}, \"package\": \"hostile\"}, "
@@ -68,18 +73,22 @@ static int send_line(int fd, const char *s) {
         return r < 0 ? r : write_all(fd, "\r\n", 2);
 }
 
-static int send_event(int fd) {
-        char buf[256];
+static int send_event_for(int fd, const char *nic) {
+        char buf[512];
         struct timespec ts;
 
         clock_gettime(CLOCK_REALTIME, &ts);
         snprintf(buf, sizeof(buf),
                         "{\"timestamp\": {\"seconds\": %lld, \"microseconds\": %ld}, \"event\": "
                         "\"NIC_RX_FILTER_CHANGED\", "
-                        "\"data\": {\"name\": \"net0\", \"path\": "
-                        "\"/machine/peripheral/net0/virtio-backend\"}}",
-                        (long long) ts.tv_sec, ts.tv_nsec / 1000);
+                        "\"data\": {\"name\": \"%s\", \"path\": "
+                        "\"/machine/peripheral/%s/virtio-backend\"}}",
+                        (long long) ts.tv_sec, ts.tv_nsec / 1000, nic, nic);
         return send_line(fd, buf);
+}
+
+static int send_event(int fd) {
+        return send_event_for(fd, "net0");
 }
 
 /* The hostile rx-filter replies, in order; after them the valid one. */
@@ -164,7 +173,8 @@ static int send_garbage(int fd) {
 typedef struct Server {
         bool flood;
         bool mute;
-        const char *script; /* FILE of the script mode */
+        const char *script;      /* FILE of the script mode */
+        const char *events_file; /* its EVENTS file, or NULL: net0 */
         int seconds, rate;
         const char *countfile;
         long long events, queries;
@@ -197,6 +207,65 @@ static char *read_script(const char *path) {
         return buf;
 }
 
+/* The "arguments": {"name": ...} of a command line, or NULL. */
+static char *command_name_arg(const char *line) {
+        json_object *cmd = json_tokener_parse(line), *args, *name;
+        char *s = NULL;
+
+        if (cmd && json_object_object_get_ex(cmd, "arguments", &args) &&
+                        json_object_object_get_ex(args, "name", &name) &&
+                        json_object_is_type(name, json_type_string))
+                s = strdup(json_object_get_string(name));
+        json_object_put(cmd);
+        return s;
+}
+
+/* FILE's element for NIC 'name', as a one-element array (QEMU's answer to a query with a name);
+ * the whole 'body' when it is no JSON array or has no such NIC. Takes 'body'. */
+static char *script_select(char *body, const char *name) {
+        json_object *list = json_tokener_parse(body), *pick = NULL, *v;
+        char *s = NULL;
+
+        if (list && json_object_is_type(list, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(list) && !pick; i++) {
+                        json_object *e = json_object_array_get_idx(list, i);
+
+                        if (json_object_object_get_ex(e, "name", &v) &&
+                                        json_object_is_type(v, json_type_string) &&
+                                        strcmp(json_object_get_string(v), name) == 0)
+                                pick = e;
+                }
+        if (pick) {
+                json_object *one = json_object_new_array();
+
+                if (one && json_object_array_add(one, json_object_get(pick)) == 0)
+                        s = strdup(json_object_to_json_string_ext(one, JSON_C_TO_STRING_PLAIN));
+                json_object_put(one);
+        }
+        json_object_put(list);
+        if (!s)
+                return body;
+        free(body);
+        return s;
+}
+
+/* SIGUSR1 in script mode: an event for net0, or for each NIC the EVENTS file names. */
+static int send_script_events(Server *s, int fd) {
+        char name[128];
+        FILE *f;
+        int r = 0;
+
+        if (!s->events_file)
+                return send_event(fd);
+        f = fopen(s->events_file, "re");
+        if (!f)
+                return 0; /* nothing changed */
+        while (r >= 0 && fscanf(f, "%127s", name) == 1)
+                r = send_event_for(fd, name);
+        fclose(f);
+        return r;
+}
+
 /* Handles every complete command in 'buf'; returns < 0 when the client is gone. */
 static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
         char *nl;
@@ -221,9 +290,14 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                         char *out;
 
                         s->queries++;
-                        if (s->script)
+                        if (s->script) {
+                                char *name = command_name_arg(line);
+
                                 body = read_script(s->script);
-                        else
+                                if (body && name)
+                                        body = script_select(body, name);
+                                free(name);
+                        } else
                                 body = s->flood ? strdup(valid_filter)
                                                 : hostile_filter((unsigned) s->queries);
                         if (!body || asprintf(&out, "{\"return\": %s, \"id\": %lld}", body, idv) < 0)
@@ -301,7 +375,7 @@ static void serve(Server *s, int fd) {
                 else if (s->script) {
                         if (script_event) {
                                 script_event = 0;
-                                if (send_event(fd) < 0)
+                                if (send_script_events(s, fd) < 0)
                                         return;
                         }
                 } else if (!s->mute && now - last_event >= 200) {
@@ -318,7 +392,7 @@ static bool usage_ok(int argc, char *argv[]) {
         if (strcmp(argv[2], "garbage") == 0 || strcmp(argv[2], "mute") == 0)
                 return argc == 3;
         if (strcmp(argv[2], "script") == 0)
-                return argc == 4;
+                return argc == 4 || argc == 5;
         if (strcmp(argv[2], "flood") == 0)
                 return argc == 6;
         return false;
@@ -330,7 +404,8 @@ int main(int argc, char *argv[]) {
         int fd;
 
         if (!usage_ok(argc, argv)) {
-                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET mute | SOCKET script FILE | "
+                fprintf(stderr, "usage: qmp-hostile SOCKET garbage | SOCKET mute | SOCKET script FILE "
+                                "[EVENTS] | "
                                 "SOCKET flood SECONDS RATE COUNTFILE\n");
                 return 2;
         }
@@ -346,6 +421,7 @@ int main(int argc, char *argv[]) {
                 struct sigaction sig = {.sa_handler = on_usr1};
 
                 s.script = argv[3];
+                s.events_file = argc == 5 ? argv[4] : NULL;
                 (void) sigaction(SIGUSR1, &sig, NULL); /* no SA_RESTART: poll() returns EINTR */
         }
         if (strlen(argv[1]) >= sizeof(sa.sun_path)) {
