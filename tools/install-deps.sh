@@ -7,9 +7,12 @@ set -eu
 packages=(
         # build
         build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
-        libsystemd-dev libjson-c-dev libnl-3-dev libnl-route-3-dev libxml2-dev libcmocka-dev
+        libsystemd-dev libjson-c-dev libnl-3-dev libnl-route-3-dev libxml2-dev libcmocka-dev libvirt-dev
         # tests and demo: links, guests, a private bus
         iproute2 ethtool jq socat cpio kmod busybox-static qemu-system-x86 dbus procps util-linux
+        # a private libvirtd the tests start themselves; not libvirt-daemon-system, which would
+        # start a daemon and a default network in the machine's own namespace
+        libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
         git
 )
 

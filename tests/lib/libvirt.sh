@@ -1,0 +1,210 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# tests/lib/libvirt.sh: a private libvirtd for tests, the way HOST-FACTS §4 describes, sourced after
+# tests/lib/sandbox.sh. Nothing of it is visible outside: the daemon runs in $SANDBOX_NS and in a
+# mount namespace of its own, where private directories cover /etc/libvirt, /run/libvirt,
+# /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt, and a private passwd/group has the
+# libvirt-qemu user the QEMU driver insists on. A directory the host lacks is made in a private
+# overlay of its parent, so the host gets no new directory either. Stopped by PID, never by name.
+#
+#   libvirtd_start          start libvirtd in $SANDBOX_NS (call setup_ns first) and wait until it
+#                           answers; sets LIBVIRTD_PID, LIBVIRTD_DIR (its private directories on the
+#                           host: etc/ run/ lib/ log/ cache/), LIBVIRTD_LOG, LIBVIRT_URI (for
+#                           clients inside its namespaces), LIBVIRTD_MNTNS (its mount namespace,
+#                           as readlink /proc/PID/ns/mnt shows it) and LIBVIRTD_START_MS; stopped
+#                           on exit. Skips when libvirtd or its QEMU driver is not installed.
+#   libvirtd_stop           destroy running domains, stop libvirtd (TERM, then KILL) and any QEMU it
+#                           left behind, by PID; keep its capability cache for the next start
+#   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
+#                           devices are)
+#   virsh ARGS...           virsh connected to the private libvirtd, run in its namespaces
+#
+# Environment
+#   VNIC_LIBVIRT_CACHE      a warm /var/cache/libvirt kept across runs: with it libvirtd starts in
+#                           well under a second instead of probing QEMU for ~9 s
+#                           (default: <source root>/.cache/libvirt)
+#   LIBVIRTD_TIMEOUT        seconds to wait for the daemon to answer (default 90)
+
+: "${VNIC_LIBVIRT_CACHE:=$SANDBOX_SRC_ROOT/.cache/libvirt}"
+: "${LIBVIRTD_TIMEOUT:=90}"
+LIBVIRT_URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
+LIBVIRTD_PID=
+LIBVIRTD_MNTNS=
+
+libvirt_ns() {
+        nsenter -t "$LIBVIRTD_PID" -m -n -- "$@"
+}
+
+virsh() {
+        libvirt_ns virsh -q -c "$LIBVIRT_URI" "$@"
+}
+
+# virsh for the helpers here: bounded in time, so a hung daemon cannot hang the cleanup.
+__virsh_within() {
+        local s=$1
+        shift
+        timeout "$s" nsenter -t "$LIBVIRTD_PID" -m -n -- virsh -q -c "$LIBVIRT_URI" "$@"
+}
+
+# The host's passwd and group plus libvirt-qemu (the QEMU driver resolves it before reading
+# qemu.conf, whose user = "root" then applies).
+__libvirt_passwd() {
+        local d=$1 id=64055
+
+        cp /etc/passwd "$d/passwd" && cp /etc/group "$d/group" || return 1
+        getent passwd libvirt-qemu >/dev/null && return 0
+        while cut -d: -f3 "$d/passwd" "$d/group" | grep -qx "$id"; do
+                id=$((id + 1))
+        done
+        echo "libvirt-qemu:x:$id:$id:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin" >>"$d/passwd"
+        getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:$id:" >>"$d/group"
+}
+
+__libvirt_config() {
+        local d=$1
+
+        printf '%s\n' \
+                'unix_sock_group = "root"' \
+                'unix_sock_rw_perms = "0700"' \
+                'unix_sock_ro_perms = "0700"' \
+                'auth_unix_rw = "none"' \
+                'auth_unix_ro = "none"' \
+                'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"' >"$d/etc/libvirtd.conf" || return 1
+        printf '%s\n' \
+                'user = "root"' \
+                'group = "root"' \
+                'security_driver = "none"' \
+                'namespaces = [ ]' \
+                'cgroup_controllers = [ ]' \
+                'stdio_handler = "file"' \
+                'dynamic_ownership = 0' \
+                'remember_owner = 0' >"$d/etc/qemu.conf"
+}
+
+# Runs as 'ip netns exec NS unshare -m bash -c ...' (a function, so it is passed by its text):
+# makes the private mounts, then becomes libvirtd.
+__libvirt_inner() {
+        local d=$1 m
+
+        set -eu
+        mount --make-rprivate /
+        for m in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt \
+                 cache:/var/cache/libvirt; do
+                __libvirt_ensure_dir "$d" "${m#*:}"
+                mount --bind "$d/${m%%:*}" "${m#*:}"
+        done
+        mount --bind "$d/passwd" /etc/passwd
+        mount --bind "$d/group" /etc/group
+        exec libvirtd -p /run/libvirt/libvirtd.pid
+}
+
+# A directory the host lacks is made in a private overlay of its parent (in the daemon's mount
+# namespace only), so the host gets no new directory.
+__libvirt_ensure_dir() {
+        local d=$1 dir=$2 parent up
+
+        [[ -d $dir ]] && return 0
+        parent=$(dirname "$dir")
+        __libvirt_ensure_dir "$d" "$parent"
+        up=$d/overlay/${parent//\//_}
+        if [[ ! -d $up ]]; then
+                mkdir -p "$up/upper" "$up/work"
+                mount -t overlay overlay -o "lowerdir=$parent,upperdir=$up/upper,workdir=$up/work" "$parent"
+        fi
+        mkdir "$dir"
+}
+
+__libvirt_answers() {
+        kill -0 "$LIBVIRTD_PID" 2>/dev/null || return 2
+        __virsh_within 10 version >/dev/null 2>&1
+}
+
+libvirtd_start() {
+        local d lock t0 f rc
+
+        [[ -z ${LIBVIRTD_PID:-} ]] || { echo "libvirtd_start: already running" >&2; return 1; }
+        [[ -n ${SANDBOX_NS:-} ]] || { echo "libvirtd_start: call setup_ns first" >&2; return 1; }
+        require_cmd libvirtd virsh nsenter unshare flock
+        __sandbox_dir || return 1
+        d=$SANDBOX_DIR/libvirtd
+        mkdir -p "$d"/{etc,run,lib,log,cache,overlay} "$VNIC_LIBVIRT_CACHE" || return 1
+        __libvirt_passwd "$d" || return 1
+        __libvirt_config "$d" || return 1
+        exec {lock}>"$VNIC_LIBVIRT_CACHE/.lock"
+        flock "$lock"
+        cp -a "$VNIC_LIBVIRT_CACHE/." "$d/cache/"
+        rm -f "$d/cache/.lock"
+        exec {lock}>&-
+
+        t0=$(date +%s%3N)
+        # libvirtd gets stdio only (no pipe of whoever runs the test stays open in it); ip netns
+        # exec and unshare exec in place, so $! ends up being libvirtd's PID.
+        (
+                for f in "/proc/$BASHPID/fd/"*; do
+                        f=${f##*/}
+                        [[ " 0 1 2 " == *" $f "* ]] || eval "exec $f>&-"
+                done
+                exec ip netns exec "$SANDBOX_NS" unshare -m --propagation private \
+                        bash -c "$(declare -f __libvirt_inner __libvirt_ensure_dir); __libvirt_inner \"\$1\"" \
+                        libvirtd-ns "$d"
+        ) </dev/null >"$d/libvirtd.out" 2>&1 &
+        LIBVIRTD_PID=$!
+        LIBVIRTD_DIR=$d
+        LIBVIRTD_LOG=$d/log/libvirtd.log
+        defer libvirtd_stop
+
+        busywait $((LIBVIRTD_TIMEOUT * 1000)) __libvirt_answers
+        rc=$?
+        if [[ $rc -ne 0 ]]; then
+                if grep -qs -e 'no connection driver available' -e 'Failed to load module' "$d/libvirtd.out" "$LIBVIRTD_LOG"; then
+                        skip "libvirtd has no QEMU driver (install libvirt-daemon-driver-qemu)"
+                fi
+                if grep -qs "unknown filesystem type 'overlay'" "$d/libvirtd.out"; then
+                        skip "no overlayfs in this kernel: cannot give libvirtd directories the host lacks"
+                fi
+                [[ $rc -eq 2 ]] && echo "libvirtd_start: libvirtd exited" >&2 ||
+                        echo "libvirtd_start: libvirtd did not answer within ${LIBVIRTD_TIMEOUT}s" >&2
+                echo "--- libvirtd output:" >&2
+                tail -n 20 "$d/libvirtd.out" >&2
+                echo "--- libvirtd log:" >&2
+                tail -n 20 "$LIBVIRTD_LOG" >&2 2>/dev/null
+                return 1
+        fi
+        LIBVIRTD_START_MS=$(($(date +%s%3N) - t0))
+        LIBVIRTD_MNTNS=$(readlink "/proc/$LIBVIRTD_PID/ns/mnt")
+        log_info "libvirtd $LIBVIRTD_PID answers after $((LIBVIRTD_START_MS / 1000)).$(printf %03d $((LIBVIRTD_START_MS % 1000)))s"
+}
+
+libvirtd_stop() {
+        local pid=${LIBVIRTD_PID:-} d=${LIBVIRTD_DIR:-} mntns=${LIBVIRTD_MNTNS:-} dom f q lock
+        local -a qemus=()
+
+        [[ -n $pid ]] || return 0
+        for f in "$d"/run/qemu/*.pid; do
+                [[ -s $f ]] && qemus+=("$(<"$f")")
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+                while read -r dom; do
+                        [[ -z $dom ]] || __virsh_within 30 destroy "$dom" >/dev/null 2>&1
+                done < <(__virsh_within 30 list --name 2>/dev/null)
+                kill -TERM "$pid" 2>/dev/null
+                busywait 15000 __pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+        fi
+        wait "$pid" 2>/dev/null
+        # A QEMU the daemon started and did not end: only if that PID is still in its namespace.
+        for q in "${qemus[@]}"; do
+                [[ -n $mntns && $(readlink "/proc/$q/ns/mnt" 2>/dev/null) == "$mntns" ]] || continue
+                kill -KILL "$q" 2>/dev/null
+                busywait 10000 __pid_gone "$q"
+        done
+        LIBVIRTD_PID=
+
+        # The capability cache for the next start; libvirt rewrites what it found stale.
+        if [[ -d $d/cache ]]; then
+                exec {lock}>"$VNIC_LIBVIRT_CACHE/.lock"
+                flock "$lock"
+                cp -a -u "$d/cache/." "$VNIC_LIBVIRT_CACHE/" 2>/dev/null
+                exec {lock}>&-
+        fi
+}
