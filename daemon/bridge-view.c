@@ -38,19 +38,13 @@ int manager_bridge_view(Manager *m, int ifindex, BridgeView **ret) {
         if (!v)
                 return -ENOMEM;
         v->ifindex = ifindex;
-        r = rtnl_link_get(m->rtnl, ifindex, NULL, &v->link);
-        if (r < 0)
-                return r;
-        if (!streq(v->link.kind, "bridge"))
-                return -EMEDIUMTYPE;
+        /* Two reads: the bridge's own link message, and its ports. */
         r = rtnl_bridge_get(m->rtnl, ifindex, &v->info);
         if (r < 0)
                 return r;
         r = rtnl_bridge_ports_dump(m->rtnl, ifindex, &v->ports, &v->n_ports);
         if (r < 0)
                 return r;
-        if (rtnl_bridge_get_mcast_snooping(m->rtnl, ifindex, &v->mcast_snooping) < 0)
-                v->mcast_snooping = false; /* a kernel without snooping has no MDB */
 
         a = reallocarray(m->bridge_views, m->n_bridge_views + 1, sizeof(BridgeView *));
         if (!a)
@@ -134,7 +128,7 @@ int bridge_view_port_fdb(Manager *m, BridgeView *v, int port_ifindex, FdbEntry *
 int bridge_view_port_mdb(Manager *m, BridgeView *v, int port_ifindex, MdbEntry **ret, size_t *ret_n) {
         int r;
 
-        if (!v->mcast_snooping) {
+        if (v->info.mcast_snooping <= 0) { /* off, or a kernel without snooping: no MDB */
                 *ret = NULL;
                 *ret_n = 0;
                 return 0;

@@ -10,9 +10,7 @@
  * over N ports of one bridge read the bridge's ports N times over: N² messages per pass. */
 typedef struct BridgeView {
         int ifindex;
-        LinkInfo link;
         BridgeInfo info;
-        bool mcast_snooping;
         BridgePort *ports; /* every port with flags and VLANs, sorted by ifindex */
         size_t n_ports;
 

@@ -148,7 +148,7 @@ static json_object *describe_bridge_port(const Nic *n) {
                 json_object_array_add(fdb, e);
         }
         json_object_object_add(o, "fdb", fdb);
-        json_object_object_add(o, "mcast_snooping", json_object_new_boolean(n->mcast_snooping));
+        json_object_object_add(o, "mcast_snooping", json_object_new_boolean((n->bridge.mcast_snooping > 0)));
         mdb = json_object_new_array();
         for (size_t i = 0; i < n->n_port_mdb; i++) {
                 json_object *e = json_object_new_object();

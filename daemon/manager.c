@@ -159,6 +159,7 @@ static int on_rtnl(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* A link we program changed: maybe by us, maybe behind our back. Level-triggered: just look. */
 static void on_link(bool removed, const LinkInfo *link, void *userdata) {
         Manager *m = userdata;
+        bool guests_on_bridge = false;
 
         for (size_t i = 0; i < m->n_guests; i++)
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
@@ -172,8 +173,10 @@ static void on_link(bool removed, const LinkInfo *link, void *userdata) {
                         /* Another port of a bridge with guests: maybe its uplink changed. */
                         else if (link->master_ifindex > 0 && n->is_bridge_port && n->has_host &&
                                         n->host.master_ifindex == link->master_ifindex)
-                                manager_bridge_stale(m, link->master_ifindex);
+                                guests_on_bridge = true;
                 }
+        if (guests_on_bridge)
+                manager_bridge_stale(m, link->master_ifindex);
 }
 
 /* An FDB entry changed on a port: a guest port's entries are ours to keep as decided. */
@@ -194,6 +197,7 @@ static void on_fdb(bool removed, const FdbEntry *e, void *userdata) {
  * recomputed once for the bridge, not by reconciling every guest port on it. */
 static void on_bridge_port(bool removed, const BridgePort *p, void *userdata) {
         Manager *m = userdata;
+        bool guests_on_bridge = false;
 
         for (size_t i = 0; i < m->n_guests; i++)
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
@@ -203,10 +207,12 @@ static void on_bridge_port(bool removed, const BridgePort *p, void *userdata) {
                                 continue;
                         if (n->host.ifindex == p->ifindex)
                                 manager_nic_dirty(m, n);
-                        if (n->is_bridge_port && p->master_ifindex > 0 &&
-                                        n->host.master_ifindex == p->master_ifindex)
-                                manager_bridge_stale(m, p->master_ifindex);
+                        guests_on_bridge = guests_on_bridge ||
+                                           (n->is_bridge_port && p->master_ifindex > 0 &&
+                                                           n->host.master_ifindex == p->master_ifindex);
                 }
+        if (guests_on_bridge)
+                manager_bridge_stale(m, p->master_ifindex);
 }
 
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

@@ -141,7 +141,7 @@ int manager_refresh_bridge_uplinks(Manager *m, BridgeView *v) {
                 UplinkReport *u = &reports[i];
                 UplinkFacts facts = {
                                 .uplink = u->ifname,
-                                .bridge = v->link.ifname,
+                                .bridge = v->info.ifname,
                                 .promiscuity = u->promiscuity,
                                 .promisc_flag = u->verdict.promiscuous,
                                 .vlan_filtering = v->info.vlan_filtering,
@@ -207,7 +207,7 @@ static int mdb_plan(Nic *n, MdbEntry **ret_del, size_t *n_del, MdbEntry **ret_ad
         const BridgePortState *w = &n->port_decision.wanted;
         size_t n_want = 0, n_vids = vlan_set_count(&w->fdb_vids);
 
-        if (n->mcast_snooping && w->n_groups > 0 && n_vids > 0) {
+        if ((n->bridge.mcast_snooping > 0) && w->n_groups > 0 && n_vids > 0) {
                 want = new0(MdbEntry, w->n_groups * n_vids);
                 if (!want)
                         return -ENOMEM;
@@ -274,7 +274,7 @@ int nic_reconcile_bridge_port(Nic *n) {
                                 n->host_device, br.ifname, br.kind[0] ? br.kind : "device without a kind");
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read the bridge of %s: %m", n->host_device);
-        memcpy(n->bridge_name, view->link.ifname, sizeof(view->link.ifname));
+        memcpy(n->bridge_name, view->info.ifname, sizeof(view->info.ifname));
         n->bridge = view->info;
         port = bridge_ports_find(view->ports, view->n_ports, n->host.ifindex);
         if (!port)
@@ -289,7 +289,6 @@ int nic_reconcile_bridge_port(Nic *n) {
                 return nic_enter_failed(n, r, "cannot read the FDB of %s: %m", n->bridge_name);
         n->port_mdb = mfree(n->port_mdb);
         n->n_port_mdb = 0;
-        n->mcast_snooping = view->mcast_snooping;
         r = bridge_view_port_mdb(m, view, n->host.ifindex, &n->port_mdb, &n->n_port_mdb);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read the MDB of %s: %m", n->bridge_name);
@@ -324,7 +323,7 @@ int nic_reconcile_bridge_port(Nic *n) {
                         .bridge = n->bridge_name,
                         .has_configured_mac = n->has_configured_mac,
                         .configured_mac = n->configured_mac,
-                        .mcast_snooping = n->mcast_snooping,
+                        .mcast_snooping = (n->bridge.mcast_snooping > 0),
         };
         r = bridge_port_decide(&n->asked, &policy, &n->port_have, &n->port_decision);
         if (r < 0)
@@ -455,7 +454,7 @@ int nic_release_bridge_port(Nic *n) {
                         n->n_port_fdb, vlan_set_count(&vlans.vids), li.ifname);
         n->port_mdb = mfree(n->port_mdb);
         n->n_port_mdb = 0;
-        if (n->mcast_snooping)
+        if ((n->bridge.mcast_snooping > 0))
                 (void) rtnl_mdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_mdb, &n->n_port_mdb);
         /* Entries before VLANs: the kernel deletes an entry only while its VLAN is there. */
         r = queue_mdb(n, REQUEST_MDB_DEL, n->port_mdb, n->n_port_mdb);

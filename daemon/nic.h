@@ -75,8 +75,7 @@ struct Nic {
         BridgePortState port_have;
         FdbEntry *port_fdb; /* static FDB entries on the port (ours: see nic-bridge.c) */
         size_t n_port_fdb;
-        bool mcast_snooping; /* the bridge snoops multicast: MDB entries decide delivery */
-        MdbEntry *port_mdb;  /* L2 MDB entries for the port (ours) */
+        MdbEntry *port_mdb; /* L2 MDB entries for the port (ours) */
         size_t n_port_mdb;
         bool has_port_decision;
         BridgePortDecision port_decision;

@@ -365,92 +365,17 @@ int rtnl_mdb_dump(Rtnl *r, int bridge_ifindex, int port_ifindex, MdbEntry **ret,
         return 0;
 }
 
-static const struct nla_policy snooping_link_policy[IFLA_MAX + 1] = {
-                [IFLA_LINKINFO] = {.type = NLA_NESTED},
-};
-
-static const struct nla_policy snooping_info_policy[IFLA_INFO_MAX + 1] = {
-                [IFLA_INFO_KIND] = {.type = NLA_STRING},
-                [IFLA_INFO_DATA] = {.type = NLA_NESTED},
-};
-
-static const struct nla_policy snooping_data_policy[IFLA_BR_MAX + 1] = {
-                [IFLA_BR_MCAST_SNOOPING] = {.type = NLA_U8},
-};
-
-typedef struct SnoopingGet {
-        int ifindex;
-        bool found;
-        bool is_bridge;
-        int snooping; /* -1 while not reported */
-} SnoopingGet;
-
-static int snooping_get_parse(struct nlmsghdr *nlh, void *userdata) {
-        struct nlattr *tb[IFLA_MAX + 1] = {}, *li[IFLA_INFO_MAX + 1] = {}, *data[IFLA_BR_MAX + 1] = {};
-        SnoopingGet *g = userdata;
-        const struct ifinfomsg *ifi;
-        int r;
-
-        if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifinfomsg)))
-                return 0;
-        ifi = nlmsg_data(nlh);
-        if (ifi->ifi_index != g->ifindex)
-                return 0;
-
-        r = nlmsg_parse(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX, snooping_link_policy);
-        if (r < 0)
-                return -EBADMSG;
-        g->found = true;
-
-        if (!tb[IFLA_LINKINFO])
-                return 0;
-        r = nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], snooping_info_policy);
-        if (r < 0)
-                return -EBADMSG;
-        if (!li[IFLA_INFO_KIND] || !streq(nla_get_string(li[IFLA_INFO_KIND]), "bridge"))
-                return 0;
-        g->is_bridge = true;
-
-        /* br_fill_info() reports IFLA_BR_MCAST_SNOOPING only with CONFIG_BRIDGE_IGMP_SNOOPING. */
-        if (!li[IFLA_INFO_DATA])
-                return 0;
-        r = nla_parse_nested(data, IFLA_BR_MAX, li[IFLA_INFO_DATA], snooping_data_policy);
-        if (r < 0)
-                return -EBADMSG;
-        if (data[IFLA_BR_MCAST_SNOOPING])
-                g->snooping = nla_get_u8(data[IFLA_BR_MCAST_SNOOPING]) != 0;
-        return 0;
-}
-
 int rtnl_bridge_get_mcast_snooping(Rtnl *r, int bridge_ifindex, bool *ret) {
-        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
-        struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = bridge_ifindex};
-        SnoopingGet g = {.ifindex = bridge_ifindex, .snooping = -1};
+        BridgeInfo info;
         int k;
 
-        if (!r || bridge_ifindex <= 0 || !ret)
+        if (!ret)
                 return -EINVAL;
-
-        m = nlmsg_alloc_simple(RTM_GETLINK, 0);
-        if (!m)
-                return -ENOMEM;
-        k = nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-        if (k < 0)
-                return nl_error_to_errno(k);
-        k = nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        if (k < 0)
-                return nl_error_to_errno(k);
-
-        k = rtnl_call(r, m, snooping_get_parse, &g);
+        k = rtnl_bridge_get(r, bridge_ifindex, &info);
         if (k < 0)
                 return k;
-        if (!g.found)
-                return -EBADMSG;
-        if (!g.is_bridge)
-                return -EMEDIUMTYPE;
-        if (g.snooping < 0)
+        if (info.mcast_snooping < 0)
                 return -EOPNOTSUPP;
-
-        *ret = g.snooping;
+        *ret = info.mcast_snooping;
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -305,6 +306,7 @@ const BridgePort *bridge_ports_find(const BridgePort *ports, size_t n, int ifind
 }
 
 static const struct nla_policy bridge_get_policy[IFLA_MAX + 1] = {
+                [IFLA_IFNAME] = {.type = NLA_STRING, .maxlen = IFNAMSIZ},
                 [IFLA_PROMISCUITY] = {.type = NLA_U32},
                 [IFLA_LINKINFO] = {.type = NLA_NESTED},
 };
@@ -316,6 +318,7 @@ static const struct nla_policy bridge_get_info_policy[IFLA_INFO_MAX + 1] = {
 
 static const struct nla_policy bridge_get_data_policy[IFLA_BR_MAX + 1] = {
                 [IFLA_BR_VLAN_FILTERING] = {.type = NLA_U8},
+                [IFLA_BR_MCAST_SNOOPING] = {.type = NLA_U8},
 };
 
 typedef struct BridgeGet {
@@ -340,6 +343,9 @@ static int bridge_get_parse(struct nlmsghdr *nlh, void *userdata) {
         if (r < 0)
                 return -EBADMSG;
         g->found = true;
+        if (tb[IFLA_IFNAME])
+                (void) snprintf(g->info.ifname, sizeof(g->info.ifname), "%s",
+                                nla_get_string(tb[IFLA_IFNAME]));
 
         /* Promiscuous for any reason, not only the user's flag (which ifi_flags shows, see
          * link.c): br_manage_promisc() tests the device's dev->flags, set whenever this counter
@@ -364,30 +370,16 @@ static int bridge_get_parse(struct nlmsghdr *nlh, void *userdata) {
                 return -EBADMSG;
         if (data[IFLA_BR_VLAN_FILTERING])
                 g->info.vlan_filtering = nla_get_u8(data[IFLA_BR_VLAN_FILTERING]) != 0;
-        return 0;
-}
-
-typedef struct PortCount {
-        int bridge_ifindex;
-        int last_ifindex; /* a link's messages are consecutive, see port_get_one() */
-        unsigned n;
-} PortCount;
-
-static int bridge_count_port(const BridgePort *p, void *userdata) {
-        PortCount *c = userdata;
-
-        if (p->master_ifindex == c->bridge_ifindex && p->ifindex != c->bridge_ifindex &&
-                        p->ifindex != c->last_ifindex)
-                c->n++;
-        c->last_ifindex = p->ifindex;
+        /* br_fill_info() reports IFLA_BR_MCAST_SNOOPING only with CONFIG_BRIDGE_IGMP_SNOOPING. */
+        if (data[IFLA_BR_MCAST_SNOOPING])
+                g->info.mcast_snooping = nla_get_u8(data[IFLA_BR_MCAST_SNOOPING]) != 0;
         return 0;
 }
 
 int rtnl_bridge_get(Rtnl *r, int bridge_ifindex, BridgeInfo *ret) {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = bridge_ifindex};
-        BridgeGet g = {.info.ifindex = bridge_ifindex};
-        PortCount c = {};
+        BridgeGet g = {.info.ifindex = bridge_ifindex, .info.mcast_snooping = -1};
         int k;
 
         if (!r || bridge_ifindex <= 0 || !ret)
@@ -411,15 +403,6 @@ int rtnl_bridge_get(Rtnl *r, int bridge_ifindex, BridgeInfo *ret) {
         if (!g.is_bridge)
                 return -EMEDIUMTYPE;
 
-        k = -EAGAIN;
-        for (unsigned i = 0; i < BRIDGE_DUMP_ATTEMPTS && k == -EAGAIN; i++) {
-                c = (PortCount){.bridge_ifindex = bridge_ifindex};
-                k = bridge_port_dump(r, 0, bridge_count_port, &c);
-        }
-        if (k < 0)
-                return k;
-
-        g.info.n_ports = c.n;
         *ret = g.info;
         return 0;
 }

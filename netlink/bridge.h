@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,11 +52,12 @@ typedef struct FdbEntry {
 
 typedef struct BridgeInfo {
         int ifindex;
+        char ifname[IFNAMSIZ];
         bool vlan_filtering; /* IFLA_BR_VLAN_FILTERING */
         bool promisc;        /* IFLA_PROMISCUITY > 0: the device acts promiscuous, for whatever
                               * reason (a user's flag, a packet socket); that is what makes the
                               * bridge keep every port promiscuous (br_manage_promisc()) */
-        unsigned n_ports;    /* links whose master it is */
+        int mcast_snooping;  /* IFLA_BR_MCAST_SNOOPING: 1, 0, -1 when the kernel has no snooping */
 } BridgeInfo;
 
 /* A bridge port as an AF_BRIDGE link message (dump or notification) describes it. */
@@ -155,8 +157,9 @@ int rtnl_bridge_ports_dump(Rtnl *r, int bridge_ifindex, BridgePort **ret, size_t
 /* The port 'ifindex' in an array from rtnl_bridge_ports_dump(), NULL when not there. */
 const BridgePort *bridge_ports_find(const BridgePort *ports, size_t n, int ifindex);
 
-/* vlan_filtering and promiscuity of bridge 'bridge_ifindex' and how many ports it has. -ENODEV
- * when the link does not exist, -EMEDIUMTYPE when it is not a bridge. */
+/* Name, vlan_filtering, promiscuity and multicast snooping of bridge 'bridge_ifindex', from one
+ * RTM_GETLINK (its ports: rtnl_bridge_ports_dump()). -ENODEV when the link does not exist,
+ * -EMEDIUMTYPE when it is not a bridge. */
 int rtnl_bridge_get(Rtnl *r, int bridge_ifindex, BridgeInfo *ret);
 
 /* The entries of the FDB of bridge 'bridge_ifindex' (NDA_MASTER; not the devices' own NTF_SELF
