@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -152,8 +153,11 @@ bool describe_guest_selected(json_object *g, const char *guest) {
         return !guest || streq_ptr(describe_str(g, "name"), guest);
 }
 
+/* By QEMU's id (libvirt's alias), or by the MAC the domain XML configures, as virsh domif* take. */
 bool describe_nic_selected(json_object *n, const char *nic) {
-        return !nic || streq_ptr(describe_str(n, "name"), nic);
+        const char *mac = describe_str(describe_object(n, "interface"), "mac");
+
+        return !nic || streq_ptr(describe_str(n, "name"), nic) || (mac && strcasecmp(mac, nic) == 0);
 }
 
 int describe_select(json_object *doc, const char *guest, const char *nic, json_object **ret) {

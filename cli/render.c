@@ -169,8 +169,10 @@ static int list_add_row(Table *t, json_object *g, json_object *nic) {
         const char *cells[] = {
                         describe_str(g, "name"),
                         describe_str(nic, "name"),
+                        describe_str(describe_object(nic, "interface"), "type"),
                         describe_str(nic, "host_device"),
                         describe_str(nic, "kind"),
+                        describe_str(nic, "owner"),
                         bool_to_string(describe_bool(nic, "trusted")),
                         describe_str(nic, "state"),
                         bool_to_string(describe_bool(nic, "in_sync")),
@@ -189,8 +191,8 @@ static int list_add_row(Table *t, json_object *g, json_object *nic) {
 }
 
 int render_list(json_object *doc, bool legend, FILE *f) {
-        static const char *const headers[] = {
-                        "GUEST", "NIC", "HOST-DEV", "KIND", "TRUST", "STATE", "SYNC", "ERROR"};
+        static const char *const headers[] = {"GUEST", "NIC", "TYPE", "HOST-DEV", "KIND", "OWNER", "TRUST",
+                        "STATE", "SYNC", "ERROR"};
         _cleanup_(table_freep) Table *t = NULL;
         json_object *guests;
         size_t n_nics = 0;
@@ -734,6 +736,64 @@ static int show_bridge_fields(json_object *n, FILE *f) {
         return 0;
 }
 
+/* Who owns the NIC's host settings and, for a libvirt NIC, its <interface> as libvirt plugged it. */
+static int show_owner_fields(json_object *n, FILE *f) {
+        _cleanup_(value_done) Value v = {};
+        json_object *i = describe_object(n, "interface"), *vlan = describe_object(i, "vlan");
+        const char *owner = describe_str(n, "owner"), *reason = describe_str(n, "owner_reason");
+        int64_t queues;
+        int r;
+
+        if (owner) {
+                r = value_begin(&v);
+                if (r < 0)
+                        return r;
+                (void) fputs(owner, v.f);
+                if (reason)
+                        (void) fprintf(v.f, " (%s)", reason);
+                r = value_end(&v);
+                if (r < 0)
+                        return r;
+                print_field(f, "Owner", v.buf);
+                value_done(&v);
+                v = (Value){};
+        }
+        if (!i)
+                return 0;
+        r = value_begin(&v);
+        if (r < 0)
+                return r;
+        (void) fprintf(v.f, "type='%s'", strempty(describe_str(i, "type")));
+        if (describe_str(i, "model"))
+                (void) fprintf(v.f, " model='%s'", describe_str(i, "model"));
+        if (describe_str(i, "source_network"))
+                (void) fprintf(v.f, " network='%s'", describe_str(i, "source_network"));
+        if (describe_str(i, "source_portgroup"))
+                (void) fprintf(v.f, " portgroup='%s'", describe_str(i, "source_portgroup"));
+        if (describe_str(i, "source_bridge"))
+                (void) fprintf(v.f, " bridge='%s'", describe_str(i, "source_bridge"));
+        if (describe_str(i, "source_dev"))
+                (void) fprintf(v.f, " dev='%s'", describe_str(i, "source_dev"));
+        if (describe_str(i, "source_mode"))
+                (void) fprintf(v.f, " mode='%s'", describe_str(i, "source_mode"));
+        if (describe_int(i, "queues", &queues) >= 0)
+                (void) fprintf(v.f, " queues=%" PRIi64, queues);
+        if (describe_str(i, "mac"))
+                (void) fprintf(v.f, " mac='%s'", describe_str(i, "mac"));
+        (void) fprintf(v.f, " trustGuestRxFilters='%s'",
+                        describe_bool(i, "trustGuestRxFilters") > 0 ? "yes" : "no");
+        if (vlan)
+                (void) fprintf(v.f, " vlan='%s'%s", strempty(describe_str(vlan, "tags")),
+                                describe_bool(vlan, "trunk") > 0 ? " trunk" : "");
+        r = value_end(&v);
+        if (r < 0)
+                return r;
+        print_field(f, "Domain XML", v.buf);
+        if (describe_str(n, "config_error"))
+                print_field(f, "Config error", describe_str(n, "config_error"));
+        return 0;
+}
+
 static int show_nic(json_object *g, json_object *n, FILE *f) {
         const char *trust_reason = describe_str(n, "trust_reason");
         int r;
@@ -754,6 +814,9 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
         }
         (void) fputc('\n', f);
 
+        r = show_owner_fields(n, f);
+        if (r < 0)
+                return r;
         r = show_host_fields(n, f);
         if (r < 0)
                 return r;

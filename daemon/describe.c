@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "describe.h"
+#include "libvirt-conn.h"
 #include "nic.h"
 #include "utf8.h"
 
@@ -113,9 +114,6 @@ static json_object *json_port_flags(const BridgePortFlags *f) {
 /* A tap in a bridge: the bridge, the port's flags, VLANs asked/allowed/applied, FDB entries, and
  * the bridge's other ports with why each is promiscuous. */
 static json_object *describe_bridge_port(const Nic *n) {
-        const ConfigInterface *ci =
-                        n->guest ? config_find_interface(&n->guest->manager->config, n->guest->name, n->name)
-                                 : NULL;
         json_object *mdb;
         json_object *o = json_object_new_object(), *vlans = json_object_new_object(),
                     *fdb = json_object_new_array(), *uplinks = json_object_new_array();
@@ -127,9 +125,10 @@ static json_object *describe_bridge_port(const Nic *n) {
         json_object_object_add(o, "port_flags_wanted", json_port_flags(&n->port_flags_wanted));
 
         json_object_object_add(vlans, "asked", n->has_asked ? json_vids(&n->asked.vlans) : NULL);
-        json_object_object_add(vlans, "allowed", ci ? json_vids(&ci->allowed_vlans) : json_text(""));
+        json_object_object_add(vlans, "allowed", json_vids(&n->settings.allowed_vlans));
         json_object_object_add(vlans, "native",
-                        ci && ci->native_vlan ? json_object_new_int((int) ci->native_vlan) : NULL);
+                        n->settings.native_vlan ? json_object_new_int((int) n->settings.native_vlan) : NULL);
+        json_object_object_add(vlans, "settings_origin", json_text(n->settings_origin));
         json_object_object_add(vlans, "applied", json_vids(&n->port_have.vids));
         json_object_object_add(vlans, "pvid",
                         n->port_have.pvid ? json_object_new_int((int) n->port_have.pvid) : NULL);
@@ -332,6 +331,68 @@ static json_object *describe_latency(const Nic *n) {
         return o;
 }
 
+static json_object *describe_vlan(const LibvirtVlan *v) {
+        _cleanup_free_ char *tags = NULL;
+        json_object *o;
+
+        if (!libvirt_vlan_is_set(v))
+                return NULL;
+        tags = vlan_set_to_string(&v->tags);
+        o = json_object_new_object();
+        json_object_object_add(o, "tags", json_text(strempty(tags)));
+        json_object_object_add(o, "trunk", json_object_new_boolean(v->trunk));
+        json_object_object_add(o, "native_mode", json_text(vlan_native_mode_to_string(v->native_mode)));
+        json_object_object_add(
+                        o, "native_vid", v->native_vid ? json_object_new_int((int) v->native_vid) : NULL);
+        return o;
+}
+
+static json_object *json_text_or_null(const char *s) {
+        return s && s[0] ? json_text(s) : NULL;
+}
+
+/* A libvirt NIC's <interface>, as libvirt plugged it (network resolved). */
+static json_object *describe_interface(const Nic *n) {
+        const ResolvedInterface *r = &n->resolved;
+        const DomainInterface *i = &n->iface;
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "type", json_text(i->type_name));
+        json_object_object_add(o, "model", json_text_or_null(i->model));
+        json_object_object_add(o, "mac", i->has_mac ? json_mac(&i->mac) : NULL);
+        json_object_object_add(o, "alias", json_text_or_null(i->alias));
+        json_object_object_add(o, "target_dev", json_text_or_null(i->target_dev));
+        json_object_object_add(o, "source_dev",
+                        json_text_or_null(r->source_dev[0] ? r->source_dev : i->source_dev));
+        json_object_object_add(
+                        o, "source_bridge", json_text_or_null(r->bridge[0] ? r->bridge : i->source_bridge));
+        json_object_object_add(
+                        o, "source_network", i->source_network[0] ? json_text(i->source_network) : NULL);
+        json_object_object_add(o, "source_portgroup", r->portgroup[0] ? json_text(r->portgroup) : NULL);
+        json_object_object_add(o, "source_mode",
+                        i->type == DOMAIN_INTERFACE_DIRECT ? json_text(macvtap_mode_to_string(r->mode))
+                                                           : NULL);
+        json_object_object_add(o, "queues", i->queues ? json_object_new_int((int) i->queues) : NULL);
+        json_object_object_add(o, "vlan", describe_vlan(&r->vlan));
+        json_object_object_add(o, "vlan_origin", json_text(setting_origin_to_string(r->vlan_origin)));
+        json_object_object_add(o, "trustGuestRxFilters", json_object_new_boolean(r->trust_guest_rx_filters));
+        json_object_object_add(o, "trust_origin", json_text(setting_origin_to_string(r->trust_origin)));
+        return o;
+}
+
+static json_object *describe_ownership(const Nic *n) {
+        json_object *o = json_object_new_object();
+
+        for (OwnedPart p = 0; p < _OWNED_PART_MAX; p++) {
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "owner", json_text(owner_to_string(n->ownership.parts[p].owner)));
+                json_object_object_add(e, "reason", json_text(n->ownership.parts[p].reason));
+                json_object_object_add(o, owned_part_to_string(p), e);
+        }
+        return o;
+}
+
 static json_object *describe_nic(const Nic *n) {
         json_object *o = json_object_new_object();
 
@@ -345,6 +406,14 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "state", json_text(nic_state_to_string(n->state)));
         json_object_object_add(o, "trusted", json_object_new_boolean(n->trusted));
         json_object_object_add(o, "trust_reason", json_text(n->trust_origin));
+        /* Who owns the host settings: vnicd unless libvirt syncs a trusted macvtap itself. */
+        json_object_object_add(o, "owner",
+                        json_text(n->has_interface ? owner_to_string(n->ownership.owner) : "vnicd"));
+        json_object_object_add(o, "owner_reason",
+                        json_text(n->has_interface ? n->ownership.reason : "configured for vnicd (QMP)"));
+        json_object_object_add(o, "owners", n->has_interface ? describe_ownership(n) : NULL);
+        json_object_object_add(o, "interface", n->has_interface ? describe_interface(n) : NULL);
+        json_object_object_add(o, "config_error", json_text(n->config_error));
         json_object_object_add(
                         o, "configured_mac", n->has_configured_mac ? json_mac(&n->configured_mac) : NULL);
         json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);
@@ -373,10 +442,13 @@ static json_object *describe_guest(Guest *g) {
         json_object *o = json_object_new_object(), *nics = json_object_new_array();
 
         json_object_object_add(o, "name", json_text(g->name));
-        json_object_object_add(o, "source", json_text("qmp"));
+        json_object_object_add(o, "source", json_text(guest_source_to_string(g->source)));
         json_object_object_add(o, "qmp_socket", json_text(g->qmp_socket));
+        json_object_object_add(o, "uuid", json_text(g->uuid));
+        json_object_object_add(o, "domain_id", g->domain_id >= 0 ? json_object_new_int(g->domain_id) : NULL);
+        json_object_object_add(o, "xml_read", json_time(g->xml_usec));
         json_object_object_add(o, "connected", json_object_new_boolean(guest_is_connected(g)));
-        json_object_object_add(o, "qemu_version", json_text(qmp_client_get_version(g->qmp)));
+        json_object_object_add(o, "qemu_version", json_text(g->qmp ? qmp_client_get_version(g->qmp) : NULL));
         json_object_object_add(o, "events", json_object_new_int64((int64_t) g->events));
         json_object_object_add(o, "last_error", json_text(g->last_error));
         json_object_object_add(o, "warning", json_text(g->warning));
@@ -400,6 +472,21 @@ static int to_string(json_object *o, char **ret) {
         return 0;
 }
 
+static json_object *describe_libvirt(Manager *m) {
+        json_object *o;
+
+        if (!m->libvirt)
+                return NULL;
+        o = json_object_new_object();
+        json_object_object_add(o, "uri", json_text(libvirt_conn_get_uri(m->libvirt)));
+        json_object_object_add(o, "state",
+                        json_text(libvirt_conn_state_to_string(libvirt_conn_get_state(m->libvirt))));
+        json_object_object_add(o, "connects",
+                        json_object_new_int64((int64_t) libvirt_conn_get_connects(m->libvirt)));
+        json_object_object_add(o, "last_error", json_text(libvirt_conn_get_error(m->libvirt)));
+        return o;
+}
+
 int manager_describe(Manager *m, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         json_object *daemon, *guests;
@@ -412,6 +499,7 @@ int manager_describe(Manager *m, char **ret) {
         json_object_object_add(daemon, "config", json_text(m->config_path));
         json_object_object_add(daemon, "started", json_time(m->started_usec));
         json_object_object_add(daemon, "writes", json_object_new_int64((int64_t) m->n_writes));
+        json_object_object_add(daemon, "libvirt", describe_libvirt(m));
         json_object_object_add(o, "version", json_object_new_int(1));
         json_object_object_add(o, "daemon", daemon);
         guests = json_object_new_array();

@@ -4,13 +4,29 @@
 
 #include "hmp-network.h"
 #include "host-device.h"
+#include "libvirt-conn.h"
 #include "log.h"
 #include "nic.h"
 
 #define GUEST_NICS_MAX RX_FILTER_LIST_MAX
 
 bool guest_is_connected(Guest *g) {
+        if (g->source == GUEST_SOURCE_LIBVIRT)
+                return g->domain && libvirt_conn_is_connected(g->manager->libvirt);
         return g->qmp && qmp_client_get_state(g->qmp) == QMP_CLIENT_READY;
+}
+
+int guest_send(Guest *g, const char *execute, const char *const *args, QmpReplyHandler h, void *userdata) {
+        if (g->source == GUEST_SOURCE_LIBVIRT)
+                return guest_libvirt_send(g, execute, args, h, userdata);
+        return qmp_client_send(g->qmp, execute, args, h, userdata);
+}
+
+void guest_forget(Guest *g, void *userdata) {
+        if (g->source == GUEST_SOURCE_LIBVIRT)
+                libvirt_conn_cancel(g->manager->libvirt, userdata);
+        else if (g->qmp)
+                qmp_client_forget(g->qmp, userdata);
 }
 
 Nic *guest_find_nic(Guest *g, const char *name) {
@@ -169,8 +185,8 @@ int guest_discover_devices(Guest *g) {
         unsigned long long now = now_usec(CLOCK_MONOTONIC);
         int r;
 
-        if (!guest_is_connected(g) || g->discover_in_flight)
-                return 0;
+        if (g->source != GUEST_SOURCE_QMP || !guest_is_connected(g) || g->discover_in_flight)
+                return 0; /* a libvirt guest's host devices are in its XML */
         /* Once per resync period (or 30 s): a NIC whose fd leads nowhere must not cost a query per
          * reconcile pass. A new NIC resets this (see guest_apply_query_all()). */
         if (g->discover_usec != 0 &&
@@ -204,6 +220,14 @@ int guest_query_all(Guest *g) {
 
         if (!guest_is_connected(g))
                 return -ENOTCONN;
+        if (g->source == GUEST_SOURCE_LIBVIRT) {
+                /* One query per NIC vnicd owns: asking for all would also re-arm the event of the
+                 * NICs libvirt trusts and queries itself, and double their events. */
+                for (size_t i = 0; i < g->n_nics; i++)
+                        if (nic_wants_queries(g->nics[i]))
+                                (void) nic_query_now(g->nics[i]);
+                return 0;
+        }
         if (g->query_all_in_flight) {
                 g->query_all_again = true;
                 return 0;
@@ -216,8 +240,7 @@ int guest_query_all(Guest *g) {
         return 0;
 }
 
-static void on_qmp_event(QmpClient *c, const QmpMessage *ev, void *userdata) {
-        Guest *g = userdata;
+void guest_handle_event(Guest *g, const QmpMessage *ev) {
         Nic *n = NULL;
 
         if (!streq(ev->event, "NIC_RX_FILTER_CHANGED")) {
@@ -233,14 +256,22 @@ static void on_qmp_event(QmpClient *c, const QmpMessage *ev, void *userdata) {
         if (!n && ev->event_path)
                 n = guest_find_nic_by_path(g, ev->event_path);
         if (!n) {
-                /* A NIC we do not know yet (hot-plugged, or an id-less device): ask about all. */
-                (void) guest_query_all(g);
+                /* A NIC we do not know yet (hot-plugged, or an id-less device): ask about all. A
+                 * libvirt guest learns its NICs from the XML, re-read on device-added. */
+                if (g->source == GUEST_SOURCE_QMP)
+                        (void) guest_query_all(g);
                 return;
         }
+        if (!nic_wants_queries(n))
+                return; /* libvirt's NIC: libvirt queries it */
         if (ev->event_path && !n->path)
                 (void) free_and_strdup(&n->path, ev->event_path);
         n->last_event_qemu_usec = ev->timestamp_usec;
         (void) nic_schedule_query(n);
+}
+
+static void on_qmp_event(QmpClient *c, const QmpMessage *ev, void *userdata) {
+        guest_handle_event(userdata, ev);
 }
 
 static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const char *reason, void *userdata) {
@@ -293,6 +324,8 @@ int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret)
         if (!g)
                 return -ENOMEM;
         g->manager = m;
+        g->source = GUEST_SOURCE_QMP;
+        g->domain_id = -1;
         g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
         g->name = strdup(name);
         g->qmp_socket = strdup(qmp_socket);
@@ -310,7 +343,7 @@ int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret)
 }
 
 int guest_start(Guest *g) {
-        return qmp_client_start(g->qmp);
+        return g->qmp ? qmp_client_start(g->qmp) : 0;
 }
 
 Guest *guest_free(Guest *g) {
@@ -320,6 +353,12 @@ Guest *guest_free(Guest *g) {
                 nic_drop(g->nics[g->n_nics - 1]);
         free(g->nics);
         g->qmp = qmp_client_free(g->qmp);
+        if (g->manager->libvirt)
+                libvirt_conn_cancel(g->manager->libvirt, g);
+        guest_libvirt_detach(g);
+        if (g->has_xml)
+                domain_xml_done(&g->xml);
+        free(g->uuid);
         free(g->name);
         free(g->qmp_socket);
         free(g->last_error);
@@ -327,4 +366,13 @@ Guest *guest_free(Guest *g) {
         free(g->warning);
         free(g);
         return NULL;
+}
+
+static const char *const guest_source_table[_GUEST_SOURCE_MAX] = {
+                [GUEST_SOURCE_QMP] = "qmp",
+                [GUEST_SOURCE_LIBVIRT] = "libvirt",
+};
+
+const char *guest_source_to_string(GuestSource s) {
+        return s >= 0 && s < _GUEST_SOURCE_MAX ? guest_source_table[s] : NULL;
 }

@@ -2,14 +2,34 @@
 #pragma once
 
 #include "manager.h"
+#include "network-xml.h"
 #include "qmp-client.h"
 
-/* One QEMU process reached over QMP, and the NICs it reported. */
+typedef enum GuestSource {
+        GUEST_SOURCE_QMP,     /* a [Guest] or --qmp: vnicd's own QMP socket */
+        GUEST_SOURCE_LIBVIRT, /* a running libvirt domain: events and commands through libvirt */
+        _GUEST_SOURCE_MAX,
+        _GUEST_SOURCE_INVALID = -EINVAL,
+} GuestSource;
+
+typedef struct _virDomain *virDomainPtr;
+
+/* One QEMU process, reached over QMP or through libvirt, and the NICs it has. */
 struct Guest {
         Manager *manager;
+        GuestSource source;
         char *name;
-        char *qmp_socket;
-        QmpClient *qmp;
+        char *qmp_socket; /* QMP */
+        QmpClient *qmp;   /* QMP */
+
+        /* libvirt (guest-libvirt.c) */
+        char *uuid;
+        int domain_id;
+        virDomainPtr domain; /* of the current connection; NULL while libvirt is away */
+        DomainXml xml;       /* the live XML last read */
+        bool has_xml;
+        unsigned long long xml_usec; /* realtime of the last read */
+        bool refresh_in_flight, refresh_again;
 
         Nic **nics;
         size_t n_nics;
@@ -38,3 +58,27 @@ Nic *guest_find_nic(Guest *g, const char *name);
  * at most once per resync period unless the set of NICs changed. */
 int guest_discover_devices(Guest *g);
 bool guest_is_connected(Guest *g);
+
+/* Sends a QMP command to the guest's QEMU: over its QMP socket, or through libvirt's monitor
+ * command API. The handler gets NULL when the command could not be answered (connection lost).
+ * Its QmpClient argument is NULL for a libvirt guest. */
+int guest_send(Guest *g, const char *execute, const char *const *args, QmpReplyHandler h, void *userdata);
+/* Forget the handlers registered with this userdata (the object is going away). */
+void guest_forget(Guest *g, void *userdata);
+/* An event from QEMU (QMP, or a libvirt QEMU monitor event). */
+void guest_handle_event(Guest *g, const QmpMessage *ev);
+
+/* libvirt guests (guest-libvirt.c). */
+int guest_new_libvirt(Manager *m, const char *name, const char *uuid, Guest **ret);
+int guest_libvirt_send(
+                Guest *g, const char *execute, const char *const *args, QmpReplyHandler h, void *userdata);
+/* The guest's NICs as the domain XML says ('xml' is taken), with its networks' XML. Takes
+ * 'domain' (a reference of the current connection). */
+void guest_libvirt_apply(Guest *g, int domain_id, virDomainPtr domain, DomainXml *xml,
+                const NetworkXml *networks, size_t n_networks);
+/* libvirt is away: keep the NICs as they are, but nothing can be asked until it is back. */
+void guest_libvirt_detach(Guest *g);
+/* The domain stopped: what vnicd made for its NICs is removed, the guest goes. */
+void guest_libvirt_stopped(Guest *g, const char *why);
+
+const char *guest_source_to_string(GuestSource s);

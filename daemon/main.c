@@ -14,12 +14,17 @@ static char *arg_qmp[64]; /* kept for reloads; points into argv */
 static size_t arg_n_qmp = 0;
 static bool arg_check_config = false;
 static int arg_log_level = -1;
+static const char *arg_libvirt_uri = NULL;
+static int arg_libvirt = -1;
 
 static void help(void) {
         printf("vnicd [OPTIONS...]\n\n"
                "Makes the host follow the receive filters of its guests' virtio-net NICs.\n\n"
                "  -c --config=FILE        Configuration file (default: %s)\n"
                "     --qmp=NAME=PATH      Follow the QEMU whose QMP socket is PATH, as guest NAME\n"
+               "     --libvirt-uri=URI    Follow the running domains of this libvirtd\n"
+               "                          (default: LibvirtURI=, else " CONFIG_LIBVIRT_URI_DEFAULT ")\n"
+               "     --no-libvirt         Do not connect to libvirt\n"
                "     --log-level=LEVEL    err, warning, notice, info or debug\n"
                "     --check-config       Parse the configuration, print errors, and exit\n"
                "  -h --help               Show this help\n"
@@ -32,12 +37,21 @@ static bool config_loaded = false;
 
 /* Returns 1 to go on, 0 to exit successfully, < 0 on a usage error (already reported). */
 static int parse_argv(int argc, char *argv[], Config *c) {
-        enum { ARG_QMP = 0x100, ARG_LOG_LEVEL, ARG_CHECK_CONFIG, ARG_VERSION };
+        enum {
+                ARG_QMP = 0x100,
+                ARG_LOG_LEVEL,
+                ARG_CHECK_CONFIG,
+                ARG_VERSION,
+                ARG_LIBVIRT_URI,
+                ARG_NO_LIBVIRT
+        };
         static const struct option options[] = {
                         {"config", required_argument, NULL, 'c'},
                         {"qmp", required_argument, NULL, ARG_QMP},
                         {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
                         {"check-config", no_argument, NULL, ARG_CHECK_CONFIG},
+                        {"libvirt-uri", required_argument, NULL, ARG_LIBVIRT_URI},
+                        {"no-libvirt", no_argument, NULL, ARG_NO_LIBVIRT},
                         {"help", no_argument, NULL, 'h'},
                         {"version", no_argument, NULL, ARG_VERSION},
                         {},
@@ -65,6 +79,16 @@ static int parse_argv(int argc, char *argv[], Config *c) {
                         arg_log_level = log_level_from_string(optarg);
                         if (arg_log_level < 0)
                                 return log_error_errno(EINVAL, "Unknown log level '%s'.", optarg);
+                        break;
+                case ARG_LIBVIRT_URI:
+                        if (config_check_libvirt_uri(optarg) < 0)
+                                return log_error_errno(
+                                                EINVAL, "--libvirt-uri=%s: not a libvirt URI.", optarg);
+                        arg_libvirt_uri = optarg;
+                        arg_libvirt = 1;
+                        break;
+                case ARG_NO_LIBVIRT:
+                        arg_libvirt = 0;
                         break;
                 case ARG_CHECK_CONFIG:
                         arg_check_config = true;
@@ -137,6 +161,12 @@ int main(int argc, char *argv[]) {
         r = manager_load_config(m, &c, config_loaded ? arg_config ?: DEFAULT_CONFIG : NULL);
         config_done(&c);
         m->log_level_arg = arg_log_level;
+        m->libvirt_arg = arg_libvirt;
+        if (r >= 0 && arg_libvirt_uri) {
+                m->libvirt_uri_arg = strdup(arg_libvirt_uri);
+                if (!m->libvirt_uri_arg)
+                        r = -ENOMEM;
+        }
         for (size_t i = 0; r >= 0 && i < arg_n_qmp; i++)
                 r = manager_add_qmp_arg(m, arg_qmp[i]);
         if (r < 0) {

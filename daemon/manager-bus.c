@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 #include "describe.h"
+#include "domain-xml.h"
 #include "log.h"
 #include "manager-bus.h"
 #include "nic-bus.h"
@@ -29,8 +30,8 @@ static int check_root(sd_bus_message *msg, sd_bus_error *error) {
         if (r < 0)
                 return r;
         if (uid != 0)
-                return sd_bus_error_set(
-                                error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may ask vnicd to reconcile.");
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may call %s.",
+                                sd_bus_message_get_member(msg));
         return 0;
 }
 
@@ -46,6 +47,29 @@ static int method_reconcile(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* From the libvirt hook (libvirt-hooks/qemu): DOMAIN OPERATION SUB-OPERATION as libvirt gave them. */
+static int method_notify_domain(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        const char *domain, *operation, *sub_operation;
+        Manager *m = userdata;
+        int r;
+
+        r = check_root(msg, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = sd_bus_message_read(msg, "sss", &domain, &operation, &sub_operation);
+        if (r < 0)
+                return r;
+        if (!domain[0] || strlen(domain) >= DOMAIN_NAME_MAX)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid domain name.");
+        r = manager_libvirt_hook(m, domain, operation, sub_operation);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(
+                                error, SD_BUS_ERROR_INVALID_ARGS, "Unknown hook operation '%s'.", operation);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
@@ -57,6 +81,9 @@ static const sd_bus_vtable manager_vtable[] = {
                 SD_BUS_METHOD_WITH_ARGS("Describe", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json),
                                 method_describe, SD_BUS_VTABLE_UNPRIVILEGED),
                 SD_BUS_METHOD("Reconcile", NULL, NULL, method_reconcile, SD_BUS_VTABLE_UNPRIVILEGED),
+                SD_BUS_METHOD_WITH_ARGS("NotifyDomain",
+                                SD_BUS_ARGS("s", domain, "s", operation, "s", sub_operation),
+                                SD_BUS_NO_RESULT, method_notify_domain, SD_BUS_VTABLE_UNPRIVILEGED),
                 SD_BUS_VTABLE_END,
 };
 

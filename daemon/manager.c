@@ -9,6 +9,8 @@
 #include "log.h"
 #include "bridge-view.h"
 #include "bridge.h"
+#include "libvirt-conn.h"
+#include "libvirt-event.h"
 #include "manager-bus.h"
 #include "nic.h"
 #include "request.h"
@@ -121,6 +123,9 @@ Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex) {
 }
 
 void manager_resync(Manager *m) {
+        /* Domains whose events were missed (the XML is re-read; guests converge to it). */
+        if (libvirt_conn_is_connected(m->libvirt))
+                (void) libvirt_conn_refresh_all(m->libvirt);
         for (size_t i = 0; i < m->n_guests; i++) {
                 Guest *g = m->guests[i];
 
@@ -257,6 +262,49 @@ static int manager_add_guest(Manager *m, const ConfigGuest *cg) {
         return 0;
 }
 
+int manager_attach_guest(Manager *m, Guest *g) {
+        Guest **a;
+
+        a = realloc(m->guests, (m->n_guests + 1) * sizeof(Guest *));
+        if (!a)
+                return -ENOMEM;
+        m->guests = a;
+        m->guests[m->n_guests++] = g;
+        return 0;
+}
+
+void manager_remove_guest(Manager *m, Guest *g) {
+        for (size_t i = 0; i < m->n_guests; i++)
+                if (m->guests[i] == g) {
+                        memmove(m->guests + i, m->guests + i + 1, (m->n_guests - i - 1) * sizeof(Guest *));
+                        m->n_guests--;
+                        break;
+                }
+        guest_free(g);
+        manager_kick(m); /* the removals the NICs queued as they went */
+}
+
+static int manager_start_libvirt(Manager *m) {
+        const char *uri = m->libvirt_uri_arg ?: m->config.libvirt_uri;
+        int r;
+
+        if (m->libvirt_arg == 0 || (m->libvirt_arg < 0 && !m->config.libvirt)) {
+                log_info("Not following libvirt (%s).", m->libvirt_arg == 0 ? "--no-libvirt" : "Libvirt=no");
+                return 0;
+        }
+        /* libvirt's event loop is ours: registered before the first connection. */
+        r = libvirt_event_attach(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to run libvirt's events on the loop: %m");
+        r = libvirt_conn_new(m, uri, &m->libvirt);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the libvirt connection: %m");
+        r = libvirt_conn_start(m->libvirt);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start connecting to libvirt at %s: %m", uri);
+        return 0;
+}
+
 static int manager_arm_resync(Manager *m) {
         int r;
 
@@ -322,7 +370,7 @@ int manager_reload(Manager *m) {
                 Guest *g = m->guests[i - 1];
                 const ConfigGuest *cg = config_find_guest(&c, g->name);
 
-                if (cg && streq(cg->qmp_socket, g->qmp_socket))
+                if (g->source != GUEST_SOURCE_QMP || (cg && streq(cg->qmp_socket, g->qmp_socket)))
                         continue;
                 log_info("%s: %s the configuration, no longer followed.", g->name,
                                 cg ? "moved in" : "removed from");
@@ -331,6 +379,8 @@ int manager_reload(Manager *m) {
                 m->n_guests--;
         }
 
+        if (c.libvirt != m->config.libvirt || !streq(c.libvirt_uri, m->config.libvirt_uri))
+                log_notice("Libvirt= and LibvirtURI= take effect when vnicd restarts.");
         config_done(&m->config);
         m->config = c;
         if (m->log_level_arg < 0 && m->config.log_level >= 0)
@@ -359,6 +409,7 @@ int manager_new(Manager **ret) {
                 return -ENOMEM;
         config_init(&m->config);
         m->log_level_arg = -1;
+        m->libvirt_arg = -1;
         m->started_usec = now_usec(CLOCK_REALTIME);
 
         r = sd_event_default(&m->event);
@@ -438,6 +489,10 @@ int manager_start(Manager *m) {
                         return r;
         }
 
+        r = manager_start_libvirt(m);
+        if (r < 0)
+                return r;
+
         r = manager_arm_resync(m);
         if (r < 0)
                 return r;
@@ -455,11 +510,14 @@ int manager_run(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        m->exiting = true;
         manager_free_requests(m);
         for (size_t i = 0; i < m->n_guests; i++)
                 guest_free(m->guests[i]);
         free(m->guests);
         manager_free_requests(m); /* what the guests' NICs queued as they went: never sent */
+        m->libvirt = libvirt_conn_free(m->libvirt);
+        libvirt_event_detach();
         manager_bus_stop(m);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
@@ -473,6 +531,7 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         config_done(&m->config);
         free(m->config_path);
+        free(m->libvirt_uri_arg);
         for (size_t i = 0; i < m->n_qmp_args; i++)
                 free(m->qmp_args[i]);
         free(m->qmp_args);

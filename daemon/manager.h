@@ -34,6 +34,9 @@ typedef struct Manager {
 
         Guest **guests;
         size_t n_guests;
+        struct LibvirtConn *libvirt; /* NULL with Libvirt=no */
+        char *libvirt_uri_arg;       /* --libvirt-uri=, wins over LibvirtURI= */
+        int libvirt_arg;             /* --no-libvirt: 0; -1 when not given */
 
         Nic *pending_head, *pending_tail; /* NICs with queued requests, served in turn */
         size_t n_requests_queued;
@@ -49,6 +52,7 @@ typedef struct Manager {
         size_t n_stale_bridges;
         sd_event_source *uplink_refresh;
         unsigned long long started_usec; /* realtime */
+        bool exiting;                    /* freeing: guests are let go of, not torn down */
 } Manager;
 
 int manager_new(Manager **ret);
@@ -69,6 +73,13 @@ void manager_kick(Manager *m);
 
 Guest *manager_find_guest(Manager *m, const char *name);
 Nic *manager_find_nic_by_ifindex(Manager *m, int ifindex);
+
+/* Adds a guest made outside the configuration (a libvirt domain); the manager owns it then. */
+int manager_attach_guest(Manager *m, Guest *g);
+/* Removes and frees a guest: its NICs are dropped, what vnicd set up for them is removed. */
+void manager_remove_guest(Manager *m, Guest *g);
+/* A libvirt hook call (org.vnicd1.Manager.NotifyDomain). -EINVAL for an unknown operation. */
+int manager_libvirt_hook(Manager *m, const char *domain, const char *operation, const char *sub_operation);
 
 /* Remembers a --qmp argument so that a reload keeps that guest. */
 int manager_add_qmp_arg(Manager *m, const char *arg);

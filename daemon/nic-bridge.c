@@ -23,13 +23,10 @@ static const char *bool_flag(int v) {
  * promiscuous mode when it is the one port that learns and floods), MulticastFlood= to leaving
  * whatever the bridge set. */
 static BridgePortFlags wanted_port_flags(const Nic *n) {
-        const ConfigInterface *ci =
-                        config_find_interface(&n->guest->manager->config, n->guest->name, n->name);
-
         return (BridgePortFlags){
-                        .learning = ci && ci->learning >= 0 ? ci->learning : 0,
-                        .unicast_flood = ci && ci->unicast_flood >= 0 ? ci->unicast_flood : 0,
-                        .mcast_flood = ci ? ci->multicast_flood : -1,
+                        .learning = n->settings.learning >= 0 ? n->settings.learning : 0,
+                        .unicast_flood = n->settings.unicast_flood >= 0 ? n->settings.unicast_flood : 0,
+                        .mcast_flood = n->settings.multicast_flood,
         };
 }
 
@@ -253,7 +250,6 @@ static int queue_fdb(Nic *n, RequestType type, const FdbEntry *e, size_t count) 
 
 int nic_reconcile_bridge_port(Nic *n) {
         Manager *m = n->guest->manager;
-        const ConfigInterface *ci = config_find_interface(&m->config, n->guest->name, n->name);
         _cleanup_free_ FdbEntry *fdb_del = NULL, *fdb_add = NULL;
         size_t n_fdb_del = 0, n_fdb_add = 0;
         _cleanup_free_ MdbEntry *mdb_del = NULL, *mdb_add = NULL;
@@ -317,8 +313,8 @@ int nic_reconcile_bridge_port(Nic *n) {
         policy = (BridgePortPolicy){
                         .trusted = n->trusted,
                         .trust_origin = n->trust_origin,
-                        .allowed = ci ? ci->allowed_vlans : (VlanSet){},
-                        .native_vlan = ci ? ci->native_vlan : 0,
+                        .allowed = n->settings.allowed_vlans,
+                        .native_vlan = n->settings.native_vlan,
                         .vlan_filtering = n->bridge.vlan_filtering,
                         .bridge = n->bridge_name,
                         .has_configured_mac = n->has_configured_mac,
@@ -433,7 +429,8 @@ int nic_release_bridge_port(Nic *n) {
         LinkInfo li;
         int r;
 
-        if (!m || !n->is_bridge_port || !n->has_host)
+        /* vnicd exiting is not the guest going: what it set up stays for the next vnicd. */
+        if (!m || m->exiting || !n->is_bridge_port || !n->has_host)
                 return 0;
         /* A tap QEMU created is gone with QEMU, its entries with it; a persistent one stays, and
          * so would what we put on it. Look again rather than trust what we last saw. */

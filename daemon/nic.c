@@ -65,6 +65,8 @@ static Nic *nic_free(Nic *n) {
         free(n->discovered_device);
         free(n->discovered_how);
         free(n->trust_origin);
+        free(n->settings_origin);
+        free(n->config_error);
         free(n->last_error);
         free(n->host_mc);
         free(n->port_fdb);
@@ -76,32 +78,89 @@ static Nic *nic_free(Nic *n) {
 
 DEFINE_TRIVIAL_REF_UNREF_FUNC(Nic, nic, nic_free);
 
+static const char *setting_origin_words(SettingOrigin o) {
+        switch (o) {
+        case SETTING_ORIGIN_INTERFACE:
+                return "on the interface";
+        case SETTING_ORIGIN_PORTGROUP:
+                return "from its portgroup";
+        case SETTING_ORIGIN_NETWORK:
+                return "from its network";
+        default:
+                return "";
+        }
+}
+
+/* Where each setting comes from, first match wins: the domain's vnicd metadata (libvirt guests),
+ * the [Interface] section, libvirt's trustGuestRxFilters (for trust), [Manager]. */
 void nic_apply_config(Nic *n) {
         _cleanup_free_ char *old_device = n->host_device ? strdup(n->host_device) : NULL;
         bool old_trusted = n->trusted;
-        const Config *c = &n->guest->manager->config;
-        const ConfigInterface *ci = config_find_interface(c, n->guest->name, n->name);
-        char origin[96];
+        Guest *g = n->guest;
+        const Config *c = &g->manager->config;
+        const ConfigInterface *ci = config_find_interface(c, g->name, n->name);
+        const DomainMetadataNic *md = NULL;
+        char origin[160];
+
+        if (g->source == GUEST_SOURCE_LIBVIRT && g->has_xml && n->has_interface)
+                md = domain_interface_metadata(&g->xml, &n->iface);
 
         if (ci && ci->host_device) {
-                char o[96];
-
-                (void) snprintf(o, sizeof(o), "HostDevice= in [Interface] (line %u)", ci->line);
+                (void) snprintf(origin, sizeof(origin), "HostDevice= in [Interface] (line %u)", ci->line);
                 (void) free_and_strdup(&n->host_device, ci->host_device);
-                (void) free_and_strdup(&n->host_device_origin, o);
+                (void) free_and_strdup(&n->host_device_origin, origin);
+        } else if (n->has_interface && n->iface.target_dev[0]) {
+                (void) snprintf(origin, sizeof(origin), "libvirt's live XML: <target dev='%s'/>",
+                                n->iface.target_dev);
+                (void) free_and_strdup(&n->host_device, n->iface.target_dev);
+                (void) free_and_strdup(&n->host_device_origin, origin);
         } else {
                 (void) free_and_strdup(&n->host_device, n->discovered_device);
                 (void) free_and_strdup(&n->host_device_origin, n->discovered_how);
         }
-        if (ci && ci->trust >= 0) {
+
+        if (md && md->settings.trust >= 0) {
+                n->trusted = md->settings.trust > 0;
+                (void) snprintf(origin, sizeof(origin),
+                                "trust='%s' in the domain's vnicd metadata (line %u)", yes_no(n->trusted),
+                                md->line);
+        } else if (ci && ci->trust >= 0) {
                 n->trusted = ci->trust > 0;
                 (void) snprintf(origin, sizeof(origin), "Trust=%s in [Interface] %s/%s", yes_no(n->trusted),
-                                n->guest->name, n->name);
+                                g->name, n->name);
+        } else if (n->has_interface && n->resolved.trust_origin != SETTING_ORIGIN_NONE) {
+                n->trusted = n->resolved.trust_guest_rx_filters;
+                (void) snprintf(origin, sizeof(origin), "trustGuestRxFilters='%s' %s", yes_no(n->trusted),
+                                setting_origin_words(n->resolved.trust_origin));
         } else {
                 n->trusted = c->trust_default;
                 (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
         }
         (void) free_and_strdup(&n->trust_origin, origin);
+
+        nic_settings_init(&n->settings);
+        if (md) {
+                n->settings = md->settings;
+                (void) snprintf(origin, sizeof(origin), "the domain's vnicd metadata (line %u)", md->line);
+        } else if (ci) {
+                n->settings.allowed_vlans = ci->allowed_vlans;
+                n->settings.native_vlan = ci->native_vlan;
+                n->settings.learning = ci->learning;
+                n->settings.unicast_flood = ci->unicast_flood;
+                n->settings.multicast_flood = ci->multicast_flood;
+                (void) snprintf(origin, sizeof(origin), "[Interface] %s/%s (line %u)", g->name, n->name,
+                                ci->line);
+        } else
+                (void) snprintf(origin, sizeof(origin),
+                                "defaults: no VLANs allowed, learning and flood off");
+        (void) free_and_strdup(&n->settings_origin, origin);
+
+        n->config_error = mfree(n->config_error);
+        if (md && md->error[0] &&
+                        asprintf(&n->config_error, "vnicd metadata (line %u) refused: %s", md->line,
+                                        md->error) < 0)
+                n->config_error = NULL;
+
         if (!streq_ptr(old_device, n->host_device) || old_trusted != n->trusted)
                 nic_bus_emit_changed(n);
 }
@@ -158,8 +217,7 @@ void nic_drop(Nic *n) {
         /* Queued after the drop above: these requests outlive the NIC's place in its guest. */
         if (nic_release_bridge_port(n) < 0)
                 log_nic_warning(n, "could not queue the removal of its bridge port state.");
-        if (g->qmp)
-                qmp_client_forget(g->qmp, n);
+        guest_forget(g, n);
         if (n->dirty && g->manager->n_dirty > 0)
                 g->manager->n_dirty--;
         n->dirty = false;
@@ -248,6 +306,15 @@ static void on_query_reply(QmpClient *c, const QmpMessage *reply, void *userdata
         }
 }
 
+int nic_query_now(Nic *n) {
+        return nic_send_query(n);
+}
+
+bool nic_wants_queries(const Nic *n) {
+        /* A NIC libvirt trusts is libvirt's: libvirt queries it on every event and re-arms it. */
+        return !n->has_interface || n->ownership.parts[OWNED_PART_HOST_DEVICE].owner != OWNER_LIBVIRT;
+}
+
 static int nic_send_query(Nic *n) {
         const char *args[] = {"name", n->name, NULL};
         int r;
@@ -256,7 +323,7 @@ static int nic_send_query(Nic *n) {
                 n->query_again = true;
                 return 0;
         }
-        r = qmp_client_send(n->guest->qmp, "query-rx-filter", args, on_query_reply, n);
+        r = guest_send(n->guest, "query-rx-filter", args, on_query_reply, n);
         if (r < 0)
                 return r;
         n->query_in_flight = true;
@@ -284,9 +351,12 @@ int nic_query_configured_mac(Nic *n) {
         char path[RX_FILTER_NAME_MAX + 32];
         const char *args[] = {"path", path, "property", "mac", NULL};
 
+        /* A libvirt guest's configured MAC is in its XML (and qom-get would taint the domain). */
+        if (n->guest->source != GUEST_SOURCE_QMP)
+                return 0;
         /* Only a device with an id has a fixed path; an id-less one stays without. */
         (void) snprintf(path, sizeof(path), "/machine/peripheral/%s", n->name);
-        return qmp_client_send(n->guest->qmp, "qom-get", args, on_configured_mac_reply, n);
+        return guest_send(n->guest, "qom-get", args, on_configured_mac_reply, n);
 }
 
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -573,7 +643,19 @@ static int nic_reconcile_internal(Nic *n) {
         if (!n->guest)
                 return 0;
         if (!guest_is_connected(n->guest)) {
-                nic_set_state(n, NIC_STATE_GONE);
+                /* QEMU gone; but a libvirtd that is away leaves its guests running as they are. */
+                if (n->guest->source == GUEST_SOURCE_QMP)
+                        nic_set_state(n, NIC_STATE_GONE);
+                return 0;
+        }
+        if (n->config_error) {
+                n->in_sync = false;
+                return nic_enter_failed(n, SYNTHETIC_ERRNO(EINVAL), "%s; nothing is written for this NIC",
+                                n->config_error);
+        }
+        if (n->has_interface && n->ownership.owner == OWNER_UNMANAGED) {
+                n->in_sync = false;
+                nic_set_state(n, NIC_STATE_UNMANAGED);
                 return 0;
         }
         if (n->in_flight > 0) {
@@ -601,6 +683,14 @@ static int nic_reconcile_internal(Nic *n) {
                                 "host device %s is a %s outside a bridge: vnicd programs macvtaps and "
                                 "bridge ports",
                                 n->host_device, n->host.kind[0] ? n->host.kind : "device without a kind");
+        if (n->has_interface && n->ownership.parts[OWNED_PART_HOST_DEVICE].owner == OWNER_LIBVIRT) {
+                /* libvirt syncs this macvtap itself: read and report it, and its uplink; never write. */
+                nic_read_uplink(n);
+                n->in_sync = true;
+                nic_set_state(n, NIC_STATE_CONFIGURED);
+                nic_bus_emit_changed(n);
+                return 0;
+        }
         if (!n->has_asked) {
                 nic_set_state(n, NIC_STATE_PENDING);
                 return 0;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "domain-xml.h"
 #include "guest.h"
 #include "log.h"
+#include "ownership.h"
 #include "rx-filter.h"
 #include "bridge-port.h"
 #include "bridge.h"
@@ -50,6 +52,17 @@ struct Nic {
         char *discovered_how;
         bool trusted;
         char *trust_origin;
+        /* Bridge port settings (AllowedVLANs=, NativeVLAN=, port flags): from the domain's vnicd
+         * metadata, else the [Interface] section; where they come from, for vnicctl. */
+        NicSettings settings;
+        char *settings_origin;
+
+        /* A libvirt domain's NIC: its <interface> as libvirt plugged it, and who owns what. */
+        bool has_interface;
+        DomainInterface iface;
+        ResolvedInterface resolved;
+        OwnershipDecision ownership;
+        char *config_error; /* the NIC's XML or metadata is refused: nothing is written for it */
 
         NicState state;
         char *last_error;
@@ -137,6 +150,10 @@ int nic_enter_failed(Nic *n, int error, const char *format, ...) _printf_(3, 4);
 /* Asks QEMU for the NIC's configured MAC (the device property; a guest's change does not touch it). */
 int nic_query_configured_mac(Nic *n);
 
+/* query-rx-filter for this NIC now (a second one is sent when the first is answered). */
+int nic_query_now(Nic *n);
+/* False for a NIC whose host device libvirt owns: vnicd never queries it (libvirt does). */
+bool nic_wants_queries(const Nic *n);
 /* An event said the filter changed: query it after the debounce delay. */
 int nic_schedule_query(Nic *n);
 /* A fresh filter from QEMU. */

@@ -36,12 +36,25 @@ static const char *const section_names[] = {
                 [SECTION_BRIDGE] = "Bridge",
 };
 
+int config_check_libvirt_uri(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= CONFIG_LIBVIRT_URI_MAX || !strstr(s, ":"))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] <= ' ' || s[i] >= 0x7f)
+                        return -EINVAL;
+        return 0;
+}
+
 void config_init(Config *c) {
         *c = (Config){
                         .log_level = -1,
                         .debounce_usec = 50 * 1000,
                         .resync_usec = 30 * USEC_PER_SEC,
                         .trust_default = false,
+                        .libvirt = true,
+                        .libvirt_uri = CONFIG_LIBVIRT_URI_DEFAULT,
         };
 }
 
@@ -360,11 +373,23 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                                 return parser_value_error(p, r, key, value, "not a number of seconds");
                         return 0;
                 }
-                if (streq(key, "Trust")) {
+                if (streq(key, "Trust") || streq(key, "Libvirt")) {
                         r = parse_boolean(value);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not yes or no");
-                        p->new.trust_default = r;
+                        if (streq(key, "Trust"))
+                                p->new.trust_default = r;
+                        else
+                                p->new.libvirt = r;
+                        return 0;
+                }
+                if (streq(key, "LibvirtURI")) {
+                        r = config_check_libvirt_uri(value);
+                        if (r < 0)
+                                return parser_value_error(p, r, key, value,
+                                                "not a libvirt URI (driver:///path, printable, at most 255 "
+                                                "bytes)");
+                        (void) snprintf(p->new.libvirt_uri, sizeof(p->new.libvirt_uri), "%s", value);
                         return 0;
                 }
                 break;
@@ -573,6 +598,8 @@ static int config_merge(Config *c, Config *new) {
         c->debounce_usec = new->debounce_usec;
         c->resync_usec = new->resync_usec;
         c->trust_default = new->trust_default;
+        c->libvirt = new->libvirt;
+        memcpy(c->libvirt_uri, new->libvirt_uri, sizeof(c->libvirt_uri));
 
         /* The strings moved to 'c': 'new' only keeps its (now empty) arrays. */
         free(new->guests);
@@ -599,6 +626,8 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
         p.new.debounce_usec = c->debounce_usec;
         p.new.resync_usec = c->resync_usec;
         p.new.trust_default = c->trust_default;
+        p.new.libvirt = c->libvirt;
+        memcpy(p.new.libvirt_uri, c->libvirt_uri, sizeof(p.new.libvirt_uri));
 
         /* A UTF-8 byte order mark, as some editors write, is not part of the first line. */
         if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)

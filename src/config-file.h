@@ -13,6 +13,8 @@
  *   DebounceSec=0.05            wait this long after an event before querying (0–10)
  *   ResyncSec=30                re-read guests and kernel this often (0 = never, max 86400)
  *   Trust=no                    default trust for NICs that do not say
+ *   Libvirt=yes                 follow the running domains of libvirtd
+ *   LibvirtURI=qemu:///system   which libvirtd
  *
  *   [Guest]                     one per QEMU reached over QMP (repeatable)
  *   Name=demo                   [A-Za-z0-9_.-]{1,64}, unique
@@ -36,7 +38,9 @@
  * '#' and ';' start comments; blank lines ignored; keys are case-sensitive; a value may not be
  * empty unless said. Lines are at most 4096 bytes, at most 1024 sections. */
 
-#define CONFIG_NAME_MAX 64
+#define CONFIG_NAME_MAX            64
+#define CONFIG_LIBVIRT_URI_MAX     256
+#define CONFIG_LIBVIRT_URI_DEFAULT "qemu:///system"
 
 typedef struct ConfigGuest {
         char *name;
@@ -69,6 +73,8 @@ typedef struct Config {
         unsigned long long debounce_usec;
         unsigned long long resync_usec; /* 0 = never */
         bool trust_default;
+        bool libvirt;                             /* Libvirt=: follow libvirt's domains */
+        char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */
         ConfigGuest *guests;
         size_t n_guests;
         ConfigInterface *interfaces;
@@ -93,6 +99,9 @@ int config_parse_file(Config *c, const char *path, char **ret_error);
 
 /* Adds a guest given on the command line as NAME=PATH. Same checks as the file. */
 int config_add_guest_arg(Config *c, const char *arg, char **ret_error);
+
+/* 0 for a string LibvirtURI= takes, -EINVAL otherwise. */
+int config_check_libvirt_uri(const char *s);
 
 const ConfigInterface *config_find_interface(const Config *c, const char *guest, const char *name);
 const ConfigBridge *config_find_bridge(const Config *c, const char *name);

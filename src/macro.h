@@ -112,6 +112,15 @@ int free_and_strdup(char **p, const char *s);
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
 
+/* A NULL-terminated list of strings, and whether it holds 's'. */
+#define STRV(...) ((const char *const[]){__VA_ARGS__, NULL})
+static inline bool strv_contains(const char *const *l, const char *s) {
+        for (; s && *l; l++)
+                if (streq(*l, s))
+                        return true;
+        return false;
+}
+
 #define new0(t, n) ((t *) calloc((n), sizeof(t)))
 
 static inline void *mfree(void *p) {

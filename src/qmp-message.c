@@ -357,12 +357,15 @@ int qmp_command_build(const char *execute, const char *const *args, uint64_t id,
                 arguments = NULL; /* owned by 'cmd' now */
         }
 
-        v = json_object_new_uint64(id);
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(cmd, "id", v) < 0) {
-                (void) json_object_put(v);
-                return -ENOMEM;
+        /* Id 0: no "id" member (libvirt adds its own and refuses a command that has one). */
+        if (id > 0) {
+                v = json_object_new_uint64(id);
+                if (!v)
+                        return -ENOMEM;
+                if (json_object_object_add(cmd, "id", v) < 0) {
+                        (void) json_object_put(v);
+                        return -ENOMEM;
+                }
         }
         s = json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)

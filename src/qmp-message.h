@@ -57,7 +57,8 @@ const char *qmp_message_type_to_string(QmpMessageType t);
 int qmp_message_return_string(const QmpMessage *m, char **ret);
 
 /* Builds a command line ready to write, "\r\n" included: {"execute":…,"arguments":{…},"id":N}.
- * 'args' is NULL or a NULL-terminated list of key, value pairs, all strings. */
+ * 'args' is NULL or a NULL-terminated list of key, value pairs, all strings. An 'id' of 0 leaves
+ * "id" out (a command passed through libvirt, which numbers commands itself). */
 int qmp_command_build(const char *execute, const char *const *args, uint64_t id, char **ret);
 
 typedef struct QmpReader {

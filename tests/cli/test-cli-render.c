@@ -196,6 +196,9 @@ static void test_golden_show_selected(void **state) {
                         {"guest-disconnected.json", {"staging", NULL},
                                         "guest-disconnected.show-staging.txt"},
                         {"untrusted-refusals.json", {"web", NULL}, "untrusted-refusals.show.txt"},
+                        /* a libvirt NIC by the MAC its domain XML configures, as virsh domif* take it */
+                        {"libvirt-domain.json", {"vnic-follow", "52:54:00:12:34:51"},
+                                        "libvirt-domain.show-net1.txt"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -212,8 +215,8 @@ static void test_list_no_legend(void **state) {
         bool legend = false;
 
         out = render_to_string(doc, do_list, &legend);
-        assert_string_equal(out, "demo  net0  macvtap0  macvtap  yes  configured  yes  -\n"
-                                 "demo  net1  -         -        no   unmanaged   -    -\n");
+        assert_string_equal(out, "demo  net0  -  macvtap0  macvtap  -  yes  configured  yes  -\n"
+                                 "demo  net1  -  -         -        -  no   unmanaged   -    -\n");
 }
 
 /* --json prints the daemon's objects unchanged: same members, same order, same numbers. */

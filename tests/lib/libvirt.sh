@@ -16,6 +16,8 @@
 #                           on exit. Skips when libvirtd or its QEMU driver is not installed.
 #   libvirtd_stop           destroy running domains, stop libvirtd (TERM, then KILL) and any QEMU it
 #                           left behind, by PID; keep its capability cache for the next start
+#   libvirtd_restart        stop libvirtd only (its domains keep running) and start it again; the
+#                           new daemon reconnects to them
 #   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
 #                           devices are)
 #   virsh ARGS...           virsh connected to the private libvirtd, run in its namespaces
@@ -176,8 +178,20 @@ libvirtd_start() {
         log_info "libvirtd $LIBVIRTD_PID answers after $((LIBVIRTD_START_MS / 1000)).$(printf %03d $((LIBVIRTD_START_MS % 1000)))s"
 }
 
+libvirtd_restart() {
+        local pid=$LIBVIRTD_PID
+
+        kill -TERM "$pid" 2>/dev/null
+        busywait 15000 __pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        LIBVIRTD_PID=
+        # QEMUs started by the first daemon stay in its mount namespace: remember it for the cleanup.
+        LIBVIRTD_OLD_MNTNS="${LIBVIRTD_OLD_MNTNS:-} $LIBVIRTD_MNTNS"
+        libvirtd_start
+}
+
 libvirtd_stop() {
-        local pid=${LIBVIRTD_PID:-} d=${LIBVIRTD_DIR:-} mntns=${LIBVIRTD_MNTNS:-} dom f q lock
+        local pid=${LIBVIRTD_PID:-} d=${LIBVIRTD_DIR:-} mntns=${LIBVIRTD_MNTNS:-} dom f q qns lock
         local -a qemus=()
 
         [[ -n $pid ]] || return 0
@@ -194,7 +208,8 @@ libvirtd_stop() {
         wait "$pid" 2>/dev/null
         # A QEMU the daemon started and did not end: only if that PID is still in its namespace.
         for q in "${qemus[@]}"; do
-                [[ -n $mntns && $(readlink "/proc/$q/ns/mnt" 2>/dev/null) == "$mntns" ]] || continue
+                qns=$(readlink "/proc/$q/ns/mnt" 2>/dev/null)
+                [[ -n $mntns && -n $qns && " $mntns ${LIBVIRTD_OLD_MNTNS:-} " == *" $qns "* ]] || continue
                 kill -KILL "$q" 2>/dev/null
                 busywait 10000 __pid_gone "$q"
         done

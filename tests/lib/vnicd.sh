@@ -6,6 +6,8 @@
 #
 #   vnicd_start CONFIG [ARGS...]  start vnicd in $SANDBOX_NS with CONFIG (private bus started on
 #                                 first use); sets VNICD_PID, VNICD_LOG; stopped on exit (by PID)
+#                                 (with VNICD_NSENTER_PID set: in that process's mount and
+#                                 network namespaces instead, e.g. a private libvirtd's)
 #   vnicd_stop [SIGNAL]           stop it (default TERM), wait for it
 #   vnicctl ARGS...               the built vnicctl on the private bus
 #   nic_json GUEST NIC            that NIC's object from 'vnicctl --json'
@@ -33,7 +35,12 @@ vnicd_start() {
         [[ -x $VNICD_BIN ]] || skip "vnicd not built ($VNICD_BIN)"
         __vnicd_bus || return 1
         VNICD_LOG=$SANDBOX_DIR/vnicd.log
-        ip netns exec "$SANDBOX_NS" "$VNICD_BIN" -c "$config" "$@" >>"$VNICD_LOG" 2>&1 &
+        if [[ -n ${VNICD_NSENTER_PID:-} ]]; then
+                # Next to a private libvirtd: in its mount namespace too, where its socket is.
+                nsenter -t "$VNICD_NSENTER_PID" -m -n -- "$VNICD_BIN" -c "$config" "$@" >>"$VNICD_LOG" 2>&1 &
+        else
+                ip netns exec "$SANDBOX_NS" "$VNICD_BIN" -c "$config" "$@" >>"$VNICD_LOG" 2>&1 &
+        fi
         VNICD_PID=$!
         defer vnicd_stop
         bus_wait_vnicd 10 || { echo "--- vnicd log:" >&2; cat "$VNICD_LOG" >&2; return 1; }

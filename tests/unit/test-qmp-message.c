@@ -648,9 +648,13 @@ static void test_command_build(void **state) {
                                         "{\"execute\":\"x\",\"arguments\":{\"a\":\"1\",\"b\":\"/p/"
                                         "q\"},\"id\":18446744073709551615}\r\n"},
                         /* quoting is json-c's: nothing a value holds can break the line */
-                        {"x", {"k\"", "v\"\\\r\n\x01", NULL}, true, 0,
+                        {"x", {"k\"", "v\"\\\r\n\x01", NULL}, true, 7,
                                         "{\"execute\":\"x\",\"arguments\":{\"k\\\"\":"
-                                        "\"v\\\"\\\\\\r\\n\\u0001\"},\"id\":0}\r\n"},
+                                        "\"v\\\"\\\\\\r\\n\\u0001\"},\"id\":7}\r\n"},
+                        /* id 0: no "id" at all, for commands passed through libvirt */
+                        {"query-rx-filter", {"name", "net1", NULL}, true, 0,
+                                        "{\"execute\":\"query-rx-filter\",\"arguments\":{\"name\":"
+                                        "\"net1\"}}\r\n"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

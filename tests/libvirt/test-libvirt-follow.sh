@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# vnicd follows a libvirt domain: a private libvirtd (tests/lib/libvirt.sh) runs a TCG guest defined
+# by domain XML, vnicd connects to it (no per-guest configuration) and the guest is driven from
+# inside over a virtio-serial channel. After every step the host and 'vnicctl --json' are checked.
+#
+#   netns $NS; libvirtd and vnicd in libvirtd's mount namespace
+#   +--------------------------------------------------------------------------------------+
+#   |  domain vnic-follow (QEMU, TCG)                                                      |
+#   |    net0 52:54:00:12:34:50 direct trustGuestRxFilters='yes' -> macvtapN  (libvirt's)   |
+#   |    net1 52:54:00:12:34:51 direct, vnicd metadata trust='no' -> macvtapM (vnicd's)     |
+#   |                                   \                /                                 |
+#   |                              uplink (veth) --- uplink-peer                           |
+#   |    net2 52:54:00:12:34:52 bridge br0, metadata allowed-vlans -> vnetK (vnicd's)       |
+#   |  vnicd --libvirt-uri=<private socket>  <-- vnicctl (private D-Bus)                   |
+#   +--------------------------------------------------------------------------------------+
+#
+# Steps: boot and ownership; the guest changes its MACs (libvirt syncs net0, vnicd refuses net1's
+# and net2's per policy, nothing is queried on net0); guest reset (libvirt's reboot event: vnicd
+# queries again); libvirtd restarted under vnicd (vnicd reconnects and converges); vnicd
+# restarted (converges from libvirt and the kernel); hot-unplug and re-plug of net1; 'virsh
+# destroy' (the guest and what vnicd made for it are gone).
+
+# shellcheck source=../lib/sandbox.sh disable=SC2119
+source "$(dirname "$0")/../lib/sandbox.sh"
+# shellcheck source=../lib/libvirt.sh
+source "$(dirname "$0")/../lib/libvirt.sh"
+# shellcheck source=../lib/vnicd.sh
+source "$(dirname "$0")/../lib/vnicd.sh"
+
+require_root
+require_cmd ip jq qemu-system-x86_64 libvirtd virsh nsenter unshare dbus-daemon
+: "${VNIC_GUEST_EXEC:=$VNIC_BUILD_DIR/tests/tools/guest-exec}"
+[[ -x $VNIC_GUEST_EXEC ]] || skip "guest-exec not built ($VNIC_GUEST_EXEC)"
+
+DOM=vnic-follow
+setup_ns NS || exit 1
+sandbox_uplink || exit 1
+ip -n "$NS" link add br0 up type bridge || exit 1
+ip -n "$NS" link add brport type veth peer name brport-peer || exit 1
+ip -n "$NS" link set brport master br0 up || exit 1
+ip -n "$NS" link set brport-peer up || exit 1
+
+sandbox_image || exit 1
+__sandbox_dir || exit 1
+G=$SANDBOX_DIR/$DOM
+mkdir -p "$G" || exit 1
+libvirtd_start || exit 1
+
+cat >"$G/domain.xml" <<XML
+<domain type='qemu'>
+  <name>$DOM</name>
+  <metadata>
+    <vnicd:nics xmlns:vnicd='https://vnicd.org/xmlns/vnicd/1'>
+      <vnicd:nic mac='52:54:00:12:34:51' trust='no'/>
+      <vnicd:nic mac='52:54:00:12:34:52' allowed-vlans='10,20' native-vlan='1'/>
+    </vnicd:nics>
+  </metadata>
+  <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$SANDBOX_KERNEL</kernel>
+    <initrd>$SANDBOX_INITRD</initrd>
+    <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <controller type='usb' model='none'/>
+    <serial type='file'>
+      <source path='$G/console.log' append='on'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <source mode='bind' path='$G/agent.sock'/>
+      <target type='virtio' name='org.vnicd.test.0'/>
+    </channel>
+    <interface type='direct' trustGuestRxFilters='yes'>
+      <source dev='uplink' mode='bridge'/>
+      <mac address='52:54:00:12:34:50'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <interface type='direct'>
+      <source dev='uplink' mode='bridge'/>
+      <mac address='52:54:00:12:34:51'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <interface type='bridge'>
+      <source bridge='br0'/>
+      <mac address='52:54:00:12:34:52'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+
+out=$(virsh define "$G/domain.xml" 2>&1)
+check_err $? "virsh define failed: $out"
+out=$(virsh start "$DOM" 2>&1)
+check_err $? "virsh start failed: $out"
+[[ $RET -eq 0 ]] || exit 1
+
+cat >"$G/vnicd.conf" <<CONF
+[Manager]
+LogLevel=debug
+DebounceSec=0.02
+CONF
+VNICD_NSENTER_PID=$LIBVIRTD_PID
+vnicd_start "$G/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" || exit 1
+
+# shellcheck disable=SC2317  # called through busywait
+guest_ready() {
+        grep -q -e 'VNIC-GUEST-FAILED' -e 'Kernel panic' "$G/console.log" 2>/dev/null && return 2
+        [[ $(grep -c '^VNIC-GUEST-READY' "$G/console.log" 2>/dev/null) -ge ${1:-1} ]]
+}
+busywait $((SANDBOX_READY_TIMEOUT * 1000)) guest_ready 1
+check_err $? "guest not ready; console: $(tail -n 5 "$G/console.log" 2>/dev/null)"
+SANDBOX_AGENT=$G/agent.sock
+guest_if() {
+        guest "/usr/sbin/ip -o link show | grep -i '$1' | cut -d: -f2 | tr -d ' '"
+}
+E0=$(guest_if 52:54:00:12:34:50)
+E1=$(guest_if 52:54:00:12:34:51)
+E2=$(guest_if 52:54:00:12:34:52)
+[[ -n $E0 && -n $E1 && -n $E2 ]] || { echo "guest NICs not found: '$E0' '$E1' '$E2'"; exit 1; }
+guest "/usr/sbin/ip link set $E0 up && /usr/sbin/ip link set $E1 up && /usr/sbin/ip link set $E2 up" >/dev/null
+
+mapfile -t targets < <(virsh domiflist "$DOM" | awk 'NF == 5 { print $1 }')
+log_info "host devices: ${targets[*]}; guest: $E0 $E1 $E2"
+
+# --- boot: every NIC of the domain, from its XML, with who owns it -----------------------------
+wait_nic "$DOM" net0 ".owner == \"libvirt\" and .host_device == \"${targets[0]}\" and .state == \"configured\" and .interface.type == \"direct\" and .interface.trustGuestRxFilters and .queries == 0"
+check_err $? "net0 (trusted macvtap) is not reported as libvirt's"
+wait_nic "$DOM" net1 ".owner == \"vnicd\" and .host_device == \"${targets[1]}\" and (.trusted | not) and (.trust_reason | test(\"metadata\")) and .state == \"configured\" and .in_sync and .queries >= 1"
+check_err $? "net1 (untrusted macvtap) is not vnicd's, configured"
+wait_nic "$DOM" net2 ".owner == \"vnicd\" and .host_device == \"${targets[2]}\" and .bridge.bridge == \"br0\" and .bridge.vlans.allowed == \"10,20\" and (.bridge.vlans.settings_origin | test(\"metadata\")) and .state == \"configured\""
+check_err $? "net2 (tap in br0) is not vnicd's, configured with the metadata's VLANs"
+g=$(vnicctl --json | jq -c --arg d "$DOM" '.guests[] | select(.name == $d) | {source, uuid, domain_id}')
+jq -e '.source == "libvirt" and (.uuid | length == 36) and .domain_id >= 1' <<<"$g" >/dev/null
+check_err $? "guest entry: $g"
+vnicctl --json | jq -e '.daemon.libvirt.state == "connected" and .daemon.libvirt.connects == 1' >/dev/null
+check_err $? "daemon.libvirt: $(vnicctl --json | jq -c .daemon.libvirt)"
+log_test "boot: 3 NICs from the domain XML; net0 libvirt's, net1 and net2 vnicd's with metadata settings"
+
+# --- the guest changes its MACs ----------------------------------------------------------------
+guest "/usr/sbin/ip link set dev $E0 address 52:54:00:aa:00:50 && /usr/sbin/ip link set dev $E1 address 52:54:00:aa:00:51 && /usr/sbin/ip link set dev $E2 address 52:54:00:aa:00:52" >/dev/null
+check_err $? "guest could not change its MACs"
+wait_nic "$DOM" net0 '.host.mac == "52:54:00:aa:00:50" and .owner == "libvirt" and .queries == 0'
+check_err $? "net0: libvirt did not sync the MAC, or vnicd queried a NIC libvirt owns"
+wait_nic "$DOM" net1 '.asked.mac == "52:54:00:aa:00:51" and .host.mac == "52:54:00:12:34:51" and (.refusals | map(select(.field == "mac")) | length == 1)'
+check_err $? "net1: the MAC change is not refused and shown"
+[[ $(ip -n "$NS" -j link show dev "${targets[1]}" | jq -r '.[0].address') == 52:54:00:12:34:51 ]]
+check_err $? "kernel: ${targets[1]} does not keep the configured MAC"
+wait_nic "$DOM" net2 '.asked.mac == "52:54:00:aa:00:52" and (.refusals | map(select(.field == "fdb")) | length == 1)'
+check_err $? "net2: the FDB refusal is not shown"
+# VNIC_CAPTURE_DIR=DIR keeps this document for vnicctl's golden tests (tests/cli/data).
+[[ -z ${VNIC_CAPTURE_DIR:-} ]] || vnicctl --json | jq . >"$VNIC_CAPTURE_DIR/libvirt-domain.json"
+log_test "guest MAC changes: libvirt syncs net0 (vnicd never queried it), vnicd refuses net1 and net2 per policy"
+
+# --- guest reset: libvirt's reboot event, no rx-filter event -> vnicd queries again -------------
+q1=$(nic_json "$DOM" net1 | jq .queries)
+out=$(virsh reset "$DOM" 2>&1)
+check_err $? "virsh reset: $out"
+busywait 20000 grep -q "$DOM: reset by libvirt or the guest; querying its NICs again" "$VNICD_LOG"
+check_err $? "vnicd did not react to libvirt's reboot event"
+wait_nic "$DOM" net1 ".queries > $q1 and .asked.mac == \"52:54:00:12:34:51\" and (.refusals | map(select(.field == \"mac\")) | length == 1)" 30000
+check_err $? "net1: not queried again after the reset"
+busywait $((SANDBOX_READY_TIMEOUT * 1000)) guest_ready 2
+check_err $? "guest not ready again after the reset"
+log_test "guest reset: vnicd queries again on libvirt's reboot event (the filter is back to the configured MAC)"
+
+# --- libvirtd restarted under vnicd ------------------------------------------------------------
+libvirtd_restart || exit 1
+VNICD_NSENTER_PID=$LIBVIRTD_PID
+busywait 30000 eval "vnicctl --json | jq -e '.daemon.libvirt.state == \"connected\" and .daemon.libvirt.connects == 2' >/dev/null"
+check_err $? "vnicd did not reconnect: $(vnicctl --json | jq -c .daemon.libvirt)"
+wait_nic "$DOM" net1 '.state == "configured" and .in_sync'
+E1=$(guest_if 52:54:00:12:34:51)
+guest "/usr/sbin/ip link set dev $E1 up && /usr/sbin/ip link set dev $E1 promisc on" >/dev/null
+wait_nic "$DOM" net1 '.asked.promiscuous and (.refusals | map(select(.field == "promiscuous")) | length == 1)'
+check_err $? "net1: events are not followed after libvirtd came back"
+log_test "libvirtd restarted: vnicd reconnects (keepalive/close, backoff), converges, follows events again"
+
+# --- vnicd restarted ---------------------------------------------------------------------------
+vnicd_stop
+vnicd_start "$G/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" || exit 1
+wait_nic "$DOM" net1 '.asked.promiscuous and .state == "configured" and (.host.promiscuous | not)'
+check_err $? "net1 after vnicd restart"
+wait_nic "$DOM" net0 '.owner == "libvirt" and .state == "configured"'
+check_err $? "net0 after vnicd restart"
+log_test "vnicd restarted: the running domain is found again and converges"
+
+# --- destroy ------------------------------------------------------------------------------------
+out=$(virsh destroy "$DOM" 2>&1)
+check_err $? "virsh destroy: $out"
+busywait 20000 eval "[[ -z \$(vnicctl --json | jq -r --arg d '$DOM' '.guests[] | select(.name == \$d) | .name') ]]"
+check_err $? "the destroyed domain is still listed: $(vnicctl --json | jq -c '.guests[].name')"
+static=$(bridge -n "$NS" -j fdb show br br0 | jq -r '[.[] | select(.state == "static" and (.mac | startswith("52:54:00")))] | length')
+[[ $static == 0 ]]
+check_err $? "br0 keeps $static static guest FDB entries after destroy"
+log_test "virsh destroy: the guest leaves vnicctl, nothing of it stays on br0"
+
+grep -E "warning|error" "$VNICD_LOG" | head -n 5
+exit "$EXIT_STATUS"
