@@ -92,7 +92,7 @@ static const char *setting_origin_words(SettingOrigin o) {
 }
 
 /* Where each setting comes from, first match wins: the domain's vnicd metadata (libvirt guests),
- * the [Interface] section, libvirt's trustGuestRxFilters (for trust), [Manager]. */
+ * the [Interface] section (QMP guests), libvirt's trustGuestRxFilters (for trust), [Manager]. */
 void nic_apply_config(Nic *n) {
         _cleanup_free_ char *old_device = n->host_device ? strdup(n->host_device) : NULL;
         bool old_trusted = n->trusted;
