@@ -18,16 +18,11 @@
 int guest_new_libvirt(Manager *m, const char *name, const char *uuid, Guest **ret) {
         Guest *g;
 
-        g = new0(Guest, 1);
+        g = guest_alloc(m, GUEST_SOURCE_LIBVIRT, name);
         if (!g)
                 return -ENOMEM;
-        g->manager = m;
-        g->source = GUEST_SOURCE_LIBVIRT;
-        g->domain_id = -1;
-        g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
-        g->name = strdup(name);
         g->uuid = uuid ? strdup(uuid) : NULL;
-        if (!g->name || (uuid && !g->uuid)) {
+        if (uuid && !g->uuid) {
                 guest_free(g);
                 return -ENOMEM;
         }
@@ -141,7 +136,6 @@ void guest_libvirt_detach(Guest *g) {
                 virDomainFree(g->domain);
                 g->domain = NULL;
         }
-        g->domain_id = g->source == GUEST_SOURCE_LIBVIRT ? g->domain_id : -1;
 }
 
 void guest_libvirt_stopped(Guest *g, const char *why) {

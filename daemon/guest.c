@@ -316,20 +316,30 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
         }
 }
 
+Guest *guest_alloc(Manager *m, GuestSource source, const char *name) {
+        Guest *g = new0(Guest, 1);
+
+        if (!g)
+                return NULL;
+        g->manager = m;
+        g->source = source;
+        g->domain_id = -1;
+        g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
+        g->name = strdup(name);
+        if (!g->name)
+                return guest_free(g);
+        return g;
+}
+
 int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret) {
         Guest *g;
         int r;
 
-        g = new0(Guest, 1);
+        g = guest_alloc(m, GUEST_SOURCE_QMP, name);
         if (!g)
                 return -ENOMEM;
-        g->manager = m;
-        g->source = GUEST_SOURCE_QMP;
-        g->domain_id = -1;
-        g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
-        g->name = strdup(name);
         g->qmp_socket = strdup(qmp_socket);
-        if (!g->name || !g->qmp_socket) {
+        if (!g->qmp_socket) {
                 guest_free(g);
                 return -ENOMEM;
         }

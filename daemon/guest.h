@@ -45,6 +45,8 @@ struct Guest {
         RateLimit log_rl;
 };
 
+/* The parts every guest has (for guest_new() and guest_new_libvirt()); NULL on ENOMEM. */
+Guest *guest_alloc(Manager *m, GuestSource source, const char *name);
 int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret);
 Guest *guest_free(Guest *g);
 int guest_start(Guest *g);

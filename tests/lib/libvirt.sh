@@ -18,6 +18,12 @@
 #                           left behind, by PID; keep its capability cache for the next start
 #   libvirtd_restart        stop libvirtd only (its domains keep running) and start it again; the
 #                           new daemon reconnects to them
+#   libvirt_scenario_xml NAME DIR [ON_REBOOT] [METADATA]
+#                           print the domain XML of the tier's scenario guest: the sandbox kernel
+#                           and initramfs, console in DIR/console.log, the test agent channel at
+#                           DIR/agent.sock, and three virtio NICs: 52:54:00:12:34:50 direct on
+#                           'uplink' with trustGuestRxFilters='yes', :51 direct on 'uplink', :52
+#                           in bridge br0; METADATA goes inside <metadata>
 #   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
 #                           devices are)
 #   virsh ARGS...           virsh connected to the private libvirtd, run in its namespaces
@@ -33,6 +39,58 @@
 LIBVIRT_URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
 LIBVIRTD_PID=
 LIBVIRTD_MNTNS=
+
+libvirt_scenario_xml() {
+        local name=$1 dir=$2 on_reboot=${3:-destroy} metadata=${4:-}
+
+        cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <metadata>$metadata</metadata>
+  <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$SANDBOX_KERNEL</kernel>
+    <initrd>$SANDBOX_INITRD</initrd>
+    <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>$on_reboot</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <controller type='usb' model='none'/>
+    <serial type='file'>
+      <source path='$dir/console.log' append='on'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <source mode='bind' path='$dir/agent.sock'/>
+      <target type='virtio' name='org.vnicd.test.0'/>
+    </channel>
+    <interface type='direct' trustGuestRxFilters='yes'>
+      <source dev='uplink' mode='bridge'/>
+      <mac address='52:54:00:12:34:50'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <interface type='direct'>
+      <source dev='uplink' mode='bridge'/>
+      <mac address='52:54:00:12:34:51'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <interface type='bridge'>
+      <source bridge='br0'/>
+      <mac address='52:54:00:12:34:52'/>
+      <model type='virtio'/>
+      <rom enabled='no'/>
+    </interface>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
 
 libvirt_ns() {
         nsenter -t "$LIBVIRTD_PID" -m -n -- "$@"

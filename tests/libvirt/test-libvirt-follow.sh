@@ -48,58 +48,12 @@ G=$SANDBOX_DIR/$DOM
 mkdir -p "$G" || exit 1
 libvirtd_start || exit 1
 
-cat >"$G/domain.xml" <<XML
-<domain type='qemu'>
-  <name>$DOM</name>
-  <metadata>
+libvirt_scenario_xml "$DOM" "$G" restart "
     <vnicd:nics xmlns:vnicd='https://vnicd.org/xmlns/vnicd/1'>
       <vnicd:nic mac='52:54:00:12:34:51' trust='no'/>
       <vnicd:nic mac='52:54:00:12:34:52' allowed-vlans='10,20' native-vlan='1'/>
     </vnicd:nics>
-  </metadata>
-  <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$SANDBOX_KERNEL</kernel>
-    <initrd>$SANDBOX_INITRD</initrd>
-    <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
-  </os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <controller type='usb' model='none'/>
-    <serial type='file'>
-      <source path='$G/console.log' append='on'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <source mode='bind' path='$G/agent.sock'/>
-      <target type='virtio' name='org.vnicd.test.0'/>
-    </channel>
-    <interface type='direct' trustGuestRxFilters='yes'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:50'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='direct'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:51'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='bridge'>
-      <source bridge='br0'/>
-      <mac address='52:54:00:12:34:52'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+  " >"$G/domain.xml"
 
 out=$(virsh define "$G/domain.xml" 2>&1)
 check_err $? "virsh define failed: $out"

@@ -61,52 +61,7 @@ mntns=$LIBVIRTD_MNTNS
 check_fail $? "a fresh private libvirtd already has domains: $(virsh list --all --name)"
 log_test "private libvirtd answers ($((LIBVIRTD_START_MS)) ms), no domains of anyone else"
 
-cat >"$G/domain.xml" <<XML
-<domain type='qemu'>
-  <name>$DOM</name>
-  <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$SANDBOX_KERNEL</kernel>
-    <initrd>$SANDBOX_INITRD</initrd>
-    <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
-  </os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <controller type='usb' model='none'/>
-    <serial type='file'>
-      <source path='$G/console.log'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <source mode='bind' path='$G/agent.sock'/>
-      <target type='virtio' name='org.vnicd.test.0'/>
-    </channel>
-    <interface type='direct' trustGuestRxFilters='yes'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:50'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='direct'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:51'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='bridge'>
-      <source bridge='br0'/>
-      <mac address='52:54:00:12:34:52'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+libvirt_scenario_xml "$DOM" "$G" >"$G/domain.xml"
 
 # --- define and start -------------------------------------------------------------------------
 out=$(virsh define "$G/domain.xml" 2>&1)
