@@ -23,7 +23,8 @@
 #                           and initramfs, console in DIR/console.log, the test agent channel at
 #                           DIR/agent.sock, and three virtio NICs: 52:54:00:12:34:50 direct on
 #                           'uplink' with trustGuestRxFilters='yes', :51 direct on 'uplink', :52
-#                           in bridge br0; METADATA goes inside <metadata>
+#                           in bridge br0; METADATA goes inside <metadata>. ACPI is on: without
+#                           it libvirt starts QEMU with -no-acpi and PCI hot-unplug is refused
 #   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
 #                           devices are)
 #   virsh ARGS...           virsh connected to the private libvirtd, run in its namespaces
@@ -55,6 +56,9 @@ libvirt_scenario_xml() {
     <initrd>$SANDBOX_INITRD</initrd>
     <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
   </os>
+  <features>
+    <acpi/>
+  </features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>$on_reboot</on_reboot>
   <on_crash>destroy</on_crash>

@@ -19,7 +19,7 @@
 # Steps: boot and ownership; the guest changes its MACs (libvirt syncs net0, vnicd refuses net1's
 # and net2's per policy, nothing is queried on net0); guest reset (libvirt's reboot event: vnicd
 # queries again); libvirtd restarted under vnicd (vnicd reconnects and converges); vnicd
-# restarted (converges from libvirt and the kernel); hot-unplug and re-plug of net1; 'virsh
+# restarted (converges from libvirt and the kernel); hot-unplug and re-plug of net2; 'virsh
 # destroy' (the guest and what vnicd made for it are gone).
 
 # shellcheck source=../lib/sandbox.sh disable=SC2119
@@ -150,6 +150,46 @@ check_err $? "net1 after vnicd restart"
 wait_nic "$DOM" net0 '.owner == "libvirt" and .state == "configured"'
 check_err $? "net0 after vnicd restart"
 log_test "vnicd restarted: the running domain is found again and converges"
+
+# --- hot-unplug and re-plug of net2 (the tap in br0) ---------------------------------------------
+fdb_static_52() {
+        bridge -n "$NS" -j fdb show br br0 | jq -r '[.[] | select(.state == "static" and .mac == "52:54:00:12:34:52")] | length'
+}
+[[ $(fdb_static_52) -ge 1 ]]
+check_err $? "before the unplug: br0 has no static FDB entry of net2 (nothing to check the unplug against)"
+out=$(virsh detach-interface "$DOM" bridge --mac 52:54:00:12:34:52 --live 2>&1)
+check_err $? "virsh detach-interface: $out"
+# The guest ejects the device through ACPI; libvirt's device-removed event follows.
+busywait 30000 eval "[[ -z \$(vnicctl --json | jq -r --arg d '$DOM' '.guests[] | select(.name == \$d) | .nics[] | select(.name == \"net2\") | .name') ]]"
+check_err $? "net2 is still listed after the unplug: $(vnicctl --json | jq -c --arg d "$DOM" '[.guests[] | select(.name == $d) | .nics[].name]')"
+! ip -n "$NS" link show dev "${targets[2]}" >/dev/null 2>&1
+check_err $? "${targets[2]} still exists after the unplug"
+static=$(fdb_static_52)
+[[ $static == 0 ]]
+check_err $? "br0 keeps $static static FDB entries of the unplugged NIC"
+nic_json "$DOM" net1 | jq -e '.state == "configured"' >/dev/null
+check_err $? "net1 changed with net2's unplug"
+cat >"$G/net2.xml" <<XML
+<interface type='bridge'>
+  <source bridge='br0'/>
+  <mac address='52:54:00:12:34:52'/>
+  <model type='virtio'/>
+  <rom enabled='no'/>
+</interface>
+XML
+out=$(virsh attach-device "$DOM" "$G/net2.xml" --live 2>&1)
+check_err $? "virsh attach-device: $out"
+dev=$(virsh domiflist "$DOM" | awk '$5 == "52:54:00:12:34:52" { print $1 }')
+[[ -n $dev ]]
+check_err $? "the re-plugged NIC is not in the domain: $(virsh domiflist "$DOM")"
+# Its alias is libvirt's choice (the next free netN): found by the configured MAC.
+busywait 30000 eval "vnicctl --json | jq -e --arg d '$DOM' '.guests[] | select(.name == \$d) | .nics[] | select(.configured_mac == \"52:54:00:12:34:52\")' >/dev/null"
+replug=$(vnicctl --json | jq -r --arg d "$DOM" '.guests[] | select(.name == $d) | .nics[] | select(.configured_mac == "52:54:00:12:34:52") | .name')
+wait_nic "$DOM" "$replug" ".owner == \"vnicd\" and .host_device == \"$dev\" and .bridge.bridge == \"br0\" and .bridge.vlans.allowed == \"10,20\" and (.bridge.vlans.settings_origin | test(\"metadata\")) and .state == \"configured\""
+check_err $? "the re-plugged NIC ($replug on $dev) is not vnicd's with the metadata's VLANs"
+busywait 10000 eval '[[ $(fdb_static_52) -ge 1 ]]'
+check_err $? "the re-plugged NIC has no static FDB entry on br0"
+log_test "hot-unplug and re-plug: net2 leaves with its tap and FDB entries, the new $replug ($dev) takes the metadata's settings"
 
 # --- destroy ------------------------------------------------------------------------------------
 out=$(virsh destroy "$DOM" 2>&1)
