@@ -61,13 +61,7 @@ out=$(virsh start "$DOM" 2>&1)
 check_err $? "virsh start failed: $out"
 [[ $RET -eq 0 ]] || exit 1
 
-cat >"$G/vnicd.conf" <<CONF
-[Manager]
-LogLevel=debug
-DebounceSec=0.02
-CONF
-VNICD_NSENTER_PID=$LIBVIRTD_PID
-vnicd_start "$G/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" || exit 1
+vnicd_libvirt_start "$G" debug || exit 1
 
 # shellcheck disable=SC2317  # called through busywait
 guest_ready() {
@@ -132,7 +126,6 @@ log_test "guest reset: vnicd queries again on libvirt's reboot event (the filter
 
 # --- libvirtd restarted under vnicd ------------------------------------------------------------
 libvirtd_restart || exit 1
-VNICD_NSENTER_PID=$LIBVIRTD_PID
 busywait 30000 eval "vnicctl --json | jq -e '.daemon.libvirt.state == \"connected\" and .daemon.libvirt.connects == 2' >/dev/null"
 check_err $? "vnicd did not reconnect: $(vnicctl --json | jq -c .daemon.libvirt)"
 wait_nic "$DOM" net1 '.state == "configured" and .in_sync'
@@ -144,7 +137,7 @@ log_test "libvirtd restarted: vnicd reconnects (keepalive/close, backoff), conve
 
 # --- vnicd restarted ---------------------------------------------------------------------------
 vnicd_stop
-vnicd_start "$G/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" || exit 1
+vnicd_libvirt_start "$G" debug || exit 1
 wait_nic "$DOM" net1 '.asked.promiscuous and .state == "configured" and (.host.promiscuous | not)'
 check_err $? "net1 after vnicd restart"
 wait_nic "$DOM" net0 '.owner == "libvirt" and .state == "configured"'
