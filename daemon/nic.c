@@ -91,8 +91,85 @@ static const char *setting_origin_words(SettingOrigin o) {
         }
 }
 
-/* Where each setting comes from, first match wins: the domain's vnicd metadata (libvirt guests),
- * the [Interface] section (QMP guests), libvirt's trustGuestRxFilters (for trust), [Manager]. */
+enum { LAYER_METADATA, LAYER_INTERFACE, LAYER_LIBVIRT_TRUST, LAYER_MANAGER, _LAYER_MAX };
+
+/* Where a layer's settings are written, for messages. */
+static void layer_origin(const Nic *n, int layer, const DomainMetadataNic *md, const ConfigInterface *ci,
+                char *buf, size_t size) {
+        switch (layer) {
+        case LAYER_METADATA:
+                (void) snprintf(buf, size, "the domain's vnicd metadata (line %u)", md->line);
+                break;
+        case LAYER_INTERFACE:
+                (void) snprintf(buf, size, "[Interface] %s/%s (line %u)", n->guest->name, n->name, ci->line);
+                break;
+        case LAYER_MANAGER:
+                (void) snprintf(buf, size, "[Manager]");
+                break;
+        default:
+                (void) snprintf(buf, size, "defaults");
+        }
+}
+
+/* The per-NIC settings from every layer (nic_settings_merge() is the rule): the domain's vnicd
+ * metadata (libvirt guests), the [Interface] section (QMP guests), libvirt's trustGuestRxFilters
+ * (for trust only), the host defaults of [Manager]. */
+static void nic_merge_settings(Nic *n, const DomainMetadataNic *md, const ConfigInterface *ci) {
+        const Config *c = &n->guest->manager->config;
+        NicSettings libvirt_trust;
+        const NicSettings *layers[_LAYER_MAX] = {};
+        int from[_NIC_SETTING_MAX];
+        char origin[320], where[160];
+        size_t len = 0;
+        unsigned used = 0;
+
+        nic_settings_init(&libvirt_trust);
+        if (n->has_interface && n->resolved.trust_origin != SETTING_ORIGIN_NONE) {
+                libvirt_trust.trust = n->resolved.trust_guest_rx_filters > 0;
+                libvirt_trust.set = 1u << NIC_SETTING_TRUST;
+        }
+        layers[LAYER_METADATA] = md ? &md->settings : NULL;
+        layers[LAYER_INTERFACE] = ci ? &ci->settings : NULL;
+        layers[LAYER_LIBVIRT_TRUST] = &libvirt_trust;
+        layers[LAYER_MANAGER] = &c->defaults;
+        nic_settings_merge(layers, _LAYER_MAX, &n->settings, from);
+
+        n->trusted = n->settings.trust > 0;
+        switch (from[NIC_SETTING_TRUST]) {
+        case LAYER_METADATA:
+                (void) snprintf(origin, sizeof(origin),
+                                "trust='%s' in the domain's vnicd metadata (line %u)", yes_no(n->trusted),
+                                md->line);
+                break;
+        case LAYER_INTERFACE:
+                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Interface] %s/%s", yes_no(n->trusted),
+                                n->guest->name, n->name);
+                break;
+        case LAYER_LIBVIRT_TRUST:
+                (void) snprintf(origin, sizeof(origin), "trustGuestRxFilters='%s' %s", yes_no(n->trusted),
+                                setting_origin_words(n->resolved.trust_origin));
+                break;
+        default:
+                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
+        }
+        (void) free_and_strdup(&n->trust_origin, origin);
+
+        /* The other settings: every layer that gave one, strongest first. */
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++)
+                if (w != NIC_SETTING_TRUST && from[w] >= 0)
+                        used |= 1u << from[w];
+        origin[0] = 0;
+        for (int l = 0; l < _LAYER_MAX && len < sizeof(origin); l++)
+                if (used & (1u << l)) {
+                        layer_origin(n, l, md, ci, where, sizeof(where));
+                        len += (size_t) snprintf(origin + len, sizeof(origin) - len, "%s%s",
+                                        len > 0 ? ", " : "", where);
+                }
+        (void) free_and_strdup(&n->settings_origin,
+                        used ? origin : "defaults: no VLANs allowed, learning and flood off");
+}
+
+/* The host device and the settings of a NIC from its configuration (nic_merge_settings()). */
 void nic_apply_config(Nic *n) {
         _cleanup_free_ char *old_device = n->host_device ? strdup(n->host_device) : NULL;
         bool old_trusted = n->trusted;
@@ -100,6 +177,7 @@ void nic_apply_config(Nic *n) {
         const Config *c = &g->manager->config;
         const ConfigInterface *ci = config_find_interface(c, g->name, n->name);
         const DomainMetadataNic *md = NULL;
+        const char *why = NULL;
         char origin[160];
 
         if (g->source == GUEST_SOURCE_LIBVIRT && g->has_xml && n->has_interface)
@@ -119,46 +197,16 @@ void nic_apply_config(Nic *n) {
                 (void) free_and_strdup(&n->host_device_origin, n->discovered_how);
         }
 
-        if (md && md->settings.trust >= 0) {
-                n->trusted = md->settings.trust > 0;
-                (void) snprintf(origin, sizeof(origin),
-                                "trust='%s' in the domain's vnicd metadata (line %u)", yes_no(n->trusted),
-                                md->line);
-        } else if (ci && ci->trust >= 0) {
-                n->trusted = ci->trust > 0;
-                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Interface] %s/%s", yes_no(n->trusted),
-                                g->name, n->name);
-        } else if (n->has_interface && n->resolved.trust_origin != SETTING_ORIGIN_NONE) {
-                n->trusted = n->resolved.trust_guest_rx_filters;
-                (void) snprintf(origin, sizeof(origin), "trustGuestRxFilters='%s' %s", yes_no(n->trusted),
-                                setting_origin_words(n->resolved.trust_origin));
-        } else {
-                n->trusted = c->trust_default;
-                (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
-        }
-        (void) free_and_strdup(&n->trust_origin, origin);
-
-        nic_settings_init(&n->settings);
-        if (md) {
-                n->settings = md->settings;
-                (void) snprintf(origin, sizeof(origin), "the domain's vnicd metadata (line %u)", md->line);
-        } else if (ci) {
-                n->settings.allowed_vlans = ci->allowed_vlans;
-                n->settings.native_vlan = ci->native_vlan;
-                n->settings.learning = ci->learning;
-                n->settings.unicast_flood = ci->unicast_flood;
-                n->settings.multicast_flood = ci->multicast_flood;
-                (void) snprintf(origin, sizeof(origin), "[Interface] %s/%s (line %u)", g->name, n->name,
-                                ci->line);
-        } else
-                (void) snprintf(origin, sizeof(origin),
-                                "defaults: no VLANs allowed, learning and flood off");
-        (void) free_and_strdup(&n->settings_origin, origin);
+        nic_merge_settings(n, md, ci);
 
         n->config_error = mfree(n->config_error);
         if (md && md->error[0] &&
                         asprintf(&n->config_error, "vnicd metadata (line %u) refused: %s", md->line,
                                         md->error) < 0)
+                n->config_error = NULL;
+        if (!n->config_error && nic_settings_check(&n->settings, &why) < 0 &&
+                        asprintf(&n->config_error, "settings from %s refused together: %s",
+                                        n->settings_origin, why) < 0)
                 n->config_error = NULL;
 
         if (!streq_ptr(old_device, n->host_device) || old_trusted != n->trusted)

@@ -52,10 +52,13 @@ void config_init(Config *c) {
                         .log_level = -1,
                         .debounce_usec = 50 * 1000,
                         .resync_usec = 30 * USEC_PER_SEC,
-                        .trust_default = false,
                         .libvirt = true,
                         .libvirt_uri = CONFIG_LIBVIRT_URI_DEFAULT,
         };
+        /* Trust=no is the host default even when [Manager] does not say it. */
+        nic_settings_init(&c->defaults);
+        c->defaults.trust = 0;
+        c->defaults.set = 1u << NIC_SETTING_TRUST;
 }
 
 static void config_guest_done(ConfigGuest *g) {
@@ -64,18 +67,16 @@ static void config_guest_done(ConfigGuest *g) {
         *g = (ConfigGuest){};
 }
 
-#define CONFIG_INTERFACE_INIT(l)                                                                            \
-        ((ConfigInterface){.trust = -1,                                                                     \
-                        .line = (l),                                                                        \
-                        .learning = -1,                                                                     \
-                        .unicast_flood = -1,                                                                \
-                        .multicast_flood = -1})
+static void config_interface_init(ConfigInterface *i, unsigned line) {
+        *i = (ConfigInterface){.line = line};
+        nic_settings_init(&i->settings);
+}
 
 static void config_interface_done(ConfigInterface *i) {
         free(i->guest);
         free(i->name);
         free(i->host_device);
-        *i = CONFIG_INTERFACE_INIT(0);
+        config_interface_init(i, 0);
 }
 
 static void config_bridge_done(ConfigBridge *b) {
@@ -167,19 +168,6 @@ static const char *check_ifname(const char *s) {
         return NULL;
 }
 
-static int parse_boolean(const char *s) {
-        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off",
-                                                                                     "0"};
-
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (streq(s, yes[i]))
-                        return 1;
-                if (streq(s, no[i]))
-                        return 0;
-        }
-        return -EINVAL;
-}
-
 /* "N" or "N.F" seconds with at most 6 decimals, no sign, no unit; -ERANGE above 'max_sec'. */
 static int parse_seconds(const char *s, unsigned max_sec, unsigned long long *ret) {
         unsigned long long sec = 0, usec = 0, scale = USEC_PER_SEC;
@@ -248,8 +236,13 @@ static int grow(void **array, size_t n, size_t size) {
 /* Checks done when a section ends, so they see all of its keys. */
 static int parser_end_section(Parser *p) {
         unsigned line = p->section_line;
+        const char *why = NULL;
 
-        if (p->section == SECTION_GUEST) {
+        if (p->section == SECTION_MANAGER) {
+                if (nic_settings_check(&p->new.defaults, &why) < 0)
+                        return parser_error(p, line, -EINVAL, "[Manager] NativeVLAN=%u: %s",
+                                        p->new.defaults.native_vlan, why);
+        } else if (p->section == SECTION_GUEST) {
                 ConfigGuest *g = &p->new.guests[p->new.n_guests - 1];
 
                 if (!g->name)
@@ -271,12 +264,9 @@ static int parser_end_section(Parser *p) {
                         return parser_error(p, line, -EINVAL, "[Interface] needs Guest=");
                 if (!f->name)
                         return parser_error(p, line, -EINVAL, "[Interface] needs Name=");
-                if (f->native_vlan > 0 && !vlan_set_is_empty(&f->allowed_vlans) &&
-                                vlan_set_contains(&f->allowed_vlans, f->native_vlan))
-                        return parser_error(p, line, -EINVAL,
-                                        "[Interface] %s: NativeVLAN=%u is also in AllowedVLANs= (it is "
-                                        "untagged)",
-                                        f->name, f->native_vlan);
+                if (nic_settings_check(&f->settings, &why) < 0)
+                        return parser_error(p, line, -EINVAL, "[Interface] %s: NativeVLAN=%u: %s", f->name,
+                                        f->settings.native_vlan, why);
         } else if (p->section == SECTION_BRIDGE) {
                 ConfigBridge *b = &p->new.bridges[p->new.n_bridges - 1];
 
@@ -323,7 +313,7 @@ static int parser_begin_section(Parser *p, const char *name) {
                 r = grow((void **) &p->new.interfaces, p->new.n_interfaces, sizeof(ConfigInterface));
                 if (r < 0)
                         return r;
-                p->new.interfaces[p->new.n_interfaces++] = CONFIG_INTERFACE_INIT(p->line);
+                config_interface_init(&p->new.interfaces[p->new.n_interfaces++], p->line);
         } else if (s == SECTION_BRIDGE) {
                 r = grow((void **) &p->new.bridges, p->new.n_bridges, sizeof(ConfigBridge));
                 if (r < 0)
@@ -340,6 +330,16 @@ static int parser_set_string(Parser *p, char **field, const char *key, const cha
         if (why)
                 return parser_value_error(p, -EINVAL, key, value, why);
         return free_and_strdup(field, value);
+}
+
+static int parser_set_nic_setting(Parser *p, NicSettings *s, const char *key, const char *value) {
+        const char *why = NULL;
+        int r;
+
+        r = nic_settings_set(s, nic_setting_from_key(key), value, &why);
+        if (r < 0)
+                return parser_value_error(p, r, key, value, why);
+        return 0;
 }
 
 static int parser_assign(Parser *p, const char *key, const char *value) {
@@ -373,16 +373,16 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                                 return parser_value_error(p, r, key, value, "not a number of seconds");
                         return 0;
                 }
-                if (streq(key, "Trust") || streq(key, "Libvirt")) {
+                if (streq(key, "Libvirt")) {
                         r = parse_boolean(value);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not yes or no");
-                        if (streq(key, "Trust"))
-                                p->new.trust_default = r;
-                        else
-                                p->new.libvirt = r;
+                        p->new.libvirt = r;
                         return 0;
                 }
+                /* Every per-NIC setting, as the host's default. */
+                if (nic_setting_from_key(key) >= 0)
+                        return parser_set_nic_setting(p, &p->new.defaults, key, value);
                 if (streq(key, "LibvirtURI")) {
                         r = config_check_libvirt_uri(value);
                         if (r < 0)
@@ -413,44 +413,8 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         return parser_set_string(p, &f->name, key, value, check_name(value));
                 if (streq(key, "HostDevice"))
                         return parser_set_string(p, &f->host_device, key, value, check_ifname(value));
-                if (streq(key, "Trust")) {
-                        r = parse_boolean(value);
-                        if (r < 0)
-                                return parser_value_error(p, r, key, value, "not yes or no");
-                        f->trust = r;
-                        return 0;
-                }
-                if (streq(key, "AllowedVLANs")) {
-                        VlanSet v;
-
-                        r = vlan_set_from_string(value, &v);
-                        if (r < 0 || vlan_set_contains(&v, 0) || vlan_set_contains(&v, 4095))
-                                return parser_value_error(p, r < 0 ? r : -ERANGE, key, value,
-                                                "not a list of VLAN ids 1-4094 and ranges (10,20,100-110)");
-                        f->allowed_vlans = v;
-                        return 0;
-                }
-                if (streq(key, "NativeVLAN")) {
-                        char *end;
-                        unsigned long v;
-
-                        errno = 0;
-                        v = strtoul(value, &end, 10);
-                        if (errno != 0 || *end != 0 || value[0] < '0' || value[0] > '9' || v < 1 ||
-                                        v > VLAN_VID_MAX)
-                                return parser_value_error(p, -ERANGE, key, value, "not a VLAN id 1-4094");
-                        f->native_vlan = (unsigned) v;
-                        return 0;
-                }
-                if (streq(key, "Learning") || streq(key, "UnicastFlood") || streq(key, "MulticastFlood")) {
-                        r = parse_boolean(value);
-                        if (r < 0)
-                                return parser_value_error(p, r, key, value, "not yes or no");
-                        *(streq(key, "Learning")                     ? &f->learning
-                                        : streq(key, "UnicastFlood") ? &f->unicast_flood
-                                                                     : &f->multicast_flood) = r;
-                        return 0;
-                }
+                if (nic_setting_from_key(key) >= 0)
+                        return parser_set_nic_setting(p, &f->settings, key, value);
                 break;
         }
 
@@ -597,7 +561,7 @@ static int config_merge(Config *c, Config *new) {
         c->log_level = new->log_level;
         c->debounce_usec = new->debounce_usec;
         c->resync_usec = new->resync_usec;
-        c->trust_default = new->trust_default;
+        c->defaults = new->defaults;
         c->libvirt = new->libvirt;
         memcpy(c->libvirt_uri, new->libvirt_uri, sizeof(c->libvirt_uri));
 
@@ -625,7 +589,7 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
         p.new.log_level = c->log_level;
         p.new.debounce_usec = c->debounce_usec;
         p.new.resync_usec = c->resync_usec;
-        p.new.trust_default = c->trust_default;
+        p.new.defaults = c->defaults;
         p.new.libvirt = c->libvirt;
         memcpy(p.new.libvirt_uri, c->libvirt_uri, sizeof(p.new.libvirt_uri));
 

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vlan-set.h"
+#include "nic-settings.h"
 
 /* vnicd.conf: systemd-style INI, documented in vnicd.conf(5).
  *
@@ -12,7 +12,8 @@
  *   LogLevel=info               err|warning|notice|info|debug
  *   DebounceSec=0.05            wait this long after an event before querying (0–10)
  *   ResyncSec=30                re-read guests and kernel this often (0 = never, max 86400)
- *   Trust=no                    default trust for NICs that do not say
+ *   Trust=no                    and every other [Interface] setting below: the host's
+ *                               default for NICs that do not say
  *   Libvirt=yes                 follow the running domains of libvirtd
  *   LibvirtURI=qemu:///system   which libvirtd
  *
@@ -51,15 +52,9 @@ typedef struct ConfigGuest {
 typedef struct ConfigInterface {
         char *guest;
         char *name;
-        char *host_device; /* NULL if not given */
-        int trust;         /* -1 not set, 0 no, 1 yes */
+        char *host_device;    /* NULL if not given */
+        NicSettings settings; /* Trust=, AllowedVLANs=, NativeVLAN=, Learning=, UnicastFlood=, ... */
         unsigned line;
-        /* Bridge ports (a tap in a Linux bridge); names as systemd-networkd's [Bridge] section. */
-        VlanSet allowed_vlans; /* AllowedVLANs=: VIDs 1-4094 the guest may use; empty = none */
-        unsigned native_vlan;  /* NativeVLAN=: PVID, untagged on the port; 0 = none */
-        int learning;          /* Learning=, default no; -1 not set */
-        int unicast_flood;     /* UnicastFlood=, default no; -1 not set */
-        int multicast_flood;   /* MulticastFlood=, -1 = leave as the bridge made it */
 } ConfigInterface;
 
 typedef struct ConfigBridge {
@@ -72,8 +67,8 @@ typedef struct Config {
         int log_level; /* -1 not set */
         unsigned long long debounce_usec;
         unsigned long long resync_usec; /* 0 = never */
-        bool trust_default;
-        bool libvirt;                             /* Libvirt=: follow libvirt's domains */
+        NicSettings defaults;           /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
+        bool libvirt;                   /* Libvirt=: follow libvirt's domains */
         char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */
         ConfigGuest *guests;
         size_t n_guests;

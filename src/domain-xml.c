@@ -40,33 +40,6 @@ static const char *const vlan_native_mode_table[_VLAN_NATIVE_MODE_MAX] = {
                 [VLAN_NATIVE_UNTAGGED] = "untagged",
 };
 
-static const char *const nic_setting_attribute_table[_NIC_SETTING_MAX] = {
-                [NIC_SETTING_TRUST] = "trust",
-                [NIC_SETTING_ALLOWED_VLANS] = "allowed-vlans",
-                [NIC_SETTING_NATIVE_VLAN] = "native-vlan",
-                [NIC_SETTING_LEARNING] = "learning",
-                [NIC_SETTING_UNICAST_FLOOD] = "unicast-flood",
-                [NIC_SETTING_MULTICAST_FLOOD] = "multicast-flood",
-};
-
-static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
-                [NIC_SETTING_TRUST] = "Trust",
-                [NIC_SETTING_ALLOWED_VLANS] = "AllowedVLANs",
-                [NIC_SETTING_NATIVE_VLAN] = "NativeVLAN",
-                [NIC_SETTING_LEARNING] = "Learning",
-                [NIC_SETTING_UNICAST_FLOOD] = "UnicastFlood",
-                [NIC_SETTING_MULTICAST_FLOOD] = "MulticastFlood",
-};
-
-static int table_lookup(const char *const *table, int n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
 const char *domain_interface_type_to_string(DomainInterfaceType t) {
         return t >= 0 && t < _DOMAIN_INTERFACE_TYPE_MAX ? domain_interface_type_table[t] : NULL;
 }
@@ -75,7 +48,7 @@ DomainInterfaceType domain_interface_type_from_string(const char *s) {
         /* "other" is our word for the rest, not one of libvirt's types. */
         if (s && streq(s, "other"))
                 return _DOMAIN_INTERFACE_TYPE_INVALID;
-        return table_lookup(domain_interface_type_table, _DOMAIN_INTERFACE_TYPE_MAX, s);
+        return string_table_lookup(domain_interface_type_table, _DOMAIN_INTERFACE_TYPE_MAX, s);
 }
 
 const char *macvtap_mode_to_string(MacvtapMode m) {
@@ -83,133 +56,11 @@ const char *macvtap_mode_to_string(MacvtapMode m) {
 }
 
 MacvtapMode macvtap_mode_from_string(const char *s) {
-        return table_lookup(macvtap_mode_table, _MACVTAP_MODE_MAX, s);
+        return string_table_lookup(macvtap_mode_table, _MACVTAP_MODE_MAX, s);
 }
 
 const char *vlan_native_mode_to_string(VlanNativeMode m) {
         return m >= 0 && m < _VLAN_NATIVE_MODE_MAX ? vlan_native_mode_table[m] : NULL;
-}
-
-const char *nic_setting_to_attribute(NicSetting s) {
-        return s >= 0 && s < _NIC_SETTING_MAX ? nic_setting_attribute_table[s] : NULL;
-}
-
-const char *nic_setting_to_key(NicSetting s) {
-        return s >= 0 && s < _NIC_SETTING_MAX ? nic_setting_key_table[s] : NULL;
-}
-
-NicSetting nic_setting_from_attribute(const char *s) {
-        return table_lookup(nic_setting_attribute_table, _NIC_SETTING_MAX, s);
-}
-
-/* Decimal digits only (no sign, no blanks, no leading '+'), at most 'max'. */
-static int parse_unsigned(const char *s, unsigned max, unsigned *ret) {
-        unsigned long long v = 0;
-
-        if (*s < '0' || *s > '9')
-                return -EINVAL;
-        for (; *s >= '0' && *s <= '9'; s++)
-                v = MIN(v * 10 + (unsigned) (*s - '0'), (unsigned long long) max + 1);
-        if (*s != 0)
-                return -EINVAL;
-        if (v > max)
-                return -ERANGE;
-        *ret = (unsigned) v;
-        return 0;
-}
-
-/* The words vnicd.conf takes for a boolean. */
-static int parse_boolean(const char *s) {
-        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off",
-                                                                                     "0"};
-
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (streq(s, yes[i]))
-                        return 1;
-                if (streq(s, no[i]))
-                        return 0;
-        }
-        return -EINVAL;
-}
-
-void nic_settings_init(NicSettings *s) {
-        *s = (NicSettings){
-                        .trust = -1,
-                        .learning = -1,
-                        .unicast_flood = -1,
-                        .multicast_flood = -1,
-        };
-}
-
-int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const char **ret_why) {
-        const char *why = NULL;
-        VlanSet vids;
-        unsigned vid;
-        int r;
-
-        if (!s || !value || !ret_why)
-                return -EINVAL;
-
-        if (value[0] == 0) {
-                *ret_why = "needs a value";
-                return -EINVAL;
-        }
-
-        switch (which) {
-        case NIC_SETTING_TRUST:
-        case NIC_SETTING_LEARNING:
-        case NIC_SETTING_UNICAST_FLOOD:
-        case NIC_SETTING_MULTICAST_FLOOD:
-                r = parse_boolean(value);
-                if (r < 0) {
-                        why = "not yes or no";
-                        break;
-                }
-                *(which == NIC_SETTING_TRUST                         ? &s->trust
-                                : which == NIC_SETTING_LEARNING      ? &s->learning
-                                : which == NIC_SETTING_UNICAST_FLOOD ? &s->unicast_flood
-                                                                     : &s->multicast_flood) = r;
-                return 0;
-
-        case NIC_SETTING_ALLOWED_VLANS:
-                r = vlan_set_from_string(value, &vids);
-                /* VID 0 is the priority tag and 4095 reserved: neither can be a port VLAN. */
-                if (r >= 0 && (vlan_set_contains(&vids, 0) || vlan_set_contains(&vids, 4095)))
-                        r = -ERANGE;
-                if (r < 0) {
-                        why = "not a list of VLAN ids 1-4094 and ranges (10,20,100-110)";
-                        break;
-                }
-                s->allowed_vlans = vids;
-                return 0;
-
-        case NIC_SETTING_NATIVE_VLAN:
-                r = parse_unsigned(value, VLAN_VID_MAX, &vid);
-                if (r >= 0 && vid == 0)
-                        r = -ERANGE;
-                if (r < 0) {
-                        r = -ERANGE;
-                        why = "not a VLAN id 1-4094";
-                        break;
-                }
-                s->native_vlan = vid;
-                return 0;
-
-        default:
-                *ret_why = "unknown setting";
-                return -EINVAL;
-        }
-
-        *ret_why = why;
-        return r;
-}
-
-int nic_settings_check(const NicSettings *s, const char **ret_why) {
-        if (s->native_vlan > 0 && vlan_set_contains(&s->allowed_vlans, s->native_vlan)) {
-                *ret_why = "the native VLAN is also in the allowed VLANs (it is untagged)";
-                return -EINVAL;
-        }
-        return 0;
 }
 
 /* ---- helpers shared with network-xml.c ---- */
@@ -455,7 +306,7 @@ int libvirt_xml_vlan(const LibvirtXmlParser *p, xmlNode *n, LibvirtVlan *ret) {
                         return r;
                 if (r == 0)
                         return libvirt_xml_error(p, t, -EINVAL, "<tag> without id=");
-                if (r < 0 || parse_unsigned(id, VLAN_VID_COUNT - 1, &vid) < 0)
+                if (r < 0 || parse_decimal(id, VLAN_VID_COUNT - 1, &vid) < 0)
                         return value_error(p, t, -ERANGE, "id", excerpt, "not a VLAN id 0-4095");
                 /* Each VID once: this also bounds the work to 4096 tags. */
                 if (vlan_set_contains(&v.tags, vid))
@@ -680,7 +531,7 @@ static int parse_interface_child(const LibvirtXmlParser *p, xmlNode *c, unsigned
                 r = attr_get(c, "queues", v, sizeof(v), excerpt);
                 if (r == 0 || r == -ENOMEM)
                         return r;
-                if (r < 0 || parse_unsigned(v, DOMAIN_QUEUES_MAX, &i->queues) < 0 || i->queues == 0) {
+                if (r < 0 || parse_decimal(v, DOMAIN_QUEUES_MAX, &i->queues) < 0 || i->queues == 0) {
                         i->queues = 0;
                         return value_error(p, c, -ERANGE, "queues", excerpt, "not a queue count 1-1024");
                 }
@@ -1028,7 +879,7 @@ int domain_xml_parse(const char *xml, size_t len, DomainXml *ret, char **ret_err
         if (r != 0) {
                 unsigned v;
 
-                if (r < 0 || parse_unsigned(id, INT_MAX, &v) < 0)
+                if (r < 0 || parse_decimal(id, INT_MAX, &v) < 0)
                         return value_error(&p, root, -EINVAL, "id", excerpt, "not a domain id");
                 d.id = (int) v;
         }

@@ -7,6 +7,7 @@
 
 #include "ether-addr.h"
 #include "macro.h"
+#include "nic-settings.h"
 #include "vlan-set.h"
 
 /* A libvirt domain XML as 'virsh dumpxml' prints a running domain, flattened to what vnicd needs
@@ -81,43 +82,6 @@ typedef struct LibvirtVlan {
 static inline bool libvirt_vlan_is_set(const LibvirtVlan *v) {
         return !vlan_set_is_empty(&v->tags);
 }
-
-/* vnicd's own settings for one NIC. Field names, values and meaning are those of vnicd.conf's
- * [Interface] section (vnicd.conf(5)); nic_settings_set() parses one value. */
-typedef enum NicSetting {
-        NIC_SETTING_TRUST,           /* trust=, Trust= */
-        NIC_SETTING_ALLOWED_VLANS,   /* allowed-vlans=, AllowedVLANs= */
-        NIC_SETTING_NATIVE_VLAN,     /* native-vlan=, NativeVLAN= */
-        NIC_SETTING_LEARNING,        /* learning=, Learning= */
-        NIC_SETTING_UNICAST_FLOOD,   /* unicast-flood=, UnicastFlood= */
-        NIC_SETTING_MULTICAST_FLOOD, /* multicast-flood=, MulticastFlood= */
-        _NIC_SETTING_MAX,
-        _NIC_SETTING_INVALID = -EINVAL,
-} NicSetting;
-
-typedef struct NicSettings {
-        int trust;             /* -1 not set, 0 no, 1 yes */
-        VlanSet allowed_vlans; /* VIDs 1-4094 the guest may use; empty = none */
-        unsigned native_vlan;  /* PVID, untagged; 0 = none */
-        int learning;          /* -1 not set */
-        int unicast_flood;     /* -1 not set */
-        int multicast_flood;   /* -1 not set: leave as the bridge made it */
-} NicSettings;
-
-void nic_settings_init(NicSettings *s);
-
-/* Parses 'value' for setting 'which' into 's' with the rules of the vnicd.conf key of the same
- * meaning. Returns 0, or -EINVAL/-ERANGE with '*ret_why' pointing at a static explanation ("not
- * yes or no"); 's' is untouched on failure. */
-int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const char **ret_why);
-
-/* Checks the settings against each other (a native VLAN may not also be an allowed, tagged one).
- * Returns 0 or -EINVAL with '*ret_why' set. */
-int nic_settings_check(const NicSettings *s, const char **ret_why);
-
-const char *nic_setting_to_attribute(NicSetting s); /* "allowed-vlans" */
-const char *nic_setting_to_key(NicSetting s);       /* "AllowedVLANs" */
-NicSetting nic_setting_from_attribute(const char *s);
 
 typedef struct DomainInterface {
         DomainInterfaceType type;

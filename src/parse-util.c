@@ -77,3 +77,42 @@ int json_parse_bounded(const char *what, const char *text, size_t len, int depth
         *ret = TAKE_PTR(o);
         return 0;
 }
+
+int parse_boolean(const char *s) {
+        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off",
+                                                                                     "0"};
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (streq(s, yes[i]))
+                        return 1;
+                if (streq(s, no[i]))
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+int string_table_lookup(const char *const *table, int n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (int i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return i;
+        return -EINVAL;
+}
+
+int parse_decimal(const char *s, unsigned max, unsigned *ret) {
+        unsigned long long v = 0;
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        for (; *s >= '0' && *s <= '9'; s++)
+                v = MIN(v * 10 + (unsigned) (*s - '0'), (unsigned long long) max + 1);
+        if (*s != 0)
+                return -EINVAL;
+        if (v > max)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}

@@ -21,6 +21,16 @@ int parse_error(char **ret_error, int error, const char *format, ...) _printf_(3
  * string is cut with "..." appended. Returns 'buf'. Hostile input never makes a message long. */
 const char *string_excerpt(const char *s, size_t len, char buf[static EXCERPT_MAX]);
 
+/* The words vnicd.conf and vnicd's metadata take for a boolean: yes/true/on/1 -> 1,
+ * no/false/off/0 -> 0, anything else -EINVAL. */
+int parse_boolean(const char *s);
+
+/* Decimal digits only (no sign, no blanks, no leading '+'), at most 'max': 0, -EINVAL or -ERANGE. */
+int parse_decimal(const char *s, unsigned max, unsigned *ret);
+
+/* The index of 's' in 'table' ('n' entries, NULL entries skipped), or -EINVAL. */
+int string_table_lookup(const char *const *table, int n, const char *s);
+
 static inline void json_object_putp(json_object **p) {
         if (*p)
                 (void) json_object_put(*p);

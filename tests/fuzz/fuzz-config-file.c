@@ -11,8 +11,9 @@
 
 static bool config_same_counts(const Config *a, const Config *b) {
         return a->log_level == b->log_level && a->debounce_usec == b->debounce_usec &&
-               a->resync_usec == b->resync_usec && a->trust_default == b->trust_default &&
-               a->n_guests == b->n_guests && a->n_interfaces == b->n_interfaces;
+               a->resync_usec == b->resync_usec &&
+               memcmp(&a->defaults, &b->defaults, sizeof(a->defaults)) == 0 && a->n_guests == b->n_guests &&
+               a->n_interfaces == b->n_interfaces;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

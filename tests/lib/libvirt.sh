@@ -27,7 +27,8 @@
 #                           it libvirt starts QEMU with -no-acpi and PCI hot-unplug is refused
 #   vnicd_libvirt_start DIR [LOGLEVEL] [ARGS...]
 #                           write DIR/vnicd.conf ([Manager] LogLevel, default info; DebounceSec from
-#                           VNICD_DEBOUNCE, default 0.02) and start vnicd (tests/lib/vnicd.sh) in
+#                           VNICD_DEBOUNCE, default 0.02; more lines from VNICD_MANAGER_EXTRA)
+#                           and start vnicd (tests/lib/vnicd.sh) in
 #                           libvirtd's namespaces, connected to it; again after vnicd_stop to restart
 #   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
 #                           devices are)
@@ -104,7 +105,8 @@ vnicd_libvirt_start() {
         local dir=$1 level=${2:-info}
 
         shift $(($# < 2 ? $# : 2))
-        printf '[Manager]\nLogLevel=%s\nDebounceSec=%s\n' "$level" "${VNICD_DEBOUNCE:-0.02}" >"$dir/vnicd.conf" || return 1
+        printf '[Manager]\nLogLevel=%s\nDebounceSec=%s\n%s\n' "$level" "${VNICD_DEBOUNCE:-0.02}" \
+                "${VNICD_MANAGER_EXTRA:-}" >"$dir/vnicd.conf" || return 1
         VNICD_NSENTER_PID=$LIBVIRTD_PID
         vnicd_start "$dir/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" "$@"
 }

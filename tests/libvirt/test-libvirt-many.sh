@@ -11,6 +11,8 @@
 #   |  bad-range:  metadata allowed-vlans='4095'             -> failed, nothing written      |
 #   |  bad-native: metadata native-vlan also allowed tagged  -> failed, nothing written      |
 #   |  on-net:     type='network' network 'lan' (br0); 'lan' is then removed -> unmanaged     |
+#   |  host-vlans: metadata native-vlan only -> [Manager] AllowedVLANs= fills in the rest       |
+#   |  bad-merged: metadata native-vlan inside [Manager] AllowedVLANs= -> failed               |
 #   +--------------------------------------------------------------------------------------+
 #
 # Steps: every domain started at once while vnicd runs (each NIC configured, each bad one failed
@@ -95,7 +97,13 @@ done
 domain_xml bad-range "$(iface_xml bridge 1001)" "$(meta_xml 1001 "allowed-vlans='10,4095'")" >"$D/bad-range.xml"
 domain_xml bad-native "$(iface_xml bridge 1002)" "$(meta_xml 1002 "allowed-vlans='10-20' native-vlan='15'")" >"$D/bad-native.xml"
 domain_xml on-net "$(iface_xml network 1003)" "" >"$D/on-net.xml"
-names+=(bad-range bad-native on-net)
+# Per-setting precedence: metadata with only native-vlan gets the host's AllowedVLANs=; a native
+# VLAN that the host's default allows tagged is a contradiction once merged.
+domain_xml host-vlans "$(iface_xml bridge 1004)" "$(meta_xml 1004 "native-vlan='5'")" >"$D/host-vlans.xml"
+domain_xml bad-merged "$(iface_xml bridge 1005)" "$(meta_xml 1005 "native-vlan='300'")" >"$D/bad-merged.xml"
+names+=(bad-range bad-native on-net host-vlans bad-merged)
+VNICD_MANAGER_EXTRA='AllowedVLANs=300-310'
+EXTRA=5
 
 cat >"$D/lan.xml" <<XML
 <network>
@@ -111,7 +119,7 @@ vnicd_libvirt_start "$D" || exit 1
 
 # How many NICs of the test's domains hold JQ (a jq boolean over a NIC object).
 count_nics() {
-        vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net)\")) | .nics[] | select($1)] | length"
+        vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-vlans)\")) | .nics[] | select($1)] | length"
 }
 # shellcheck disable=SC2317  # called through busywait
 nics_hold() { # JQ COUNT
@@ -121,7 +129,8 @@ good='(.guest | startswith("many-"))'
 all_settled() {
         # Every good NIC configured by vnicd with its settings, each bad one failed, on-net vnicd's.
         busywait "$1" nics_hold "$good and .owner == \"vnicd\" and .state == \"configured\" and .queries >= 1" "$MANY" &&
-                busywait 10000 nics_hold '(.guest | startswith("bad-")) and .state == "failed" and .config_error != null' 2 &&
+                busywait 10000 nics_hold '(.guest | startswith("bad-")) and .state == "failed" and .config_error != null' 3 &&
+                busywait 10000 nics_hold '.guest == "host-vlans" and .state == "configured" and .bridge.vlans.allowed == "300-310" and .bridge.vlans.native == 5' 1 &&
                 busywait 10000 nics_hold '.guest == "on-net" and .owner == "vnicd" and .bridge.bridge == "br0"' 1
 }
 state_summary() {
@@ -134,41 +143,45 @@ printf '%s\n' "${names[@]}" | sed "s|.*|$D/&.xml|" |
         libvirt_ns xargs -P "$PARALLEL" -n 1 virsh -q -c "$LIBVIRT_URI" create --paused >"$D/create.log" 2>&1
 check_err $? "virsh create: $(grep -i error "$D/create.log" | head -n 3)"
 t1=$(date +%s%3N)
-running=$(virsh list --name | grep -c -E '^(many-|bad-|on-net)')
-[[ $running -eq $((MANY + 3)) ]]
-check_err $? "$running of $((MANY + 3)) domains run"
+running=$(virsh list --name | grep -c -E '^(many-|bad-|on-net|host-vlans)')
+[[ $running -eq $((MANY + EXTRA)) ]]
+check_err $? "$running of $((MANY + EXTRA)) domains run"
 # vnicd answers on its bus while the storm goes on (its calls run on worker threads).
 vnicctl list >/dev/null
 check_err $? "vnicctl list failed during the start"
 all_settled 180000
 check_err $? "not every NIC settled: $(state_summary)"
 t2=$(date +%s%3N)
-log_info "$((MANY + 3)) domains created in $((t1 - t0)) ms (${PARALLEL} at a time); all NICs settled $((t2 - t1)) ms later"
+log_info "$((MANY + EXTRA)) domains created in $((t1 - t0)) ms (${PARALLEL} at a time); all NICs settled $((t2 - t1)) ms later"
 vnicctl --json | jq -e '.guests[] | select(.name == "bad-range") | .nics[0] | .config_error | test("4095")' >/dev/null
 check_err $? "bad-range: the refused VLAN is not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "bad-range") | .nics[0].config_error')"
 vnicctl --json | jq -e '.guests[] | select(.name == "bad-native") | .nics[0] | .config_error | test("native")' >/dev/null
 check_err $? "bad-native: the contradiction is not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "bad-native") | .nics[0].config_error')"
-vnicctl --json | jq -e '.guests[] | select(.name | startswith("bad-")) | .nics[0] | .writes == 0 and (.host_device | length > 0)' >/dev/null
+vnicctl --json | jq -e '[.guests[] | select(.name | startswith("bad-")) | .nics[0] | .writes == 0 and (.host_device | length > 0)] | length == 3 and all' >/dev/null
 check_err $? "a failed NIC was written to"
+vnicctl --json | jq -e '.guests[] | select(.name == "bad-merged") | .nics[0] | .config_error | test("metadata.*\\[Manager\\].*refused together: the native VLAN")' >/dev/null
+check_err $? "bad-merged: the merged contradiction is not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "bad-merged") | .nics[0].config_error')"
+vnicctl --json | jq -e '.guests[] | select(.name == "host-vlans") | .nics[0].bridge.vlans.settings_origin | test("metadata.*, \\[Manager\\]")' >/dev/null
+check_err $? "host-vlans: both origins are not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "host-vlans") | .nics[0].bridge.vlans.settings_origin')"
 grep -q -E "bad-range/net0: vnicd metadata \(line [0-9]+\) refused: .*4095" "$VNICD_LOG"
 check_err $? "no log line names bad-range's refused metadata"
 static_fdb() {
         bridge -n "$NS" -j fdb show br br0 | jq -r '[.[] | select(.state == "static" and (.mac | startswith("52:54:00:20:")))] | length'
 }
-# One static FDB entry per bridge NIC vnicd configured (the even ones and on-net), none of the
-# failed ones.
-busywait 10000 eval '[[ $(static_fdb) -eq $((MANY / 2 + 1)) ]]'
-check_err $? "br0 has $(static_fdb) static guest FDB entries, not $((MANY / 2 + 1))"
+# One static FDB entry per bridge NIC vnicd configured (the even ones, on-net and host-vlans), none
+# of the failed ones.
+busywait 10000 eval '[[ $(static_fdb) -eq $((MANY / 2 + 2)) ]]'
+check_err $? "br0 has $(static_fdb) static guest FDB entries, not $((MANY / 2 + 2))"
 vnicctl --json | jq -e '.daemon.libvirt.state == "connected" and .daemon.libvirt.connects == 1' >/dev/null
 check_err $? "the connection did not hold: $(vnicctl --json | jq -c .daemon.libvirt)"
-log_test "$((MANY + 3)) domains started at once: $MANY configured, 2 with bad metadata failed with the reason, 1 on a network"
+log_test "$((MANY + EXTRA)) domains started at once: $MANY configured, 3 with refused settings failed with the reason, host defaults merged per setting"
 
 # --- vnicd restarted with all of them running --------------------------------------------------
 vnicd_stop
 vnicd_libvirt_start "$D" || exit 1
 all_settled 180000
 check_err $? "after the restart: $(state_summary)"
-log_test "vnicd restarted with $((MANY + 3)) domains running: all found again, the same states"
+log_test "vnicd restarted with $((MANY + EXTRA)) domains running: all found again, the same states"
 
 # --- the network removed under a running domain --------------------------------------------------
 out=$(virsh net-destroy lan 2>&1 && virsh net-undefine lan 2>&1)
@@ -184,7 +197,7 @@ log_test "network removed under a running domain: its NIC is unmanaged with the 
 # --- every domain destroyed at once ------------------------------------------------------------
 printf '%s\n' "${names[@]}" | libvirt_ns xargs -P "$PARALLEL" -n 1 virsh -q -c "$LIBVIRT_URI" destroy >"$D/destroy.log" 2>&1
 check_err $? "virsh destroy: $(grep -i error "$D/destroy.log" | head -n 3)"
-busywait 60000 eval '[[ $(vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net)\"))] | length") -eq 0 ]]'
+busywait 60000 eval '[[ $(vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-vlans)\"))] | length") -eq 0 ]]'
 check_err $? "domains still listed after destroy: $(vnicctl --json | jq -c '[.guests[].name]')"
 static=$(static_fdb)
 [[ $static == 0 ]]

@@ -25,7 +25,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c.log_level, -1);
         assert_int_equal(c.debounce_usec, 50000);
         assert_int_equal(c.resync_usec, 30000000);
-        assert_false(c.trust_default);
+        assert_false(c.defaults.trust);
         assert_int_equal(c.n_guests, 0);
         assert_null(c.guests);
         assert_int_equal(c.n_interfaces, 0);
@@ -70,7 +70,7 @@ static void test_every_key(void **state) {
         assert_int_equal(c.log_level, LOG_DEBUG);
         assert_int_equal(c.debounce_usec, 250000);
         assert_int_equal(c.resync_usec, 600000000ULL);
-        assert_true(c.trust_default);
+        assert_true(c.defaults.trust);
 
         assert_int_equal(c.n_guests, 1);
         assert_string_equal(c.guests[0].name, "demo");
@@ -83,12 +83,12 @@ static void test_every_key(void **state) {
         assert_ptr_equal(i, &c.interfaces[0]);
         assert_string_equal(i->guest, "demo");
         assert_string_equal(i->host_device, "macvtap0");
-        assert_int_equal(i->trust, 0);
+        assert_int_equal(i->settings.trust, 0);
         assert_int_equal(i->line, 12);
         i = config_find_interface(&c, "demo", "net1");
         assert_non_null(i);
         assert_null(i->host_device);
-        assert_int_equal(i->trust, -1);
+        assert_int_equal(i->settings.trust, -1);
         assert_int_equal(i->line, 18);
 
         assert_null(config_find_interface(&c, "demo", "net2"));
@@ -129,18 +129,18 @@ static void test_bridge_keys(void **state) {
         assert_int_equal(parse(&c, text, NULL), 0);
         i = config_find_interface(&c, "web", "net0");
         assert_non_null(i);
-        vids = vlan_set_to_string(&i->allowed_vlans);
+        vids = vlan_set_to_string(&i->settings.allowed_vlans);
         assert_string_equal(vids, "20,100-110");
-        assert_int_equal(i->native_vlan, 10);
-        assert_int_equal(i->learning, 1);
-        assert_int_equal(i->unicast_flood, 0);
-        assert_int_equal(i->multicast_flood, 0);
+        assert_int_equal(i->settings.native_vlan, 10);
+        assert_int_equal(i->settings.learning, 1);
+        assert_int_equal(i->settings.unicast_flood, 0);
+        assert_int_equal(i->settings.multicast_flood, 0);
         i = config_find_interface(&c, "web", "net1");
-        assert_true(vlan_set_is_empty(&i->allowed_vlans));
-        assert_int_equal(i->native_vlan, 0);
-        assert_int_equal(i->learning, -1);
-        assert_int_equal(i->unicast_flood, -1);
-        assert_int_equal(i->multicast_flood, -1);
+        assert_true(vlan_set_is_empty(&i->settings.allowed_vlans));
+        assert_int_equal(i->settings.native_vlan, 0);
+        assert_int_equal(i->settings.learning, -1);
+        assert_int_equal(i->settings.unicast_flood, -1);
+        assert_int_equal(i->settings.multicast_flood, -1);
         assert_int_equal(c.n_bridges, 2);
         b = config_find_bridge(&c, "br0");
         assert_non_null(b);
@@ -171,9 +171,14 @@ static void test_bridge_errors(void **state) {
                                         "vnicd.conf:7: NativeVLAN=-1: not a VLAN id 1-4094"},
                         {"[Guest]\nName=a\nQMPSocket=/a\n[Interface]\nGuest=a\nName=n\nNativeVLAN=10\n"
                          "AllowedVLANs=5-15\n",
-                                        "vnicd.conf:4: [Interface] n: NativeVLAN=10 is also in "
-                                        "AllowedVLANs= (it is "
-                                        "untagged)"},
+                                        "vnicd.conf:4: [Interface] n: NativeVLAN=10: the native VLAN is "
+                                        "also in the allowed VLANs (it is untagged)"},
+                        {"[Manager]\nNativeVLAN=10\nAllowedVLANs=10\n",
+                                        "vnicd.conf:1: [Manager] NativeVLAN=10: the native VLAN is also in "
+                                        "the allowed VLANs (it is untagged)"},
+                        {"[Manager]\nAllowedVLANs=0\n",
+                                        "vnicd.conf:2: AllowedVLANs=0: not a list of VLAN ids 1-4094 and "
+                                        "ranges (10,20,100-110)"},
                         {"[Bridge]\nVLANFiltering=yes\n", "vnicd.conf:1: [Bridge] needs Name="},
                         {"[Bridge]\nName=br0\n[Bridge]\nName=br0\n",
                                         "vnicd.conf:3: duplicate bridge br0, first defined at line 1"},
@@ -237,7 +242,7 @@ static void test_values(void **state) {
                 assert_int_equal(c.log_level, cases[i].log_level);
                 assert_int_equal(c.debounce_usec, cases[i].debounce_usec);
                 assert_int_equal(c.resync_usec, cases[i].resync_usec);
-                assert_int_equal(c.trust_default, cases[i].trust);
+                assert_int_equal(c.defaults.trust, cases[i].trust);
                 config_done(&c);
         }
 }
@@ -457,7 +462,7 @@ static void test_failure_leaves_config_untouched(void **state) {
         assert_int_equal(c.log_level, -1);
         assert_int_equal(c.debounce_usec, 1000000);
         assert_int_equal(c.resync_usec, 30000000);
-        assert_false(c.trust_default);
+        assert_false(c.defaults.trust);
         assert_int_equal(c.n_guests, 1);
         assert_string_equal(c.guests[0].name, "a");
         assert_int_equal(c.n_interfaces, 1);
@@ -479,7 +484,7 @@ static void test_second_file(void **state) {
         config_init(&c);
         assert_int_equal(config_parse_string(&c, first, strlen(first), "one.conf", NULL), 0);
         assert_int_equal(config_parse_string(&c, second, strlen(second), "two.conf", NULL), 0);
-        assert_true(c.trust_default);
+        assert_true(c.defaults.trust);
         assert_int_equal(c.n_interfaces, 2);
         assert_non_null(config_find_interface(&c, "a", "net1"));
 

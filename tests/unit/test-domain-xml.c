@@ -1153,55 +1153,6 @@ static void test_network_limits(void **state) {
         assert_string_equal(fail.name, "sentinel");
 }
 
-static void test_nic_settings(void **state) {
-        static const struct {
-                NicSetting which;
-                const char *value;
-                int r;
-                const char *why;
-        } cases[] = {
-                        {NIC_SETTING_TRUST, "yes", 0, NULL},
-                        {NIC_SETTING_TRUST, "off", 0, NULL},
-                        {NIC_SETTING_TRUST, "Yes", -EINVAL, "not yes or no"},
-                        {NIC_SETTING_TRUST, "", -EINVAL, "needs a value"},
-                        {NIC_SETTING_ALLOWED_VLANS, "1-4094", 0, NULL},
-                        {NIC_SETTING_ALLOWED_VLANS, "4095", -ERANGE,
-                                        "not a list of VLAN ids 1-4094 and ranges (10,20,100-110)"},
-                        {NIC_SETTING_ALLOWED_VLANS, "10,,20", -EINVAL,
-                                        "not a list of VLAN ids 1-4094 and ranges (10,20,100-110)"},
-                        {NIC_SETTING_NATIVE_VLAN, "4094", 0, NULL},
-                        {NIC_SETTING_NATIVE_VLAN, "0", -ERANGE, "not a VLAN id 1-4094"},
-                        {NIC_SETTING_NATIVE_VLAN, "+5", -ERANGE, "not a VLAN id 1-4094"},
-                        {NIC_SETTING_NATIVE_VLAN, "99999999999999999999", -ERANGE, "not a VLAN id 1-4094"},
-                        {NIC_SETTING_MULTICAST_FLOOD, "true", 0, NULL},
-                        {_NIC_SETTING_MAX, "yes", -EINVAL, "unknown setting"},
-        };
-
-        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
-                NicSettings s, before;
-                const char *why = NULL;
-                int r;
-
-                nic_settings_init(&s);
-                before = s;
-                r = nic_settings_set(&s, cases[k].which, cases[k].value, &why);
-                if (r != cases[k].r || !streq_ptr(r < 0 ? why : NULL, cases[k].why))
-                        fail_msg("case %zu: got %d \"%s\"", k, r, strempty(why));
-                if (r < 0)
-                        assert_memory_equal(&s, &before, sizeof(s));
-        }
-
-        /* the XML attributes and vnicd.conf's keys name the same settings */
-        for (NicSetting k = 0; k < _NIC_SETTING_MAX; k++) {
-                assert_non_null(nic_setting_to_key(k));
-                assert_int_equal(nic_setting_from_attribute(nic_setting_to_attribute(k)), k);
-        }
-        assert_string_equal(nic_setting_to_key(NIC_SETTING_ALLOWED_VLANS), "AllowedVLANs");
-        assert_string_equal(nic_setting_to_attribute(NIC_SETTING_MULTICAST_FLOOD), "multicast-flood");
-        assert_int_equal(nic_setting_from_attribute("AllowedVLANs"), _NIC_SETTING_INVALID);
-        assert_null(nic_setting_to_key(_NIC_SETTING_MAX));
-}
-
 static void test_strings(void **state) {
         for (DomainInterfaceType t = 0; t < _DOMAIN_INTERFACE_TYPE_MAX; t++)
                 if (t != DOMAIN_INTERFACE_OTHER)
@@ -1236,7 +1187,6 @@ int main(void) {
                         cmocka_unit_test(test_limits),
                         cmocka_unit_test(test_network_errors),
                         cmocka_unit_test(test_network_limits),
-                        cmocka_unit_test(test_nic_settings),
                         cmocka_unit_test(test_strings),
         };
 
