@@ -33,8 +33,6 @@ static void help(void) {
                         DEFAULT_CONFIG);
 }
 
-static bool config_loaded = false;
-
 /* Returns 1 to go on, 0 to exit successfully, < 0 on a usage error (already reported). */
 static int parse_argv(int argc, char *argv[], Config *c) {
         enum {
@@ -109,16 +107,12 @@ static int parse_argv(int argc, char *argv[], Config *c) {
 
 static int load_config(Config *c) {
         _cleanup_free_ char *error = NULL;
-        const char *path = arg_config ?: DEFAULT_CONFIG;
         int r;
 
-        r = config_parse_file(c, path, &error);
-        /* The default file is optional: --qmp alone is a complete setup. */
-        if (r == -ENOENT && !arg_config)
-                return 0;
+        /* The default file is optional: --qmp alone, or libvirt, is a complete setup. */
+        r = config_load(c, arg_config ?: DEFAULT_CONFIG, !arg_config, &error);
         if (r < 0)
                 return log_error_errno(r, "%s", error ?: "Failed to read the configuration.");
-        config_loaded = true;
         return 0;
 }
 
@@ -158,7 +152,7 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to create the manager: %m");
                 return 1;
         }
-        r = manager_load_config(m, &c, config_loaded ? arg_config ?: DEFAULT_CONFIG : NULL);
+        r = manager_load_config(m, &c, arg_config ?: DEFAULT_CONFIG, !arg_config);
         config_done(&c);
         m->log_level_arg = arg_log_level;
         m->libvirt_arg = arg_libvirt;

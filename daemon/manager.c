@@ -344,23 +344,17 @@ static const ConfigGuest *config_find_guest(const Config *c, const char *name) {
 int manager_reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
         Config c;
-        int r = 0;
-
-        if (!m->config_path) {
-                log_info("SIGHUP: no configuration file to re-read; resynchronising.");
-                manager_resync(m);
-                return 0;
-        }
+        int r = 0, files = 0;
 
         /* Parse everything first: a file with an error must change nothing. */
         config_init(&c);
         for (size_t i = 0; i < m->n_qmp_args && r >= 0; i++)
                 r = config_add_guest_arg(&c, m->qmp_args[i], &error);
         if (r >= 0)
-                r = config_parse_file(&c, m->config_path, &error);
+                r = files = config_load(&c, m->config_path, m->config_optional, &error);
         if (r < 0) {
                 log_error_errno(r, "Reloading failed, keeping the running configuration: %s",
-                                error ?: "cannot read the file");
+                                error ?: "cannot read the configuration");
                 config_done(&c);
                 return r;
         }
@@ -394,8 +388,8 @@ int manager_reload(Manager *m) {
                         nic_apply_config(m->guests[i]->nics[j]);
 
         (void) manager_arm_resync(m);
-        log_info("Reloaded %s: %zu guest(s), %zu interface(s).", m->config_path, m->config.n_guests,
-                        m->config.n_interfaces);
+        log_info("Reloaded %s and its drop-ins (%d file(s)): %zu guest(s), %zu interface(s).",
+                        m->config_path, files, m->config.n_guests, m->config.n_interfaces);
         manager_resync(m);
         return 0;
 }
@@ -431,8 +425,9 @@ int manager_new(Manager **ret) {
         return 0;
 }
 
-int manager_load_config(Manager *m, Config *config, const char *config_path) {
+int manager_load_config(Manager *m, Config *config, const char *config_path, bool optional) {
         config_done(&m->config);
+        m->config_optional = optional;
         m->config = *config;
         *config = (Config){};
         config_init(config);

@@ -27,8 +27,9 @@ typedef struct Manager {
         sd_event_source *resync;
 
         Config config;
-        char *config_path; /* NULL when no file was read */
-        char **qmp_args;   /* --qmp NAME=PATH from the command line, re-applied on reload */
+        char *config_path;    /* vnicd.conf; its drop-ins are in config_path.d/ */
+        bool config_optional; /* the default path: a missing file is no error */
+        char **qmp_args;      /* --qmp NAME=PATH from the command line, re-applied on reload */
         size_t n_qmp_args;
         int log_level_arg; /* --log-level, wins over LogLevel= on reload; -1 when not given */
 
@@ -60,7 +61,7 @@ Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 /* Takes the parsed configuration (moved into the manager). */
-int manager_load_config(Manager *m, Config *config, const char *config_path);
+int manager_load_config(Manager *m, Config *config, const char *config_path, bool optional);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -667,6 +668,56 @@ int config_parse_file(Config *c, const char *path, char **ret_error) {
         }
 
         return config_parse_string(c, text, len, path, ret_error);
+}
+
+static int drop_in_filter(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+
+        return de->d_name[0] != '.' && n > 5 && streq(de->d_name + n - 5, ".conf");
+}
+
+int config_load(Config *c, const char *path, bool optional, char **ret_error) {
+        _cleanup_free_ char *dir = NULL;
+        struct dirent **list = NULL;
+        int r, n, loaded = 0;
+
+        if (!c || !path)
+                return -EINVAL;
+
+        r = config_parse_file(c, path, ret_error);
+        if (r == -ENOENT && optional) {
+                if (ret_error)
+                        *ret_error = mfree(*ret_error);
+        } else if (r < 0)
+                return r;
+        else
+                loaded++;
+
+        if (asprintf(&dir, "%s.d", path) < 0)
+                return -ENOMEM;
+        n = scandir(dir, &list, drop_in_filter, alphasort);
+        if (n < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return loaded;
+                return parse_error(ret_error, -errno, "%s: cannot read the directory: %s", dir,
+                                strerror(errno));
+        }
+        r = 0;
+        if (n > CONFIG_DROP_INS_MAX)
+                r = parse_error(ret_error, -E2BIG, "%s: more than %d drop-ins", dir, CONFIG_DROP_INS_MAX);
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *file = NULL;
+
+                if (r >= 0 && asprintf(&file, "%s/%s", dir, list[i]->d_name) < 0)
+                        r = -ENOMEM;
+                if (r >= 0) {
+                        r = config_parse_file(c, file, ret_error);
+                        loaded++;
+                }
+                free(list[i]);
+        }
+        free(list);
+        return r < 0 ? r : loaded;
 }
 
 int config_add_guest_arg(Config *c, const char *arg, char **ret_error) {

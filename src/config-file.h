@@ -92,6 +92,17 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
 /* Reads and parses a file (at most 1 MiB). -ENOENT etc. from open(), with a message. */
 int config_parse_file(Config *c, const char *path, char **ret_error);
 
+#define CONFIG_DROP_INS_MAX 128
+
+/* Reads 'path' and then its drop-ins, the files 'path'.d/NAME.conf (in the byte order of their
+ * names, at most CONFIG_DROP_INS_MAX), into 'c'. [Manager] keys of a later file override earlier
+ * ones; [Guest], [Interface] and [Bridge] sections add to them (a duplicate is an error). A missing
+ * 'path' is an error unless 'optional'; a missing .d directory is not. Returns the number of files
+ * read (0 when there was none), or a negative errno with '*ret_error' set, naming the file and
+ * line; 'c' may then hold the files read before the failing one: callers parse into a Config of
+ * their own and drop it on failure, so nothing half-read is ever used. */
+int config_load(Config *c, const char *path, bool optional, char **ret_error);
+
 /* Adds a guest given on the command line as NAME=PATH. Same checks as the file. */
 int config_add_guest_arg(Config *c, const char *arg, char **ret_error);
 

@@ -50,6 +50,24 @@ run 1 "nonexistent.conf" -c "$D/nonexistent.conf" --check-config
 check_err $? "a missing file named with -c is not an error"
 log_test "check-config: errors name file and line, exit 1"
 
+# Drop-ins: FILE.d/*.conf after FILE, by name; [Manager] keys override, sections add.
+mkdir -p "$D/drop.conf.d/ignored.conf.d"
+cp "$D/good.conf" "$D/drop.conf"
+printf '[Manager]\nDebounceSec=0.2\n[Guest]\nName=web3\nQMPSocket=/run/qemu/web3.qmp\n' >"$D/drop.conf.d/20-web3.conf"
+printf '[Interface]\nGuest=web3\nName=net0\nAllowedVLANs=10\n' >"$D/drop.conf.d/30-web3-net0.conf"
+printf 'not a config file\n' >"$D/drop.conf.d/README"
+run 0 "2 guest(s), 2 interface(s): OK" -c "$D/drop.conf" --check-config
+check_err $? "drop-ins are not read"
+printf '[Interface]\nGuest=web3\nName=net1\nNativeVLAN=5000\n' >"$D/drop.conf.d/10-bad.conf"
+run 1 "drop.conf.d/10-bad.conf:4: NativeVLAN=5000: not a VLAN id 1-4094" -c "$D/drop.conf" --check-config
+check_err $? "an error in a drop-in is not reported with its file and line"
+rm "$D/drop.conf.d/10-bad.conf"
+printf '[Guest]\nName=web1\nQMPSocket=/run/qemu/other.qmp\n' >"$D/drop.conf.d/40-dup.conf"
+run 1 "drop.conf.d/40-dup.conf:1: duplicate guest web1, already configured" -c "$D/drop.conf" --check-config
+check_err $? "a drop-in repeating a guest is not refused"
+rm "$D/drop.conf.d/40-dup.conf"
+log_test "check-config: drop-ins in FILE.d/ read in name order, errors name the drop-in and line"
+
 run 2 "" --no-such-option
 check_err $? "an unknown option does not exit 2"
 run 2 "--qmp=bad" --qmp=bad
@@ -111,5 +129,18 @@ kill -HUP "$first"
 busywait 5000 __vnicd_has_guests web2
 check_err $? "reload did not replace web1 by web2: $(guests)"
 log_test "reload: guests added and removed"
+
+mkdir -p "$D/good.conf.d"
+printf '[Guest]\nName=web4\nQMPSocket=/run/qemu/web4.qmp\n' >"$D/good.conf.d/50-web4.conf"
+kill -HUP "$first"
+busywait 5000 __vnicd_has_guests web2,web4
+check_err $? "reload did not read the new drop-in: $(guests)"
+printf '[Guest]\nName=web5\n' >"$D/good.conf.d/60-broken.conf"
+kill -HUP "$first"
+busywait 5000 grep -q "Reloading failed, keeping the running configuration: .*good.conf.d/60-broken.conf:1: \[Guest\] web5 needs QMPSocket=" "$D/first.log"
+check_err $? "a broken drop-in on reload is not reported with file:line: $(tail -n 1 "$D/first.log")"
+[[ $(guests) == web2,web4 ]]
+check_err $? "a broken drop-in on reload changed the running state: $(guests)"
+log_test "reload: a new drop-in is read; a broken one is named and changes nothing"
 
 exit $EXIT_STATUS

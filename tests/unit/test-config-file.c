@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -597,6 +599,89 @@ static void test_parse_file(void **state) {
         config_done(&c);
 }
 
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[512];
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* vnicd.conf and vnicd.conf.d/: by name, [Manager] keys override, sections add, errors name the
+ * drop-in; a missing main file only when optional. */
+static void test_drop_ins(void **state) {
+        char dir[] = "/tmp/test-config-drop-ins-XXXXXX", main_path[64], d[80], sub[128];
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(main_path, sizeof(main_path), "%s/vnicd.conf", dir);
+        (void) snprintf(d, sizeof(d), "%s.d", main_path);
+
+        /* nothing there: optional is fine, required is -ENOENT */
+        config_init(&c);
+        assert_int_equal(config_load(&c, main_path, true, &error), 0);
+        assert_int_equal(config_load(&c, main_path, false, &error), -ENOENT);
+        assert_non_null(strstr(error, "vnicd.conf: cannot open"));
+        error = mfree(error);
+
+        write_file(dir, "vnicd.conf", "[Manager]\nDebounceSec=0.1\nTrust=yes\n");
+        assert_int_equal(mkdir(d, 0755), 0);
+        write_file(d, "20-b.conf", "[Manager]\nDebounceSec=0.3\n[Guest]\nName=b\nQMPSocket=/b\n");
+        write_file(d, "10-a.conf", "[Manager]\nDebounceSec=0.2\n[Guest]\nName=a\nQMPSocket=/a\n");
+        write_file(d, "30-c.conf.disabled", "garbage\n");
+        write_file(d, ".hidden.conf", "garbage\n");
+        assert_int_equal(config_load(&c, main_path, false, &error), 3);
+        assert_int_equal(c.debounce_usec, 300000); /* 20-b.conf is read last */
+        assert_true(c.defaults.trust);
+        assert_int_equal(c.n_guests, 2);
+        assert_string_equal(c.guests[0].name, "a");
+        assert_string_equal(c.guests[1].name, "b");
+        config_done(&c);
+
+        /* only drop-ins, main file missing */
+        assert_int_equal(unlink(main_path), 0);
+        config_init(&c);
+        assert_int_equal(config_load(&c, main_path, true, &error), 2);
+        assert_null(error);
+        config_done(&c);
+
+        /* an error names the drop-in and its line */
+        write_file(d, "15-bad.conf", "[Manager]\nResyncSec=-1\n");
+        config_init(&c);
+        assert_true(config_load(&c, main_path, true, &error) < 0);
+        assert_non_null(strstr(error, "vnicd.conf.d/15-bad.conf:2: ResyncSec=-1"));
+        error = mfree(error);
+        config_done(&c);
+
+        /* a directory named like a drop-in is an error, not skipped silently */
+        (void) snprintf(sub, sizeof(sub), "%s/15-bad.conf", d);
+        assert_int_equal(unlink(sub), 0);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        config_init(&c);
+        assert_int_equal(config_load(&c, main_path, true, &error), -EISDIR);
+        assert_non_null(strstr(error, "15-bad.conf: is a directory"));
+        config_done(&c);
+
+        /* clean up */
+        {
+                static const char *const names[] = {
+                                "10-a.conf", "20-b.conf", "30-c.conf.disabled", ".hidden.conf"};
+                char p[600];
+
+                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                        (void) snprintf(p, sizeof(p), "%s/%s", d, names[i]);
+                        assert_int_equal(unlink(p), 0);
+                }
+                assert_int_equal(rmdir(sub), 0);
+                assert_int_equal(rmdir(d), 0);
+                assert_int_equal(rmdir(dir), 0);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_defaults),
@@ -607,6 +692,7 @@ int main(void) {
                         cmocka_unit_test(test_names),
                         cmocka_unit_test(test_errors),
                         cmocka_unit_test(test_nul_and_long_lines),
+                        cmocka_unit_test(test_drop_ins),
                         cmocka_unit_test(test_too_many_sections),
                         cmocka_unit_test(test_failure_leaves_config_untouched),
                         cmocka_unit_test(test_second_file),
