@@ -107,7 +107,13 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
         out=$(as_nobody busctl --system call org.vnicd1 /org/vnicd1 org.vnicd1.Manager Reconcile 2>&1)
         [[ $? -ne 0 && $out == *"ccess denied"* ]]
         check_err $? "an unprivileged user could call Reconcile: $out"
-        log_test "bus: introspectable, reads for everyone, Reconcile for root only"
+        out=$(as_nobody busctl --system call org.vnicd1 /org/vnicd1 org.vnicd1.Manager NotifyDomain sss web1 release end 2>&1)
+        [[ $? -ne 0 && $out == *"ccess denied"* ]]
+        check_err $? "an unprivileged user could call NotifyDomain: $out"
+        out=$(as_nobody busctl --system set-property org.vnicd1 /org/vnicd1 org.vnicd1.Manager Version s x 2>&1)
+        [[ $? -ne 0 ]]
+        check_err $? "an unprivileged user could set a property: $out"
+        log_test "bus: introspectable, reads for everyone, Reconcile, NotifyDomain and property writes for root only"
 else
         log_info "SKIP part: setpriv or user nobody missing; unprivileged access not checked"
         log_test "bus: introspectable, Reconcile for root"
