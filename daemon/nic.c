@@ -66,6 +66,8 @@ static Nic *nic_free(Nic *n) {
         free(n->discovered_how);
         free(n->trust_origin);
         free(n->settings_origin);
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++)
+                free(n->setting_origins[w]);
         free(n->config_error);
         free(n->last_error);
         free(n->host_mc);
@@ -153,6 +155,15 @@ static void nic_merge_settings(Nic *n, const DomainMetadataNic *md, const Config
                 (void) snprintf(origin, sizeof(origin), "Trust=%s in [Manager]", yes_no(n->trusted));
         }
         (void) free_and_strdup(&n->trust_origin, origin);
+
+        /* Each setting's origin, for the reasons of decisions; the trust layer names itself. */
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++) {
+                n->setting_origins[w] = mfree(n->setting_origins[w]);
+                if (from[w] < 0 || w == NIC_SETTING_TRUST)
+                        continue;
+                layer_origin(n, from[w], md, ci, where, sizeof(where));
+                n->setting_origins[w] = strdup(where);
+        }
 
         /* The other settings: every layer that gave one, strongest first. */
         for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++)
@@ -746,7 +757,14 @@ static int nic_reconcile_internal(Nic *n) {
 
         nic_read_uplink(n);
         settings_from_host(n, &host);
-        policy = (NicPolicy){.trusted = n->trusted, .trust_origin = n->trust_origin};
+        policy = (NicPolicy){
+                        .trusted = n->trusted,
+                        .trust_origin = n->trust_origin,
+                        .settings = &n->settings,
+                        .setting_origins = (const char *const *) n->setting_origins,
+                        .has_configured_mac = n->has_configured_mac,
+                        .configured_mac = n->configured_mac,
+        };
         r = trust_decide_macvtap(&n->asked, &policy, &host, &n->decision);
         if (r < 0)
                 return nic_enter_failed(n, r, "trust policy failed: %m");

@@ -56,6 +56,7 @@ struct Nic {
          * metadata, else the [Interface] section; where they come from, for vnicctl. */
         NicSettings settings;
         char *settings_origin;
+        char *setting_origins[_NIC_SETTING_MAX]; /* where each setting came from; NULL: not set */
 
         /* A libvirt domain's NIC: its <interface> as libvirt plugged it, and who owns what. */
         bool has_interface;

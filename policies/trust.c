@@ -64,33 +64,134 @@ static void settings_from_asked(const RxFilter *asked, MacvtapSettings *ret) {
         }
 }
 
-static void decide_untrusted(const MacvtapSettings *want, const NicPolicy *policy,
+/* The rule of each field: the per-field setting when there is one (with where it was set), else
+ * what Trust= says (origin NULL). */
+typedef struct Rules {
+        NicMacChange mac;
+        bool promiscuous, allmulti, overflow_allmulti;
+        unsigned groups;
+        const char *mac_origin, *promiscuous_origin, *allmulti_origin, *groups_origin, *overflow_origin;
+} Rules;
+
+static const char *rule_origin(const NicPolicy *p, NicSetting which) {
+        if (!p->settings || !nic_settings_has(p->settings, which))
+                return NULL;
+        return p->setting_origins && p->setting_origins[which] ? p->setting_origins[which] : "settings";
+}
+
+static void rules_resolve(const NicPolicy *p, Rules *r) {
+        const NicSettings *s = p->settings;
+        bool t = p->trusted;
+
+        r->mac_origin = rule_origin(p, NIC_SETTING_MAC_CHANGE);
+        r->mac = r->mac_origin ? (NicMacChange) s->mac_change
+                 : t           ? NIC_MAC_CHANGE_ANY
+                               : NIC_MAC_CHANGE_NEVER;
+        r->promiscuous_origin = rule_origin(p, NIC_SETTING_PROMISCUOUS);
+        r->promiscuous = r->promiscuous_origin ? s->promiscuous > 0 : t;
+        r->allmulti_origin = rule_origin(p, NIC_SETTING_ALLMULTI);
+        r->allmulti = r->allmulti_origin ? s->allmulti > 0 : t;
+        r->groups_origin = rule_origin(p, NIC_SETTING_MULTICAST_GROUPS);
+        r->groups = r->groups_origin ? (unsigned) s->multicast_groups : t ? RX_FILTER_MAC_TABLE_MAX : 0;
+        r->overflow_origin = rule_origin(p, NIC_SETTING_MULTICAST_OVERFLOW);
+        r->overflow_allmulti = r->overflow_origin ? s->multicast_overflow > 0 : t;
+}
+
+static bool mac_allowed(const NicPolicy *p, const EtherAddr *mac) {
+        if (p->has_configured_mac && ether_addr_equal(mac, &p->configured_mac))
+                return true;
+        for (size_t i = 0; p->settings && i < p->settings->n_allowed_macs; i++)
+                if (ether_addr_equal(mac, &p->settings->allowed_macs[i]))
+                        return true;
+        return false;
+}
+
+/* "guest not trusted (Trust=no): observe and report only" when the rule comes from Trust=. */
+#define REFUSE_UNTRUSTED(d, field, p)                                                                       \
+        set_field(d, field, TRUST_ACTION_REFUSE, "guest not trusted (%s): observe and report only",         \
+                        (p)->trust_origin ?: "Trust=no")
+
+static void decide_mac(const NicPolicy *p, const Rules *r, const MacvtapSettings *want,
                 const MacvtapSettings *host, TrustDecision *d) {
-        const char *origin = policy->trust_origin ?: "Trust=no";
+        char a[ETHER_ADDR_STRING_MAX];
 
-        d->wanted = *host;
-        d->write_host = false;
+        d->wanted.mac = host->mac;
+        if (ether_addr_equal(&want->mac, &host->mac)) {
+                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_KEEP, "host already matches");
+                return;
+        }
+        /* Even a trusted guest cannot give its port a MAC no frame can be addressed to. */
+        if (r->mac != NIC_MAC_CHANGE_NEVER &&
+                        (ether_addr_is_multicast(&want->mac) || ether_addr_is_zero(&want->mac))) {
+                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
+                                ether_addr_is_zero(&want->mac) ? "all-zero" : "multicast");
+                return;
+        }
+        switch (r->mac) {
+        case NIC_MAC_CHANGE_NEVER:
+                if (!r->mac_origin)
+                        REFUSE_UNTRUSTED(d, TRUST_FIELD_MAC, p);
+                else
+                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                        "MACChange=never (%s): the host keeps %s", r->mac_origin,
+                                        ether_addr_to_string(&host->mac, a));
+                return;
+        case NIC_MAC_CHANGE_ALLOWED:
+                if (!mac_allowed(p, &want->mac)) {
+                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                        "MACChange=allowed (%s): %s is neither the configured MAC nor in "
+                                        "AllowedMACs=",
+                                        r->mac_origin, ether_addr_to_string(&want->mac, a));
+                        return;
+                }
+                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
+                                "MACChange=allowed (%s): %s is the configured MAC or in AllowedMACs=",
+                                r->mac_origin, ether_addr_to_string(&want->mac, a));
+                break;
+        default:
+                if (r->mac_origin)
+                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
+                                        "MACChange=any (%s): macvtap takes the guest's MAC", r->mac_origin);
+                else
+                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
+                                        "trusted guest: macvtap takes the guest's MAC");
+        }
+        d->wanted.mac = want->mac;
+}
 
-#define UNTRUSTED(field, same)                                                                              \
-        do {                                                                                                \
-                if (same)                                                                                   \
-                        set_field(d, field, TRUST_ACTION_KEEP, "host already matches");                     \
-                else                                                                                        \
-                        set_field(d, field, TRUST_ACTION_REFUSE,                                            \
-                                        "guest not trusted (%s): observe and report only", origin);         \
-        } while (0)
-
-        UNTRUSTED(TRUST_FIELD_MAC, ether_addr_equal(&want->mac, &host->mac));
-        UNTRUSTED(TRUST_FIELD_PROMISCUOUS, want->promiscuous == host->promiscuous);
-        UNTRUSTED(TRUST_FIELD_ALLMULTI, want->allmulti == host->allmulti);
-        UNTRUSTED(TRUST_FIELD_MULTICAST, multicast_equal(want, host));
-#undef UNTRUSTED
+/* Promiscuous and all-multicast: a flag the rule lets follow the guest, or leaves as the host has it. */
+static void decide_flag(const NicPolicy *p, TrustField field, const char *key, bool allowed,
+                const char *origin, bool want, bool have, const char *apply_reason, bool *wanted,
+                TrustDecision *d) {
+        *wanted = have;
+        if (want == have) {
+                set_field(d, field, TRUST_ACTION_KEEP, "host already matches");
+                return;
+        }
+        if (!allowed) {
+                if (!origin)
+                        REFUSE_UNTRUSTED(d, field, p);
+                else
+                        set_field(d, field, TRUST_ACTION_REFUSE, "%s=refuse (%s): the host keeps it %s", key,
+                                        origin, have ? "on" : "off");
+                return;
+        }
+        if (origin && !apply_reason)
+                set_field(d, field, TRUST_ACTION_APPLY, "%s=allow (%s): follow the guest", key, origin);
+        else
+                set_field(d, field, TRUST_ACTION_APPLY, "%s",
+                                apply_reason ?: "trusted guest: follow its flag");
+        *wanted = want;
 }
 
 int trust_decide_macvtap(const RxFilter *asked, const NicPolicy *policy, const MacvtapSettings *host,
                 TrustDecision *ret) {
         MacvtapSettings want, host_view;
         TrustDecision d = {};
+        Rules r;
+        size_t n_groups;
+        bool over, use_allmulti, want_allmulti, overflow_decides;
+        char reason[TRUST_REASON_MAX];
 
         if (!asked || !policy || !host || !ret)
                 return -EINVAL;
@@ -98,6 +199,7 @@ int trust_decide_macvtap(const RxFilter *asked, const NicPolicy *policy, const M
         settings_from_asked(asked, &want);
         host_view = *host;
         host_view.n_multicast = MIN(host->n_multicast, (size_t) RX_FILTER_MAC_TABLE_MAX);
+        rules_resolve(policy, &r);
 
         /* Fields no macvtap setting expresses: the same for trusted and untrusted guests. */
         if (asked->vlan == RX_MODE_ALL)
@@ -112,52 +214,83 @@ int trust_decide_macvtap(const RxFilter *asked, const NicPolicy *policy, const M
         else
                 set_field(&d, TRUST_FIELD_UNICAST, TRUST_ACTION_NA, "no extra unicast addresses asked");
 
-        if (!policy->trusted) {
-                decide_untrusted(&want, policy, &host_view, &d);
-                *ret = d;
-                return 0;
-        }
+        /* Nothing may change: observe and report only, the host is left exactly as it is. */
+        d.write_host = r.mac != NIC_MAC_CHANGE_NEVER || r.promiscuous || r.allmulti || r.groups > 0;
+        d.wanted = host_view;
 
-        d.write_host = true;
-        d.wanted = want;
+        decide_mac(policy, &r, &want, &host_view, &d);
 
-        /* Even a trusted guest cannot give its port a MAC no frame can be addressed to. */
-        if (ether_addr_is_multicast(&want.mac) || ether_addr_is_zero(&want.mac)) {
-                d.wanted.mac = host->mac;
-                set_field(&d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
-                                ether_addr_is_zero(&want.mac) ? "all-zero" : "multicast");
-        } else if (ether_addr_equal(&want.mac, &host->mac))
-                set_field(&d, TRUST_FIELD_MAC, TRUST_ACTION_KEEP, "host already matches");
-        else
-                set_field(&d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
-                                "trusted guest: macvtap takes the guest's MAC");
+        decide_flag(policy, TRUST_FIELD_PROMISCUOUS, "Promiscuous", r.promiscuous, r.promiscuous_origin,
+                        want.promiscuous, host->promiscuous,
+                        r.promiscuous_origin ? NULL
+                        : want.promiscuous && !asked->promiscuous
+                                        ? "trusted guest asked for extra unicast addresses: "
+                                          "only promiscuous mode receives them"
+                                        : "trusted guest: follow its promiscuous flag",
+                        &d.wanted.promiscuous, &d);
 
-        if (want.promiscuous == host->promiscuous)
-                set_field(&d, TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_KEEP, "host already matches");
-        else if (want.promiscuous && !asked->promiscuous)
-                set_field(&d, TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY,
-                                "trusted guest asked for extra unicast addresses: only promiscuous mode "
-                                "receives them");
-        else
-                set_field(&d, TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY,
-                                "trusted guest: follow its promiscuous flag");
+        /* Multicast groups, up to the rule's number; past it (or past QEMU's table) all multicast
+         * instead when the rules allow that, else the host keeps its groups. */
+        n_groups = asked->multicast == RX_MODE_NONE ? 0 : asked->n_multicast;
+        over = asked->multicast_overflow || n_groups > r.groups;
+        use_allmulti = over && r.overflow_allmulti && r.allmulti;
+        /* An overflowed table asks for all multicast too; MulticastOverflow= decides that one. */
+        want_allmulti = asked->multicast == RX_MODE_ALL || asked->multicast_overflow || use_allmulti;
+        overflow_decides = asked->multicast != RX_MODE_ALL && asked->multicast_overflow && r.allmulti &&
+                           !r.overflow_allmulti;
+        if (use_allmulti)
+                want.n_multicast = 0; /* all multicast makes the table moot */
 
-        if (want.allmulti == host->allmulti)
-                set_field(&d, TRUST_FIELD_ALLMULTI, TRUST_ACTION_KEEP, "host already matches");
-        else if (asked->multicast_overflow)
-                set_field(&d, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
+        if (use_allmulti && asked->multicast_overflow)
+                (void) snprintf(reason, sizeof(reason),
                                 "guest's multicast table overflowed (more than %d MACs): receive all "
                                 "multicast",
                                 RX_FILTER_MAC_TABLE_MAX);
+        else if (use_allmulti)
+                (void) snprintf(reason, sizeof(reason),
+                                "%zu groups are more than MulticastGroups=%u (%s): receive all multicast "
+                                "(MulticastOverflow=allmulti)",
+                                n_groups, r.groups, r.groups_origin ?: policy->trust_origin ?: "Trust=");
         else
-                set_field(&d, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
-                                "trusted guest: follow its allmulti flag");
+                reason[0] = 0;
+        decide_flag(policy, TRUST_FIELD_ALLMULTI, overflow_decides ? "MulticastOverflow" : "AllMulticast",
+                        r.allmulti && !overflow_decides,
+                        overflow_decides ? r.overflow_origin : r.allmulti_origin, want_allmulti,
+                        host->allmulti,
+                        reason[0]           ? reason
+                        : r.allmulti_origin ? NULL
+                                            : "trusted guest: follow its allmulti flag",
+                        &d.wanted.allmulti, &d);
 
-        if (multicast_equal(&want, &host_view))
+        if (multicast_equal(&want, &host_view) && !(over && !use_allmulti))
                 set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_KEEP, "host already matches");
-        else
-                set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
-                                "trusted guest: macvtap joins the guest's %zu groups", want.n_multicast);
+        else if (!r.groups_origin && !policy->trusted)
+                REFUSE_UNTRUSTED(&d, TRUST_FIELD_MULTICAST, policy);
+        else if (over && !use_allmulti) {
+                if (asked->multicast_overflow)
+                        set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE,
+                                        "guest's multicast table overflowed (more than %d MACs) and all "
+                                        "multicast "
+                                        "is not allowed: the host keeps its %zu groups",
+                                        RX_FILTER_MAC_TABLE_MAX, host_view.n_multicast);
+                else
+                        set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE,
+                                        "%zu groups are more than MulticastGroups=%u (%s) and all multicast is not "
+                                        "allowed: the host keeps its %zu groups",
+                                        n_groups, r.groups, r.groups_origin ?: policy->trust_origin ?: "Trust=",
+                                        host_view.n_multicast);
+        } else {
+                if (r.groups_origin)
+                        set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                        "MulticastGroups=%u (%s): macvtap joins the guest's %zu groups",
+                                        r.groups, r.groups_origin, want.n_multicast);
+                else
+                        set_field(&d, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
+                                        "trusted guest: macvtap joins the guest's %zu groups",
+                                        want.n_multicast);
+                d.wanted.n_multicast = want.n_multicast;
+                memcpy(d.wanted.multicast, want.multicast, want.n_multicast * sizeof(EtherAddr));
+        }
 
         *ret = d;
         return 0;

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "nic-settings.h"
 #include "rx-filter.h"
 
-/* What a guest may change on its macvtap, decided per field with a reason. Until per-field trust
- * lands this is one switch per NIC: trusted NICs get what they ask for (within what a macvtap
- * can express), untrusted ones are observed and reported only. Pure: no I/O, no globals. */
+/* What a guest may change on its macvtap, decided per field with a reason. Each field has a rule:
+ * the NIC's per-field setting when there is one, else what Trust= says (trusted: everything a
+ * macvtap can express; untrusted: nothing, observe and report only). A field whose rule refuses
+ * what the guest asks keeps what the host has. Pure: no I/O, no globals. */
 
 typedef enum TrustField {
         TRUST_FIELD_MAC,
@@ -35,6 +37,12 @@ typedef enum TrustAction {
 typedef struct NicPolicy {
         bool trusted;
         const char *trust_origin; /* where the switch came from, e.g. "Trust=yes in [Interface]" */
+        /* Per-field rules (MACChange=, AllowedMACs=, Promiscuous=, AllMulticast=, MulticastGroups=,
+         * MulticastOverflow=); a field they do not set follows 'trusted'. NULL: none set. */
+        const NicSettings *settings;
+        const char *const *setting_origins; /* per NicSetting: where it was set, for reasons */
+        bool has_configured_mac;
+        EtherAddr configured_mac; /* always allowed under MACChange=allowed */
 } NicPolicy;
 
 /* The macvtap's settings a decision works on: what the host has, and what it should have. */

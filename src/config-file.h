@@ -31,6 +31,12 @@
  *   Learning=no                 bridge ports: port flags (default no, no, leave)
  *   UnicastFlood=no
  *   MulticastFlood=yes
+ *   MACChange=allowed           macvtaps, per field (default: what Trust= says): never|allowed|any
+ *   AllowedMACs=52:54:00:12:34:57  up to 16
+ *   Promiscuous=refuse          allow|refuse
+ *   AllMulticast=allow          allow|refuse
+ *   MulticastGroups=16          0-64
+ *   MulticastOverflow=allmulti  allmulti|refuse
  *
  *   [Bridge]                    a bridge whose vlan_filtering vnicd manages (repeatable)
  *   Name=br0

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include "macro.h"
 #include "nic-settings.h"
 #include "parse-util.h"
@@ -10,6 +12,12 @@ static const char *const nic_setting_attribute_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_LEARNING] = "learning",
                 [NIC_SETTING_UNICAST_FLOOD] = "unicast-flood",
                 [NIC_SETTING_MULTICAST_FLOOD] = "multicast-flood",
+                [NIC_SETTING_MAC_CHANGE] = "mac-change",
+                [NIC_SETTING_ALLOWED_MACS] = "allowed-macs",
+                [NIC_SETTING_PROMISCUOUS] = "promiscuous",
+                [NIC_SETTING_ALLMULTI] = "allmulti",
+                [NIC_SETTING_MULTICAST_GROUPS] = "multicast-groups",
+                [NIC_SETTING_MULTICAST_OVERFLOW] = "multicast-overflow",
 };
 
 static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
@@ -19,7 +27,27 @@ static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_LEARNING] = "Learning",
                 [NIC_SETTING_UNICAST_FLOOD] = "UnicastFlood",
                 [NIC_SETTING_MULTICAST_FLOOD] = "MulticastFlood",
+                [NIC_SETTING_MAC_CHANGE] = "MACChange",
+                [NIC_SETTING_ALLOWED_MACS] = "AllowedMACs",
+                [NIC_SETTING_PROMISCUOUS] = "Promiscuous",
+                [NIC_SETTING_ALLMULTI] = "AllMulticast",
+                [NIC_SETTING_MULTICAST_GROUPS] = "MulticastGroups",
+                [NIC_SETTING_MULTICAST_OVERFLOW] = "MulticastOverflow",
 };
+
+static const char *const nic_mac_change_table[_NIC_MAC_CHANGE_MAX] = {
+                [NIC_MAC_CHANGE_NEVER] = "never",
+                [NIC_MAC_CHANGE_ALLOWED] = "allowed",
+                [NIC_MAC_CHANGE_ANY] = "any",
+};
+
+/* The words of the settings that take one of a few: index = the value stored. */
+static const char *const allow_refuse_table[] = {"refuse", "allow"};
+static const char *const overflow_table[] = {"refuse", "allmulti"};
+
+const char *nic_mac_change_to_string(NicMacChange c) {
+        return c >= 0 && c < _NIC_MAC_CHANGE_MAX ? nic_mac_change_table[c] : NULL;
+}
 
 const char *nic_setting_to_attribute(NicSetting s) {
         return s >= 0 && s < _NIC_SETTING_MAX ? nic_setting_attribute_table[s] : NULL;
@@ -43,7 +71,73 @@ void nic_settings_init(NicSettings *s) {
                         .learning = -1,
                         .unicast_flood = -1,
                         .multicast_flood = -1,
+                        .mac_change = -1,
+                        .promiscuous = -1,
+                        .allmulti = -1,
+                        .multicast_groups = -1,
+                        .multicast_overflow = -1,
         };
+}
+
+/* A list of unicast MACs separated by commas or blanks, each once. */
+static int parse_macs(const char *value, EtherAddr ret[static NIC_ALLOWED_MACS_MAX], size_t *ret_n) {
+        size_t n = 0;
+
+        for (const char *p = value; *p;) {
+                char word[32];
+                size_t len = strcspn(p, ", \t");
+                EtherAddr a;
+                bool dup = false;
+
+                if (len == 0) {
+                        p++;
+                        continue;
+                }
+                if (len >= sizeof(word))
+                        return -EINVAL;
+                memcpy(word, p, len);
+                word[len] = 0;
+                p += len;
+                if (ether_addr_from_string(word, &a) < 0 || ether_addr_is_multicast(&a) ||
+                                ether_addr_is_zero(&a))
+                        return -EINVAL;
+                for (size_t i = 0; i < n; i++)
+                        dup = dup || ether_addr_equal(&ret[i], &a);
+                if (dup)
+                        continue;
+                if (n >= NIC_ALLOWED_MACS_MAX)
+                        return -E2BIG;
+                ret[n++] = a;
+        }
+        if (n == 0)
+                return -EINVAL;
+        *ret_n = n;
+        return 0;
+}
+
+/* The settings stored as one of a few words: their field and words. */
+static int *nic_settings_word(
+                NicSettings *s, NicSetting which, const char *const **ret_words, size_t *ret_n) {
+        switch (which) {
+        case NIC_SETTING_MAC_CHANGE:
+                *ret_words = nic_mac_change_table;
+                *ret_n = _NIC_MAC_CHANGE_MAX;
+                return &s->mac_change;
+        case NIC_SETTING_PROMISCUOUS:
+                *ret_words = allow_refuse_table;
+                *ret_n = ELEMENTSOF(allow_refuse_table);
+                return &s->promiscuous;
+        case NIC_SETTING_ALLMULTI:
+                *ret_words = allow_refuse_table;
+                *ret_n = ELEMENTSOF(allow_refuse_table);
+                return &s->allmulti;
+        case NIC_SETTING_MULTICAST_OVERFLOW:
+                *ret_words = overflow_table;
+                *ret_n = ELEMENTSOF(overflow_table);
+                return &s->multicast_overflow;
+        default:
+                return NULL;
+        }
 }
 
 static int *nic_settings_boolean(NicSettings *s, NicSetting which) {
@@ -62,6 +156,8 @@ static int *nic_settings_boolean(NicSettings *s, NicSetting which) {
 }
 
 int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const char **ret_why) {
+        const char *const *words = NULL;
+        size_t n_words = 0;
         VlanSet vids;
         unsigned vid;
         int *b, r;
@@ -77,8 +173,17 @@ int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const 
                 return -EINVAL;
         }
 
-        b = nic_settings_boolean(s, which);
+        b = nic_settings_word(s, which, &words, &n_words);
         if (b) {
+                r = string_table_lookup(words, (int) n_words, value);
+                if (r < 0) {
+                        *ret_why = which == NIC_SETTING_MAC_CHANGE           ? "not never, allowed or any"
+                                   : which == NIC_SETTING_MULTICAST_OVERFLOW ? "not allmulti or refuse"
+                                                                             : "not allow or refuse";
+                        return r;
+                }
+                *b = r;
+        } else if ((b = nic_settings_boolean(s, which))) {
                 r = parse_boolean(value);
                 if (r < 0) {
                         *ret_why = "not yes or no";
@@ -95,6 +200,25 @@ int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const 
                         return r;
                 }
                 s->allowed_vlans = vids;
+        } else if (which == NIC_SETTING_ALLOWED_MACS) {
+                EtherAddr macs[NIC_ALLOWED_MACS_MAX];
+                size_t n_macs = 0;
+
+                r = parse_macs(value, macs, &n_macs);
+                if (r < 0) {
+                        *ret_why = r == -E2BIG ? "more than 16 MACs"
+                                               : "not a list of unicast MACs (52:54:00:12:34:56, ...)";
+                        return r;
+                }
+                memcpy(s->allowed_macs, macs, n_macs * sizeof(EtherAddr));
+                s->n_allowed_macs = n_macs;
+        } else if (which == NIC_SETTING_MULTICAST_GROUPS) {
+                r = parse_decimal(value, NIC_MULTICAST_GROUPS_MAX, &vid);
+                if (r < 0) {
+                        *ret_why = "not a number of groups 0-64";
+                        return r;
+                }
+                s->multicast_groups = (int) vid;
         } else {
                 r = parse_decimal(value, VLAN_VID_MAX, &vid);
                 if (r < 0 || vid == 0) {
@@ -117,12 +241,21 @@ int nic_settings_check(const NicSettings *s, const char **ret_why) {
 }
 
 static void nic_settings_copy_one(NicSettings *to, const NicSettings *from, NicSetting which) {
-        int *b = nic_settings_boolean(to, which);
+        const char *const *words;
+        size_t n_words;
+        int *b;
 
-        if (b)
+        if ((b = nic_settings_boolean(to, which)))
                 *b = *nic_settings_boolean((NicSettings *) from, which);
+        else if ((b = nic_settings_word(to, which, &words, &n_words)))
+                *b = *nic_settings_word((NicSettings *) from, which, &words, &n_words);
         else if (which == NIC_SETTING_ALLOWED_VLANS)
                 to->allowed_vlans = from->allowed_vlans;
+        else if (which == NIC_SETTING_ALLOWED_MACS) {
+                memcpy(to->allowed_macs, from->allowed_macs, sizeof(to->allowed_macs));
+                to->n_allowed_macs = from->n_allowed_macs;
+        } else if (which == NIC_SETTING_MULTICAST_GROUPS)
+                to->multicast_groups = from->multicast_groups;
         else
                 to->native_vlan = from->native_vlan;
         to->set |= 1u << which;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "ether-addr.h"
 #include "vlan-set.h"
 
 /* vnicd's own settings for one NIC: what the guest may change and how its bridge port is set up.
@@ -19,9 +20,27 @@ typedef enum NicSetting {
         NIC_SETTING_LEARNING,        /* learning=, Learning= */
         NIC_SETTING_UNICAST_FLOOD,   /* unicast-flood=, UnicastFlood= */
         NIC_SETTING_MULTICAST_FLOOD, /* multicast-flood=, MulticastFlood= */
+        /* What a guest may change, field by field; unset: what Trust= says. */
+        NIC_SETTING_MAC_CHANGE,         /* mac-change=, MACChange=: never|allowed|any */
+        NIC_SETTING_ALLOWED_MACS,       /* allowed-macs=, AllowedMACs=: up to 16 unicast MACs */
+        NIC_SETTING_PROMISCUOUS,        /* promiscuous=, Promiscuous=: allow|refuse */
+        NIC_SETTING_ALLMULTI,           /* allmulti=, AllMulticast=: allow|refuse */
+        NIC_SETTING_MULTICAST_GROUPS,   /* multicast-groups=, MulticastGroups=: 0-64 */
+        NIC_SETTING_MULTICAST_OVERFLOW, /* multicast-overflow=, MulticastOverflow=: allmulti|refuse */
         _NIC_SETTING_MAX,
         _NIC_SETTING_INVALID = -EINVAL,
 } NicSetting;
+
+typedef enum NicMacChange {
+        NIC_MAC_CHANGE_NEVER,   /* the host device keeps the configured MAC */
+        NIC_MAC_CHANGE_ALLOWED, /* only to the configured MAC or one of AllowedMACs= */
+        NIC_MAC_CHANGE_ANY,     /* any valid station address */
+        _NIC_MAC_CHANGE_MAX,
+        _NIC_MAC_CHANGE_INVALID = -EINVAL,
+} NicMacChange;
+
+#define NIC_ALLOWED_MACS_MAX     16
+#define NIC_MULTICAST_GROUPS_MAX 64 /* QEMU's MAC table: a guest cannot ask for more */
 
 typedef struct NicSettings {
         unsigned set;          /* bit (1 << NicSetting) for each setting given */
@@ -31,6 +50,13 @@ typedef struct NicSettings {
         int learning;          /* -1 not set */
         int unicast_flood;     /* -1 not set */
         int multicast_flood;   /* -1 not set: leave as the bridge made it */
+        int mac_change;        /* NicMacChange; -1 not set */
+        size_t n_allowed_macs;
+        EtherAddr allowed_macs[NIC_ALLOWED_MACS_MAX];
+        int promiscuous;        /* 1 allow, 0 refuse, -1 not set */
+        int allmulti;           /* 1 allow, 0 refuse, -1 not set */
+        int multicast_groups;   /* at most this many groups; -1 not set */
+        int multicast_overflow; /* past them: 1 all multicast, 0 refuse; -1 not set */
 } NicSettings;
 
 void nic_settings_init(NicSettings *s);
@@ -58,3 +84,4 @@ const char *nic_setting_to_attribute(NicSetting s); /* "allowed-vlans" */
 const char *nic_setting_to_key(NicSetting s);       /* "AllowedVLANs" */
 NicSetting nic_setting_from_attribute(const char *s);
 NicSetting nic_setting_from_key(const char *s);
+const char *nic_mac_change_to_string(NicMacChange c); /* "allowed" */

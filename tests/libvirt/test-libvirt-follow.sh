@@ -50,7 +50,7 @@ libvirtd_start || exit 1
 
 libvirt_scenario_xml "$DOM" "$G" restart "
     <vnicd:nics xmlns:vnicd='https://vnicd.org/xmlns/vnicd/1'>
-      <vnicd:nic mac='52:54:00:12:34:51' trust='no'/>
+      <vnicd:nic mac='52:54:00:12:34:51' trust='no' mac-change='allowed' allowed-macs='52:54:00:aa:00:61'/>
       <vnicd:nic mac='52:54:00:12:34:52' allowed-vlans='10,20' native-vlan='1'/>
     </vnicd:nics>
   " >"$G/domain.xml"
@@ -106,11 +106,22 @@ wait_nic "$DOM" net1 '.asked.mac == "52:54:00:aa:00:51" and .host.mac == "52:54:
 check_err $? "net1: the MAC change is not refused and shown"
 [[ $(ip -n "$NS" -j link show dev "${targets[1]}" | jq -r '.[0].address') == 52:54:00:12:34:51 ]]
 check_err $? "kernel: ${targets[1]} does not keep the configured MAC"
+wait_nic "$DOM" net1 '.refusals | map(select(.field == "mac" and (.rule | test("MACChange=allowed .*metadata.*neither the configured MAC nor in AllowedMACs=")))) | length == 1'
+check_err $? "net1: the refusal does not name the per-field rule and its origin"
 wait_nic "$DOM" net2 '.asked.mac == "52:54:00:aa:00:52" and (.refusals | map(select(.field == "fdb")) | length == 1)'
 check_err $? "net2: the FDB refusal is not shown"
 # VNIC_CAPTURE_DIR=DIR keeps this document for vnicctl's golden tests (tests/cli/data).
 [[ -z ${VNIC_CAPTURE_DIR:-} ]] || vnicctl --json | jq . >"$VNIC_CAPTURE_DIR/libvirt-domain.json"
 log_test "guest MAC changes: libvirt syncs net0 (vnicd never queried it), vnicd refuses net1 and net2 per policy"
+
+# --- per-field rule: net1 is untrusted but may take a MAC of its metadata's allowed-macs --------
+guest "/usr/sbin/ip link set dev $E1 address 52:54:00:aa:00:61" >/dev/null
+check_err $? "guest could not change net1's MAC"
+wait_nic "$DOM" net1 '.asked.mac == "52:54:00:aa:00:61" and .host.mac == "52:54:00:aa:00:61" and .in_sync and (.host.promiscuous | not)'
+check_err $? "net1: a MAC in allowed-macs is not applied"
+[[ $(ip -n "$NS" -j link show dev "${targets[1]}" | jq -r '.[0].address') == 52:54:00:aa:00:61 ]]
+check_err $? "kernel: ${targets[1]} does not have the allowed MAC"
+log_test "per-field rule: untrusted net1 takes a MAC its metadata allows (mac-change='allowed'), nothing else"
 
 # --- guest reset: libvirt's reboot event, no rx-filter event -> vnicd queries again -------------
 q1=$(nic_json "$DOM" net1 | jq .queries)

@@ -3,9 +3,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "macro.h"
 #include "trust.h"
 
 static EtherAddr mac(const char *s) {
@@ -29,18 +32,40 @@ static MacvtapSettings host_base(void) {
         return (MacvtapSettings){.mac = mac("52:54:00:12:34:56")};
 }
 
+/* What a decision must say about one field, and what it must want. */
+typedef struct Expect {
+        TrustField field;
+        TrustAction action;
+        const char *reason; /* substring */
+        bool write;
+        int promisc; /* -1: do not check */
+        int allmulti;
+        int n_multicast;
+        const char *mac; /* NULL: do not check */
+} Expect;
+
+static void assert_decision(const TrustDecision *d, const Expect *e) {
+        assert_int_equal(d->fields[e->field].action, e->action);
+        assert_non_null(strstr(d->fields[e->field].reason, e->reason));
+        assert_int_equal(d->write_host, e->write);
+        if (e->promisc >= 0)
+                assert_int_equal(d->wanted.promiscuous, e->promisc);
+        if (e->allmulti >= 0)
+                assert_int_equal(d->wanted.allmulti, e->allmulti);
+        if (e->n_multicast >= 0)
+                assert_int_equal(d->wanted.n_multicast, e->n_multicast);
+        if (e->mac) {
+                EtherAddr want = mac(e->mac);
+
+                assert_true(ether_addr_equal(&d->wanted.mac, &want));
+        }
+}
+
 typedef struct Case {
         const char *name;
         bool trusted;
         void (*setup)(RxFilter *asked, MacvtapSettings *host);
-        TrustField field;
-        TrustAction expect_action;
-        const char *expect_reason; /* substring */
-        bool expect_write;
-        int expect_promisc; /* -1: do not check */
-        int expect_allmulti;
-        int expect_n_multicast;
-        const char *expect_mac; /* NULL: do not check */
+        Expect expect;
 } Case;
 
 static void setup_none(RxFilter *a, MacvtapSettings *h) {
@@ -107,44 +132,61 @@ static void setup_vlan_all(RxFilter *a, MacvtapSettings *h) {
 }
 
 static const Case cases[] = {
-                {"trusted, nothing changed", true, setup_none, TRUST_FIELD_MAC, TRUST_ACTION_KEEP,
-                                "already matches", true, 0, 0, 0, "52:54:00:12:34:56"},
-                {"trusted MAC change applied", true, setup_mac_change, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
-                                "takes the guest's MAC", true, -1, -1, -1, "52:54:00:12:34:99"},
-                {"untrusted MAC change refused", false, setup_mac_change, TRUST_FIELD_MAC,
-                                TRUST_ACTION_REFUSE, "observe and report only", false, -1, -1, -1,
-                                "52:54:00:12:34:56"},
-                {"multicast MAC refused even when trusted", true, setup_mac_multicast, TRUST_FIELD_MAC,
-                                TRUST_ACTION_REFUSE, "multicast MAC is not a valid station address", true,
-                                -1, -1, -1, "52:54:00:12:34:56"},
-                {"zero MAC refused even when trusted", true, setup_mac_zero, TRUST_FIELD_MAC,
-                                TRUST_ACTION_REFUSE, "all-zero MAC", true, -1, -1, -1, "52:54:00:12:34:56"},
-                {"trusted multicast joins", true, setup_mcast3, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
-                                "joins the guest's 3 groups", true, 0, 0, 3, NULL},
-                {"multicast already there", true, setup_mcast3_on_host, TRUST_FIELD_MULTICAST,
-                                TRUST_ACTION_KEEP, "already matches", true, -1, -1, 3, NULL},
-                {"untrusted multicast refused", false, setup_mcast3, TRUST_FIELD_MULTICAST,
-                                TRUST_ACTION_REFUSE, "not trusted", false, -1, -1, 0, NULL},
-                {"overflow means allmulti", true, setup_overflow, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
-                                "overflowed", true, 0, 1, 0, NULL},
-                {"overflow drops the table", true, setup_overflow, TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY,
-                                "0 groups", true, -1, 1, 0, NULL},
-                {"trusted promiscuous", true, setup_promisc, TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY,
-                                "promiscuous flag", true, 1, 0, -1, NULL},
-                {"untrusted promiscuous refused", false, setup_promisc, TRUST_FIELD_PROMISCUOUS,
-                                TRUST_ACTION_REFUSE, "not trusted", false, 0, -1, -1, NULL},
-                {"trusted promiscuous off", true, setup_promisc_off_host_on, TRUST_FIELD_PROMISCUOUS,
-                                TRUST_ACTION_APPLY, "promiscuous flag", true, 0, -1, -1, NULL},
-                {"trusted allmulti", true, setup_allmulti, TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
-                                "allmulti flag", true, 0, 1, -1, NULL},
-                {"extra unicast needs promiscuous", true, setup_extra_unicast, TRUST_FIELD_PROMISCUOUS,
-                                TRUST_ACTION_APPLY, "extra unicast", true, 1, -1, -1, NULL},
-                {"extra unicast reported n/a", true, setup_extra_unicast, TRUST_FIELD_UNICAST,
-                                TRUST_ACTION_NA, "one unicast address", true, -1, -1, -1, NULL},
-                {"vlans n/a on macvtap", true, setup_vlans, TRUST_FIELD_VLANS, TRUST_ACTION_NA,
-                                "does not filter VLANs", true, 0, 0, -1, NULL},
-                {"vlan all", false, setup_vlan_all, TRUST_FIELD_VLANS, TRUST_ACTION_NA,
-                                "no VIRTIO_NET_F_CTRL_VLAN", false, -1, -1, -1, NULL},
+                {"trusted, nothing changed", true, setup_none,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_KEEP, "already matches", true, 0, 0, 0,
+                                                "52:54:00:12:34:56"}},
+                {"trusted MAC change applied", true, setup_mac_change,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_APPLY, "takes the guest's MAC", true, -1, -1,
+                                                -1, "52:54:00:12:34:99"}},
+                {"untrusted MAC change refused", false, setup_mac_change,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "observe and report only", false, -1,
+                                                -1, -1, "52:54:00:12:34:56"}},
+                {"multicast MAC refused even when trusted", true, setup_mac_multicast,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                                "multicast MAC is not a valid station address", true, -1, -1,
+                                                -1, "52:54:00:12:34:56"}},
+                {"zero MAC refused even when trusted", true, setup_mac_zero,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "all-zero MAC", true, -1, -1, -1,
+                                                "52:54:00:12:34:56"}},
+                {"trusted multicast joins", true, setup_mcast3,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY, "joins the guest's 3 groups",
+                                                true, 0, 0, 3, NULL}},
+                {"multicast already there", true, setup_mcast3_on_host,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_KEEP, "already matches", true, -1, -1,
+                                                3, NULL}},
+                {"untrusted multicast refused", false, setup_mcast3,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE, "not trusted", false, -1, -1, 0,
+                                                NULL}},
+                {"overflow means allmulti", true, setup_overflow,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY, "overflowed", true, 0, 1, 0,
+                                                NULL}},
+                {"overflow drops the table", true, setup_overflow,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY, "0 groups", true, -1, 1, 0,
+                                                NULL}},
+                {"trusted promiscuous", true, setup_promisc,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY, "promiscuous flag", true, 1, 0,
+                                                -1, NULL}},
+                {"untrusted promiscuous refused", false, setup_promisc,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_REFUSE, "not trusted", false, 0, -1,
+                                                -1, NULL}},
+                {"trusted promiscuous off", true, setup_promisc_off_host_on,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY, "promiscuous flag", true, 0,
+                                                -1, -1, NULL}},
+                {"trusted allmulti", true, setup_allmulti,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY, "allmulti flag", true, 0, 1, -1,
+                                                NULL}},
+                {"extra unicast needs promiscuous", true, setup_extra_unicast,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY, "extra unicast", true, 1, -1,
+                                                -1, NULL}},
+                {"extra unicast reported n/a", true, setup_extra_unicast,
+                                {TRUST_FIELD_UNICAST, TRUST_ACTION_NA, "one unicast address", true, -1, -1,
+                                                -1, NULL}},
+                {"vlans n/a on macvtap", true, setup_vlans,
+                                {TRUST_FIELD_VLANS, TRUST_ACTION_NA, "does not filter VLANs", true, 0, 0, -1,
+                                                NULL}},
+                {"vlan all", false, setup_vlan_all,
+                                {TRUST_FIELD_VLANS, TRUST_ACTION_NA, "no VIRTIO_NET_F_CTRL_VLAN", false, -1,
+                                                -1, -1, NULL}},
 };
 
 static void test_cases(void **state) {
@@ -159,20 +201,7 @@ static void test_cases(void **state) {
                 c->setup(&asked, &host);
                 print_message("case: %s\n", c->name);
                 assert_int_equal(trust_decide_macvtap(&asked, &policy, &host, &d), 0);
-                assert_int_equal(d.fields[c->field].action, c->expect_action);
-                assert_non_null(strstr(d.fields[c->field].reason, c->expect_reason));
-                assert_int_equal(d.write_host, c->expect_write);
-                if (c->expect_promisc >= 0)
-                        assert_int_equal(d.wanted.promiscuous, c->expect_promisc);
-                if (c->expect_allmulti >= 0)
-                        assert_int_equal(d.wanted.allmulti, c->expect_allmulti);
-                if (c->expect_n_multicast >= 0)
-                        assert_int_equal(d.wanted.n_multicast, c->expect_n_multicast);
-                if (c->expect_mac) {
-                        EtherAddr want = mac(c->expect_mac);
-
-                        assert_true(ether_addr_equal(&d.wanted.mac, &want));
-                }
+                assert_decision(&d, &c->expect);
         }
 }
 
@@ -191,6 +220,150 @@ static void test_untrusted_wants_host(void **state) {
         assert_false(d.write_host);
         assert_memory_equal(&d.wanted, &host, sizeof(host));
         assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason, "Trust=no"));
+}
+
+/* Per-field rules: each field follows its own setting, the rest follows Trust=. */
+typedef struct RuleCase {
+        const char *name;
+        bool trusted;
+        const char *settings[4]; /* "Key=value" in vnicd.conf's spelling */
+        void (*setup)(RxFilter *asked, MacvtapSettings *host);
+        Expect expect;
+} RuleCase;
+
+static void setup_mac_77(RxFilter *a, MacvtapSettings *h) {
+        a->main_mac = mac("52:54:00:12:34:77");
+}
+
+static void setup_back_to_configured(RxFilter *a, MacvtapSettings *h) {
+        h->mac = mac("52:54:00:12:34:99");
+        a->main_mac = mac("52:54:00:12:34:56");
+}
+
+static void setup_mcast2(RxFilter *a, MacvtapSettings *h) {
+        setup_mcast3(a, h);
+        a->n_multicast = 2;
+}
+
+static const RuleCase rule_cases[] = {
+                {"untrusted, MACChange=any: the MAC follows", false, {"MACChange=any"}, setup_mac_change,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_APPLY, "MACChange=any ([Manager])", true, 0,
+                                                0, 0, "52:54:00:12:34:99"}},
+                {"untrusted, MACChange=any: promiscuous still refused", false, {"MACChange=any"},
+                                setup_promisc,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_REFUSE, "not trusted", true, 0, -1,
+                                                -1, NULL}},
+                {"trusted, MACChange=never", true, {"MACChange=never"}, setup_mac_change,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                                "MACChange=never ([Manager]): the host keeps "
+                                                "52:54:00:12:34:56",
+                                                true, -1, -1, -1, "52:54:00:12:34:56"}},
+                {"MACChange=never also for a multicast MAC", true, {"MACChange=never"}, setup_mac_multicast,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "MACChange=never", true, -1, -1, -1,
+                                                "52:54:00:12:34:56"}},
+                {"allowed: a listed MAC", false, {"MACChange=allowed", "AllowedMACs=52:54:00:12:34:99"},
+                                setup_mac_change,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_APPLY, "in AllowedMACs=", true, -1, -1, -1,
+                                                "52:54:00:12:34:99"}},
+                {"allowed: an unlisted MAC (anti-spoofing)", true,
+                                {"MACChange=allowed", "AllowedMACs=52:54:00:12:34:99"}, setup_mac_77,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                                "52:54:00:12:34:77 is neither the configured MAC nor in "
+                                                "AllowedMACs=",
+                                                true, -1, -1, -1, "52:54:00:12:34:56"}},
+                {"allowed: back to the configured MAC", false, {"MACChange=allowed"},
+                                setup_back_to_configured,
+                                {TRUST_FIELD_MAC, TRUST_ACTION_APPLY, "configured MAC", true, -1, -1, -1,
+                                                "52:54:00:12:34:56"}},
+                {"trusted, Promiscuous=refuse", true, {"Promiscuous=refuse"}, setup_promisc,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_REFUSE,
+                                                "Promiscuous=refuse ([Manager]): the host keeps it off",
+                                                true, 0, -1, -1, NULL}},
+                {"trusted, Promiscuous=refuse: extra unicast refused too", true, {"Promiscuous=refuse"},
+                                setup_extra_unicast,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_REFUSE, "Promiscuous=refuse", true, 0,
+                                                -1, -1, NULL}},
+                {"untrusted, Promiscuous=allow", false, {"Promiscuous=allow"}, setup_promisc,
+                                {TRUST_FIELD_PROMISCUOUS, TRUST_ACTION_APPLY,
+                                                "Promiscuous=allow ([Manager])", true, 1, 0, 0, NULL}},
+                {"untrusted, AllMulticast=allow", false, {"AllMulticast=allow"}, setup_allmulti,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY, "AllMulticast=allow", true, 0, 1,
+                                                0, NULL}},
+                {"MulticastGroups=2, 2 groups", true, {"MulticastGroups=2"}, setup_mcast2,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY, "MulticastGroups=2 ([Manager])",
+                                                true, 0, 0, 2, NULL}},
+                {"MulticastGroups=2, 3 groups: all multicast instead", true, {"MulticastGroups=2"},
+                                setup_mcast3,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_APPLY,
+                                                "3 groups are more than MulticastGroups=2", true, 0, 1, 0,
+                                                NULL}},
+                {"MulticastGroups=2, MulticastOverflow=refuse, 3 groups", true,
+                                {"MulticastGroups=2", "MulticastOverflow=refuse"}, setup_mcast3,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE, "all multicast is not allowed",
+                                                true, 0, 0, 0, NULL}},
+                {"MulticastGroups=2, AllMulticast=refuse, 3 groups", true,
+                                {"MulticastGroups=2", "AllMulticast=refuse"}, setup_mcast3,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE, "more than MulticastGroups=2",
+                                                true, 0, 0, 0, NULL}},
+                {"overflow with AllMulticast=refuse keeps the groups", true, {"AllMulticast=refuse"},
+                                setup_overflow,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_REFUSE, "the host keeps its 1 groups",
+                                                true, 0, 0, 1, NULL}},
+                {"overflow with MulticastOverflow=refuse: no all multicast", true,
+                                {"MulticastOverflow=refuse"}, setup_overflow,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_REFUSE,
+                                                "MulticastOverflow=refuse ([Manager]): the host keeps it "
+                                                "off",
+                                                true, 0, 0, 1, NULL}},
+                {"untrusted overflow: all multicast refused", false, {"Promiscuous=allow"}, setup_overflow,
+                                {TRUST_FIELD_ALLMULTI, TRUST_ACTION_REFUSE, "not trusted", true, 0, 0, 1,
+                                                NULL}},
+                {"untrusted, MulticastGroups=64: joins", false, {"MulticastGroups=64"}, setup_mcast3,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_APPLY, "joins the guest's 3 groups",
+                                                true, 0, 0, 3, NULL}},
+                {"untrusted, MulticastGroups=0, nothing asked", false, {"MulticastGroups=0"}, setup_none,
+                                {TRUST_FIELD_MULTICAST, TRUST_ACTION_KEEP, "already matches", false, 0, 0, 0,
+                                                NULL}},
+};
+
+static void test_rules(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(rule_cases); i++) {
+                const RuleCase *c = &rule_cases[i];
+                const char *origins[_NIC_SETTING_MAX];
+                RxFilter asked = asked_base();
+                MacvtapSettings host = host_base();
+                NicSettings settings;
+                TrustDecision d;
+
+                print_message("case: %s\n", c->name);
+                nic_settings_init(&settings);
+                for (size_t k = 0; k < ELEMENTSOF(c->settings) && c->settings[k]; k++) {
+                        char key[32];
+                        const char *eq = strchr(c->settings[k], '='), *why = NULL;
+
+                        (void) snprintf(key, sizeof(key), "%.*s", (int) (eq - c->settings[k]),
+                                        c->settings[k]);
+                        assert_int_equal(
+                                        nic_settings_set(&settings, nic_setting_from_key(key), eq + 1, &why),
+                                        0);
+                }
+                for (size_t k = 0; k < _NIC_SETTING_MAX; k++)
+                        origins[k] = "[Manager]";
+                NicPolicy policy = {
+                                .trusted = c->trusted,
+                                .trust_origin = c->trusted ? "Trust=yes" : "Trust=no",
+                                .settings = &settings,
+                                .setting_origins = origins,
+                                .has_configured_mac = true,
+                                .configured_mac = mac("52:54:00:12:34:56"),
+                };
+
+                c->setup(&asked, &host);
+                assert_int_equal(trust_decide_macvtap(&asked, &policy, &host, &d), 0);
+                print_message("  %s: %s\n", trust_action_to_string(d.fields[c->expect.field].action),
+                                d.fields[c->expect.field].reason);
+                assert_decision(&d, &c->expect);
+        }
 }
 
 static void test_null_arguments(void **state) {
@@ -216,6 +389,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_cases),
                         cmocka_unit_test(test_untrusted_wants_host),
+                        cmocka_unit_test(test_rules),
                         cmocka_unit_test(test_null_arguments),
                         cmocka_unit_test(test_strings),
         };
