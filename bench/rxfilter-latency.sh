@@ -83,12 +83,6 @@ __link_has() { # DEV MAC: the kernel has MAC on DEV
         [[ $(ip -n "$NS" -o link show dev "$1" 2>/dev/null) == *"link/ether $2 "* ]]
 }
 
-# shellcheck disable=SC2317  # called through busywait
-__guest_booted() {
-        grep -q -e 'VNIC-GUEST-FAILED' -e 'Kernel panic' "$1/console.log" 2>/dev/null && return 2
-        grep -q '^VNIC-GUEST-READY' "$1/console.log" 2>/dev/null
-}
-
 __events_seen() { # FILE NIC...: FILE has an event line of each NIC
         local f=$1 n
         shift
@@ -116,9 +110,7 @@ bench_libvirt() {
         [[ -x $VNIC_GUEST_EXEC ]] || skip "guest-exec not built ($VNIC_GUEST_EXEC)"
 
         setup_ns NS || exit 1
-        # shellcheck disable=SC2119
-        sandbox_uplink || exit 1
-        ip -n "$NS" link add br0 up type bridge || exit 1
+        libvirt_scenario_net || exit 1
         sandbox_image || exit 1
         __sandbox_dir || exit 1
         d=$SANDBOX_DIR/$dom
@@ -133,19 +125,13 @@ bench_libvirt() {
         out=$(virsh define "$d/domain.xml" 2>&1) || { echo "virsh define: $out"; exit 1; }
         out=$(virsh start "$dom" 2>&1) || { echo "virsh start: $out"; exit 1; }
 
-        cat >"$d/vnicd.conf" <<CONF
-[Manager]
-DebounceSec=$BENCH_DEBOUNCE
-ResyncSec=0
-CONF
-        VNICD_NSENTER_PID=$LIBVIRTD_PID
-        vnicd_start "$d/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" --log-level=warning || exit 1
+        VNICD_DEBOUNCE=$BENCH_DEBOUNCE VNICD_MANAGER_EXTRA='ResyncSec=0' vnicd_libvirt_start "$d" warning || exit 1
 
-        busywait $((SANDBOX_READY_TIMEOUT * 1000)) __guest_booted "$d" ||
+        busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$d" ||
                 { echo "guest not ready; console:"; tail -n 5 "$d/console.log"; exit 1; }
         SANDBOX_AGENT=$d/agent.sock
         for k in 0 1; do
-                gif[k]=$(guest "/usr/sbin/ip -o link show | grep -i 52:54:00:12:34:5$k | cut -d: -f2 | tr -d ' '")
+                gif[k]=$(guest_nic 52:54:00:12:34:5$k)
                 [[ -n ${gif[k]} ]] || { echo "guest NIC 52:54:00:12:34:5$k not found"; exit 1; }
         done
         mapfile -t tgt < <(virsh domiflist "$dom" | awk 'NF == 5 { print $1 }')
@@ -298,7 +284,7 @@ CONF
 vnicd_start "$SANDBOX_DIR/vnicd.conf" --log-level=warning || exit 1
 sandbox_guest_wait_ready >/dev/null || exit 1
 wait_nic bench net0 '.state == "configured" and .in_sync' 60000 || exit 1
-G=$(guest "/usr/sbin/ip -o link | grep -i 52:54:00:12:34:50 | cut -d: -f2 | tr -d ' '")
+G=$(guest_nic 52:54:00:12:34:50)
 rounds0=$(nic_json bench net0 | jq .latency.rounds)
 
 ref_ns=()

@@ -362,11 +362,10 @@ int libvirt_xml_name(const LibvirtXmlParser *p, xmlNode *n, const char *attr, ch
         char excerpt[EXCERPT_MAX];
         int r;
 
-        r = attr_get(n, attr, buf, size, excerpt);
-        if (r < 0)
-                return copy_error(p, n, r, attr, excerpt, size);
+        r = libvirt_xml_attr(p, n, attr, buf, size);
         if (r > 0 && (buf[0] == 0 || strchr(buf, '/')))
-                return value_error(p, n, -EINVAL, attr, excerpt, "not a name (1 or more bytes, no '/')");
+                return value_error(p, n, -EINVAL, attr, string_excerpt(buf, strlen(buf), excerpt),
+                                "not a name (1 or more bytes, no '/')");
         return r;
 }
 
@@ -407,11 +406,10 @@ int libvirt_xml_word(const LibvirtXmlParser *p, xmlNode *n, const char *attr, ch
         char excerpt[EXCERPT_MAX];
         int r;
 
-        r = attr_get(n, attr, buf, size, excerpt);
-        if (r < 0)
-                return copy_error(p, n, r, attr, excerpt, size);
+        r = libvirt_xml_attr(p, n, attr, buf, size);
         if (r > 0 && !is_word(buf))
-                return value_error(p, n, -EINVAL, attr, excerpt, "may only contain A-Z a-z 0-9 _ . -");
+                return value_error(p, n, -EINVAL, attr, string_excerpt(buf, strlen(buf), excerpt),
+                                "may only contain A-Z a-z 0-9 _ . -");
         return r;
 }
 

@@ -67,8 +67,8 @@ CONF
 echo "vnicd.conf:"; sed 's/^/    /' "$SANDBOX_DIR/vnicd.conf"
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 sandbox_guest_wait_ready || exit 1
-G0=$(guest "/usr/sbin/ip -o link | grep -i 52:54:00:12:34:50 | cut -d: -f2 | tr -d ' '")
-G1=$(guest "/usr/sbin/ip -o link | grep -i 52:54:00:12:34:51 | cut -d: -f2 | tr -d ' '")
+G0=$(guest_nic 52:54:00:12:34:50)
+G1=$(guest_nic 52:54:00:12:34:51)
 wait_nic demo net0 '.state == "configured" and .in_sync' 60000 || exit 1
 wait_nic demo net1 '.state == "configured"' 60000 || exit 1
 

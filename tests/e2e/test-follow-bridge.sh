@@ -53,8 +53,8 @@ Trust=no
 CONF
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 sandbox_guest_wait_ready || exit 1
-G0=$(guest "/usr/sbin/ip -o link show | grep -i 52:54:00:12:34:50 | cut -d: -f2 | tr -d ' '")
-G1=$(guest "/usr/sbin/ip -o link show | grep -i 52:54:00:12:34:51 | cut -d: -f2 | tr -d ' '")
+G0=$(guest_nic 52:54:00:12:34:50)
+G1=$(guest_nic 52:54:00:12:34:51)
 
 static_macs() { # PORT: sorted "mac vlan" of static master entries, exactly what the kernel has
         bridge -n "$SANDBOX_NS" -j fdb show br br0 dev "$1" |

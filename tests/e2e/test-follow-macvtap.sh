@@ -62,12 +62,8 @@ CONF
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 sandbox_guest_wait_ready || exit 1
 
-# Guest interface names, found by MAC.
-gif() {
-        guest "/usr/sbin/ip -o link show | grep -i '$1' | cut -d: -f2 | tr -d ' '"
-}
-G0=$(gif 52:54:00:12:34:50)
-G1=$(gif 52:54:00:12:34:51)
+G0=$(guest_nic 52:54:00:12:34:50)
+G1=$(guest_nic 52:54:00:12:34:51)
 [[ -n $G0 && -n $G1 ]] || { echo "guest NICs not found: '$G0' '$G1'"; exit 1; }
 log_info "guest NICs: net0=$G0 net1=$G1"
 

@@ -30,6 +30,15 @@
 #                           VNICD_DEBOUNCE, default 0.02; more lines from VNICD_MANAGER_EXTRA)
 #                           and start vnicd (tests/lib/vnicd.sh) in
 #                           libvirtd's namespaces, connected to it; again after vnicd_stop to restart
+#   libvirt_interface_xml KIND MAC
+#                           one virtio <interface> (no option ROM) on one line: KIND is
+#                           direct:DEV, trusted:DEV (direct with trustGuestRxFilters='yes'),
+#                           bridge:BRIDGE or network:NETWORK
+#   libvirt_scenario_net    the scenario's links in $SANDBOX_NS (call setup_ns first): 'uplink'
+#                           (sandbox_uplink) and bridge br0 with one veth port, brport
+#   libvirt_guest_ready DIR [N]
+#                           0 once DIR/console.log has N (default 1) ready lines of the test
+#                           guest, 2 when it failed or panicked, else 1 (for busywait)
 #   libvirt_ns CMD...       run CMD in libvirtd's mount and network namespaces (where its paths and
 #                           devices are)
 #   virsh ARGS...           virsh connected to the private libvirtd, run in its namespaces
@@ -45,6 +54,35 @@
 LIBVIRT_URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
 LIBVIRTD_PID=
 LIBVIRTD_MNTNS=
+
+libvirt_interface_xml() {
+        local kind=${1%%:*} src=${1#*:}
+
+        case $kind in
+        trusted) printf "    <interface type='direct' trustGuestRxFilters='yes'><source dev='%s' mode='bridge'/>" "$src" ;;
+        direct) printf "    <interface type='direct'><source dev='%s' mode='bridge'/>" "$src" ;;
+        bridge) printf "    <interface type='bridge'><source bridge='%s'/>" "$src" ;;
+        network) printf "    <interface type='network'><source network='%s'/>" "$src" ;;
+        *) echo "libvirt_interface_xml: unknown kind '$kind'" >&2; return 1 ;;
+        esac
+        printf "<mac address='%s'/><model type='virtio'/><rom enabled='no'/></interface>\n" "$2"
+}
+
+libvirt_scenario_net() {
+        # shellcheck disable=SC2119  # the default name, 'uplink'
+        sandbox_uplink || return 1
+        ip -n "$SANDBOX_NS" link add br0 up type bridge &&
+                ip -n "$SANDBOX_NS" link add brport type veth peer name brport-peer &&
+                ip -n "$SANDBOX_NS" link set brport master br0 up &&
+                ip -n "$SANDBOX_NS" link set brport-peer up
+}
+
+libvirt_guest_ready() {
+        local log=$1/console.log
+
+        grep -q -e 'VNIC-GUEST-FAILED' -e 'Kernel panic' "$log" 2>/dev/null && return 2
+        [[ $(grep -c '^VNIC-GUEST-READY' "$log" 2>/dev/null) -ge ${2:-1} ]]
+}
 
 libvirt_scenario_xml() {
         local name=$1 dir=$2 on_reboot=${3:-destroy} metadata=${4:-}
@@ -77,24 +115,9 @@ libvirt_scenario_xml() {
       <source mode='bind' path='$dir/agent.sock'/>
       <target type='virtio' name='org.vnicd.test.0'/>
     </channel>
-    <interface type='direct' trustGuestRxFilters='yes'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:50'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='direct'>
-      <source dev='uplink' mode='bridge'/>
-      <mac address='52:54:00:12:34:51'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
-    <interface type='bridge'>
-      <source bridge='br0'/>
-      <mac address='52:54:00:12:34:52'/>
-      <model type='virtio'/>
-      <rom enabled='no'/>
-    </interface>
+$(libvirt_interface_xml trusted:uplink 52:54:00:12:34:50)
+$(libvirt_interface_xml direct:uplink 52:54:00:12:34:51)
+$(libvirt_interface_xml bridge:br0 52:54:00:12:34:52)
     <memballoon model='none'/>
   </devices>
 </domain>

@@ -59,6 +59,7 @@
 #   sandbox_guest_stop [G]     stop QEMU (TERM, then KILL) — also done on exit
 #   guest [--timeout S] CMD... run CMD in the current guest (guest-exec); output and
 #                              exit status are the guest command's
+#   guest_nic MAC              the current guest's interface that has MAC
 #   qmp_test CMDJSON           send one command on the test's QMP socket, print the
 #                              reply line exactly as QEMU sent it (our "id" removed);
 #                              status 0 for "return", 1 for "error" or no reply
@@ -533,6 +534,10 @@ guest() {
                 shift 2
         fi
         "$VNIC_GUEST_EXEC" --timeout "$t" "$SANDBOX_AGENT" "$@"
+}
+
+guest_nic() {
+        guest "/usr/sbin/ip -o link show | grep -i '$1' | cut -d: -f2 | tr -d ' '"
 }
 
 __qmp_reply_for() {

@@ -36,11 +36,7 @@ require_cmd ip jq qemu-system-x86_64 libvirtd virsh nsenter unshare dbus-daemon
 
 DOM=vnic-follow
 setup_ns NS || exit 1
-sandbox_uplink || exit 1
-ip -n "$NS" link add br0 up type bridge || exit 1
-ip -n "$NS" link add brport type veth peer name brport-peer || exit 1
-ip -n "$NS" link set brport master br0 up || exit 1
-ip -n "$NS" link set brport-peer up || exit 1
+libvirt_scenario_net || exit 1
 
 sandbox_image || exit 1
 __sandbox_dir || exit 1
@@ -63,20 +59,12 @@ check_err $? "virsh start failed: $out"
 
 vnicd_libvirt_start "$G" debug || exit 1
 
-# shellcheck disable=SC2317  # called through busywait
-guest_ready() {
-        grep -q -e 'VNIC-GUEST-FAILED' -e 'Kernel panic' "$G/console.log" 2>/dev/null && return 2
-        [[ $(grep -c '^VNIC-GUEST-READY' "$G/console.log" 2>/dev/null) -ge ${1:-1} ]]
-}
-busywait $((SANDBOX_READY_TIMEOUT * 1000)) guest_ready 1
+busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$G" 1
 check_err $? "guest not ready; console: $(tail -n 5 "$G/console.log" 2>/dev/null)"
 SANDBOX_AGENT=$G/agent.sock
-guest_if() {
-        guest "/usr/sbin/ip -o link show | grep -i '$1' | cut -d: -f2 | tr -d ' '"
-}
-E0=$(guest_if 52:54:00:12:34:50)
-E1=$(guest_if 52:54:00:12:34:51)
-E2=$(guest_if 52:54:00:12:34:52)
+E0=$(guest_nic 52:54:00:12:34:50)
+E1=$(guest_nic 52:54:00:12:34:51)
+E2=$(guest_nic 52:54:00:12:34:52)
 [[ -n $E0 && -n $E1 && -n $E2 ]] || { echo "guest NICs not found: '$E0' '$E1' '$E2'"; exit 1; }
 guest "/usr/sbin/ip link set $E0 up && /usr/sbin/ip link set $E1 up && /usr/sbin/ip link set $E2 up" >/dev/null
 
@@ -131,7 +119,7 @@ busywait 20000 grep -q "$DOM: reset by libvirt or the guest; querying its NICs a
 check_err $? "vnicd did not react to libvirt's reboot event"
 wait_nic "$DOM" net1 ".queries > $q1 and .asked.mac == \"52:54:00:12:34:51\" and (.refusals | map(select(.field == \"mac\")) | length == 1)" 30000
 check_err $? "net1: not queried again after the reset"
-busywait $((SANDBOX_READY_TIMEOUT * 1000)) guest_ready 2
+busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$G" 2
 check_err $? "guest not ready again after the reset"
 log_test "guest reset: vnicd queries again on libvirt's reboot event (the filter is back to the configured MAC)"
 
@@ -140,7 +128,7 @@ libvirtd_restart || exit 1
 busywait 30000 eval "vnicctl --json | jq -e '.daemon.libvirt.state == \"connected\" and .daemon.libvirt.connects == 2' >/dev/null"
 check_err $? "vnicd did not reconnect: $(vnicctl --json | jq -c .daemon.libvirt)"
 wait_nic "$DOM" net1 '.state == "configured" and .in_sync'
-E1=$(guest_if 52:54:00:12:34:51)
+E1=$(guest_nic 52:54:00:12:34:51)
 guest "/usr/sbin/ip link set dev $E1 up && /usr/sbin/ip link set dev $E1 promisc on" >/dev/null
 wait_nic "$DOM" net1 '.asked.promiscuous and (.refusals | map(select(.field == "promiscuous")) | length == 1)'
 check_err $? "net1: events are not followed after libvirtd came back"
@@ -173,14 +161,7 @@ static=$(fdb_static_52)
 check_err $? "br0 keeps $static static FDB entries of the unplugged NIC"
 nic_json "$DOM" net1 | jq -e '.state == "configured"' >/dev/null
 check_err $? "net1 changed with net2's unplug"
-cat >"$G/net2.xml" <<XML
-<interface type='bridge'>
-  <source bridge='br0'/>
-  <mac address='52:54:00:12:34:52'/>
-  <model type='virtio'/>
-  <rom enabled='no'/>
-</interface>
-XML
+libvirt_interface_xml bridge:br0 52:54:00:12:34:52 >"$G/net2.xml"
 out=$(virsh attach-device "$DOM" "$G/net2.xml" --live 2>&1)
 check_err $? "virsh attach-device: $out"
 dev=$(virsh domiflist "$DOM" | awk '$5 == "52:54:00:12:34:52" { print $1 }')

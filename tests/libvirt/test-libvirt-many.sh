@@ -37,8 +37,7 @@ require_cmd ip jq qemu-system-x86_64 libvirtd virsh nsenter unshare dbus-daemon 
 PARALLEL=8
 
 setup_ns NS || exit 1
-sandbox_uplink || exit 1
-ip -n "$NS" link add br0 up type bridge || exit 1
+libvirt_scenario_net || exit 1
 __sandbox_dir || exit 1
 D=$SANDBOX_DIR/many
 mkdir -p "$D" || exit 1
@@ -68,15 +67,8 @@ mac_of() {
         printf '52:54:00:20:%02x:%02x' $(($1 / 256)) $(($1 % 256))
 }
 
-iface_xml() { # TYPE INDEX
-        local mac
-        mac=$(mac_of "$2")
-        case $1 in
-        direct) printf "    <interface type='direct'><source dev='uplink' mode='bridge'/>" ;;
-        bridge) printf "    <interface type='bridge'><source bridge='br0'/>" ;;
-        network) printf "    <interface type='network'><source network='lan'/>" ;;
-        esac
-        printf "<mac address='%s'/><model type='virtio'/><rom enabled='no'/></interface>\n" "$mac"
+iface_xml() { # KIND INDEX
+        libvirt_interface_xml "$1" "$(mac_of "$2")"
 }
 
 meta_xml() { # INDEX ATTRIBUTES
@@ -89,18 +81,18 @@ for ((i = 1; i <= MANY; i++)); do
         name=$(printf 'many-%03d' "$i")
         names+=("$name")
         if ((i % 2)); then
-                domain_xml "$name" "$(iface_xml direct "$i")" "" >"$D/$name.xml"
+                domain_xml "$name" "$(iface_xml direct:uplink "$i")" "" >"$D/$name.xml"
         else
-                domain_xml "$name" "$(iface_xml bridge "$i")" "$(meta_xml "$i" "allowed-vlans='10,20-30'")" >"$D/$name.xml"
+                domain_xml "$name" "$(iface_xml bridge:br0 "$i")" "$(meta_xml "$i" "allowed-vlans='10,20-30'")" >"$D/$name.xml"
         fi
 done
-domain_xml bad-range "$(iface_xml bridge 1001)" "$(meta_xml 1001 "allowed-vlans='10,4095'")" >"$D/bad-range.xml"
-domain_xml bad-native "$(iface_xml bridge 1002)" "$(meta_xml 1002 "allowed-vlans='10-20' native-vlan='15'")" >"$D/bad-native.xml"
-domain_xml on-net "$(iface_xml network 1003)" "" >"$D/on-net.xml"
+domain_xml bad-range "$(iface_xml bridge:br0 1001)" "$(meta_xml 1001 "allowed-vlans='10,4095'")" >"$D/bad-range.xml"
+domain_xml bad-native "$(iface_xml bridge:br0 1002)" "$(meta_xml 1002 "allowed-vlans='10-20' native-vlan='15'")" >"$D/bad-native.xml"
+domain_xml on-net "$(iface_xml network:lan 1003)" "" >"$D/on-net.xml"
 # Per-setting precedence: metadata with only native-vlan gets the host's AllowedVLANs=; a native
 # VLAN that the host's default allows tagged is a contradiction once merged.
-domain_xml host-vlans "$(iface_xml bridge 1004)" "$(meta_xml 1004 "native-vlan='5'")" >"$D/host-vlans.xml"
-domain_xml bad-merged "$(iface_xml bridge 1005)" "$(meta_xml 1005 "native-vlan='300'")" >"$D/bad-merged.xml"
+domain_xml host-vlans "$(iface_xml bridge:br0 1004)" "$(meta_xml 1004 "native-vlan='5'")" >"$D/host-vlans.xml"
+domain_xml bad-merged "$(iface_xml bridge:br0 1005)" "$(meta_xml 1005 "native-vlan='300'")" >"$D/bad-merged.xml"
 names+=(bad-range bad-native on-net host-vlans bad-merged)
 VNICD_MANAGER_EXTRA='AllowedVLANs=300-310'
 EXTRA=5

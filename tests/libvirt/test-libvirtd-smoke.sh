@@ -28,11 +28,7 @@ DOM=vnic-smoke
 t0=$(date +%s%3N)
 
 setup_ns NS || exit 1
-sandbox_uplink || exit 1
-ip -n "$NS" link add br0 up type bridge || exit 1
-ip -n "$NS" link add brport type veth peer name brport-peer || exit 1
-ip -n "$NS" link set brport master br0 up || exit 1
-ip -n "$NS" link set brport-peer up || exit 1
+libvirt_scenario_net || exit 1
 ns_links() {
         ip -n "$NS" -j link show | jq -r '.[].ifname' | sort | tr '\n' ' '
 }
@@ -111,14 +107,7 @@ check_err $? "live XML does not have exactly one trusted interface"
 log_test "host devices: macvtaps on uplink and a tap in br0, in the test's netns"
 
 # --- the guest boots under libvirt and sees its NICs -------------------------------------------
-# shellcheck disable=SC2317  # called through busywait
-guest_ready() {
-        if grep -q -e 'VNIC-GUEST-FAILED' -e 'Kernel panic' "$G/console.log" 2>/dev/null; then
-                return 2
-        fi
-        grep -q '^VNIC-GUEST-READY' "$G/console.log" 2>/dev/null
-}
-busywait $((SANDBOX_READY_TIMEOUT * 1000)) guest_ready
+busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$G"
 check_err $? "guest not ready within ${SANDBOX_READY_TIMEOUT}s; console: $(tail -n 5 "$G/console.log" 2>/dev/null)"
 SANDBOX_AGENT=$G/agent.sock
 : "${VNIC_GUEST_EXEC:=$VNIC_BUILD_DIR/tests/tools/guest-exec}"
