@@ -125,7 +125,7 @@ bench_libvirt() {
         out=$(virsh define "$d/domain.xml" 2>&1) || { echo "virsh define: $out"; exit 1; }
         out=$(virsh start "$dom" 2>&1) || { echo "virsh start: $out"; exit 1; }
 
-        VNICD_DEBOUNCE=$BENCH_DEBOUNCE VNICD_MANAGER_EXTRA='ResyncSec=0' vnicd_libvirt_start "$d" warning || exit 1
+        VNICD_DEBOUNCE=$BENCH_DEBOUNCE VNICD_MANAGER_EXTRA=$'ResyncSec=0\nMACChangeLimitBurst=0' vnicd_libvirt_start "$d" warning || exit 1
 
         busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$d" ||
                 { echo "guest not ready; console:"; tail -n 5 "$d/console.log"; exit 1; }
@@ -270,6 +270,8 @@ cat >"$SANDBOX_DIR/vnicd.conf" <<CONF
 [Manager]
 DebounceSec=$BENCH_DEBOUNCE
 ResyncSec=0
+# The bench flips the MAC on purpose: no flapping limit.
+MACChangeLimitBurst=0
 
 [Guest]
 Name=bench

@@ -607,6 +607,18 @@ static int show_counters(json_object *n, FILE *f) {
         return 0;
 }
 
+/* Only while a flapping guest's MAC changes are held down. */
+static void show_mac_hold(json_object *n, FILE *f) {
+        json_object *m = describe_object(n, "mac_changes");
+        int64_t left;
+        char buf[64];
+
+        if (!m || describe_int(m, "hold_remaining_sec", &left) < 0)
+                return;
+        (void) snprintf(buf, sizeof(buf), "MAC changes refused for another %" PRIi64 " s", left);
+        print_field(f, "MAC hold-down", buf);
+}
+
 static int show_refusals(json_object *n, FILE *f) {
         json_object *refusals = describe_array(n, "refusals");
         bool first = true;
@@ -839,6 +851,7 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
                 return r;
         print_field(f, "Last change", describe_str(n, "last_change"));
         print_field(f, "Last error", describe_str(n, "last_error"));
+        show_mac_hold(n, f);
         return show_refusals(n, f);
 }
 

@@ -393,6 +393,22 @@ static json_object *describe_ownership(const Nic *n) {
         return o;
 }
 
+/* MAC flapping: the changes counted in the current window, and the hold-down left, if any. */
+static json_object *describe_mac_changes(const Nic *n) {
+        json_object *o = json_object_new_object();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        json_object_object_add(o, "in_window", json_object_new_int64((int64_t) n->mac_flap.n_changes));
+        json_object_object_add(o, "hold_remaining_sec",
+                        n->mac_flap.hold_until_usec > now
+                                        ? json_object_new_int64(
+                                                          (int64_t) ((n->mac_flap.hold_until_usec - now +
+                                                                                     USEC_PER_SEC - 1) /
+                                                                          USEC_PER_SEC))
+                                        : NULL);
+        return o;
+}
+
 static json_object *describe_nic(const Nic *n) {
         json_object *o = json_object_new_object();
 
@@ -434,6 +450,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "last_change", json_time(n->last_change_usec));
         json_object_object_add(o, "last_error", json_text(n->last_error));
         json_object_object_add(o, "refusals", describe_refusals(n));
+        json_object_object_add(o, "mac_changes", describe_mac_changes(n));
         json_object_object_add(o, "latency", describe_latency(n));
         return o;
 }

@@ -311,20 +311,24 @@ int nic_reconcile_bridge_port(Nic *n) {
         }
 
         policy = (BridgePortPolicy){
-                        .trusted = n->trusted,
-                        .trust_origin = n->trust_origin,
                         .allowed = n->settings.allowed_vlans,
                         .native_vlan = n->settings.native_vlan,
                         .vlan_filtering = n->bridge.vlan_filtering,
                         .bridge = n->bridge_name,
-                        .has_configured_mac = n->has_configured_mac,
-                        .configured_mac = n->configured_mac,
                         .mcast_snooping = (n->bridge.mcast_snooping > 0),
         };
+        nic_policy(n, &policy.nic);
         r = bridge_port_decide(&n->asked, &policy, &n->port_have, &n->port_decision);
         if (r < 0)
                 return nic_enter_failed(n, r, "bridge port policy failed: %m");
         n->has_port_decision = true;
+        /* A MAC change is the entries moving from one MAC to another, not the port's first entry. */
+        nic_mac_flap_update(n, &policy.nic,
+                        n->port_decision.fields[BRIDGE_FIELD_FDB].action == TRUST_ACTION_APPLY &&
+                                        n->port_have.has_fdb &&
+                                        !ether_addr_equal(&n->port_have.fdb_mac,
+                                                        &n->port_decision.wanted.fdb_mac),
+                        n->port_decision.mac_hold_until);
         n->port_flags_wanted = wanted_port_flags(n);
         /* A guest that wants all multicast (overflowed table, "all") gets it flooded. */
         if (n->port_decision.wanted.mcast_flood)

@@ -57,6 +57,7 @@ static Nic *nic_free(Nic *n) {
         if (!n)
                 return NULL;
         n->debounce = sd_event_source_disable_unref(n->debounce);
+        n->mac_hold_timer = sd_event_source_disable_unref(n->mac_hold_timer);
         free(n->name);
         free(n->path);
         free(n->bus_path);
@@ -288,6 +289,7 @@ void nic_drop(Nic *n) {
                 }
         n->guest = NULL;
         n->debounce = sd_event_source_disable_unref(n->debounce);
+        n->mac_hold_timer = sd_event_source_disable_unref(n->mac_hold_timer);
         nic_unref(n);
 }
 
@@ -694,6 +696,48 @@ static void nic_record_latency(Nic *n) {
         n->round_proc_usec = 0;
 }
 
+void nic_policy(const Nic *n, NicPolicy *ret) {
+        *ret = (NicPolicy){
+                        .trusted = n->trusted,
+                        .trust_origin = n->trust_origin,
+                        .settings = &n->settings,
+                        .setting_origins = (const char *const *) n->setting_origins,
+                        .has_configured_mac = n->has_configured_mac,
+                        .configured_mac = n->configured_mac,
+                        .flap = &n->mac_flap,
+                        .now_usec = now_usec(CLOCK_MONOTONIC),
+        };
+}
+
+static int on_mac_hold_end(sd_event_source *s, uint64_t usec, void *userdata) {
+        Nic *n = userdata;
+
+        n->mac_hold_timer = sd_event_source_disable_unref(n->mac_hold_timer);
+        if (n->guest) {
+                log_nic_info(n, "MAC change hold-down over: looking at the guest's MAC again.");
+                manager_nic_dirty(n->guest->manager, n);
+        }
+        return 0;
+}
+
+void nic_mac_flap_update(Nic *n, const NicPolicy *p, bool changed, uint64_t hold_until) {
+        int r;
+
+        if (changed)
+                mac_flap_record(&n->mac_flap, p);
+        if (hold_until <= n->mac_flap.hold_until_usec || !n->guest)
+                return;
+        mac_flap_hold(&n->mac_flap, hold_until);
+        log_nic_warning(n, "the guest changes its MAC too often: MAC changes held down for %llu s.",
+                        (unsigned long long) ((hold_until - p->now_usec + USEC_PER_SEC - 1) / USEC_PER_SEC));
+        n->mac_hold_timer = sd_event_source_disable_unref(n->mac_hold_timer);
+        r = sd_event_add_time(n->guest->manager->event, &n->mac_hold_timer, CLOCK_MONOTONIC, hold_until,
+                        USEC_PER_SEC / 10, on_mac_hold_end, n);
+        if (r < 0)
+                log_nic_warning_errno(
+                                n, r, "cannot arm the MAC hold-down timer, the next event ends it: %m");
+}
+
 static int nic_reconcile_internal(Nic *n) {
         MacvtapSettings host;
         NicPolicy policy;
@@ -757,19 +801,16 @@ static int nic_reconcile_internal(Nic *n) {
 
         nic_read_uplink(n);
         settings_from_host(n, &host);
-        policy = (NicPolicy){
-                        .trusted = n->trusted,
-                        .trust_origin = n->trust_origin,
-                        .settings = &n->settings,
-                        .setting_origins = (const char *const *) n->setting_origins,
-                        .has_configured_mac = n->has_configured_mac,
-                        .configured_mac = n->configured_mac,
-        };
+        nic_policy(n, &policy);
         r = trust_decide_macvtap(&n->asked, &policy, &host, &n->decision);
         if (r < 0)
                 return nic_enter_failed(n, r, "trust policy failed: %m");
         n->has_decision = true;
         nic_record_refusals(n);
+        nic_mac_flap_update(n, &policy,
+                        n->decision.write_host &&
+                                        n->decision.fields[TRUST_FIELD_MAC].action == TRUST_ACTION_APPLY,
+                        n->decision.mac_hold_until);
 
         if (!n->decision.write_host || settings_match(n, &n->decision.wanted)) {
                 n->unconverged_rounds = 0;

@@ -113,6 +113,11 @@ struct Nic {
         bool reconcile_after_flight;        /* marked dirty while requests were out: look again after */
         unsigned unconverged_rounds;        /* write rounds in a row that did not reach the decision */
 
+        /* MAC flapping: the changes applied in the current window, the hold-down past the limit and
+         * the timer that looks again when it ends. */
+        MacFlapState mac_flap;
+        sd_event_source *mac_hold_timer;
+
         unsigned long long events, queries, writes;
         unsigned long long last_change_usec;     /* realtime of the last host or asked change */
         unsigned long long last_event_qemu_usec; /* QEMU's timestamp of the last event */
@@ -170,6 +175,12 @@ int manager_refresh_bridge_uplinks(Manager *m, struct BridgeView *v);
 /* The guest is gone (QEMU exited, or the NIC was unplugged): queues the removal of the static FDB
  * entries and VLANs vnicd put on its bridge port, if the port still exists. */
 int nic_release_bridge_port(Nic *n);
+/* The NIC's policy for the trust and bridge port decisions: its rules, configured MAC and MAC
+ * change history. */
+void nic_policy(const Nic *n, NicPolicy *ret);
+/* After a decision: counts an applied MAC change ('changed'), or starts the hold-down the decision
+ * asked for ('hold_until' > 0) with a timer that reconciles the NIC when it ends. */
+void nic_mac_flap_update(Nic *n, const NicPolicy *p, bool changed, uint64_t hold_until);
 /* Records refusals of one decision field (shared by macvtap and bridge ports). */
 void nic_record_refusal(Nic *n, Refusal *rf, const char *field, const FieldDecision *d, const char *asked);
 

@@ -15,15 +15,7 @@ const char *bridge_field_to_string(BridgeField f) {
         return f >= 0 && f < _BRIDGE_FIELD_MAX ? bridge_field_table[f] : NULL;
 }
 
-_printf_(4, 5) static void set_field(
-                BridgePortDecision *d, BridgeField f, TrustAction a, const char *format, ...) {
-        va_list ap;
-
-        d->fields[f].action = a;
-        va_start(ap, format);
-        (void) vsnprintf(d->fields[f].reason, sizeof(d->fields[f].reason), format, ap);
-        va_end(ap);
-}
+#define set_field(d, f, a, ...) field_decision_set(&(d)->fields[f], a, __VA_ARGS__)
 
 bool bridge_port_state_equal(const BridgePortState *a, const BridgePortState *b) {
         if (!vlan_set_equal(&a->vids, &b->vids) || a->pvid != b->pvid ||
@@ -56,7 +48,7 @@ static void decide_vlans(const RxFilter *asked, const BridgePortPolicy *p, Bridg
                 return;
         }
 
-        if (p->trusted && asked->vlan != RX_MODE_ALL) {
+        if (p->nic.trusted && asked->vlan != RX_MODE_ALL) {
                 VlanSet guest = asked->vlans;
 
                 /* VID 0 is the priority tag, 4095 is reserved: never port VLANs. */
@@ -68,7 +60,7 @@ static void decide_vlans(const RxFilter *asked, const BridgePortPolicy *p, Bridg
                         vlan_set_remove(&refused, p->native_vlan);
                 want = guest;
                 vlan_set_intersect(&want, &p->allowed);
-        } else if (!p->trusted && asked->vlan != RX_MODE_ALL) {
+        } else if (!p->nic.trusted && asked->vlan != RX_MODE_ALL) {
                 refused = asked->vlans;
                 vlan_set_remove(&refused, 0);
                 vlan_set_remove(&refused, 4095);
@@ -93,46 +85,47 @@ static void decide_vlans(const RxFilter *asked, const BridgePortPolicy *p, Bridg
                                 "guest does not filter VLANs (no VIRTIO_NET_F_CTRL_VLAN): port carries "
                                 "every "
                                 "allowed VLAN");
-        else if (!p->trusted)
+        else if (!p->nic.trusted)
                 set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_APPLY,
                                 "guest not trusted (%s): port carries the allowed VLANs",
-                                strempty(p->trust_origin));
+                                strempty(p->nic.trust_origin));
         else
                 set_field(d, BRIDGE_FIELD_VLANS, TRUST_ACTION_APPLY,
                                 "trusted guest: its VLANs within AllowedVLANs=%s",
                                 vids_string(&p->allowed, b, sizeof(b)));
 }
 
-static void decide_fdb(const RxFilter *asked, const BridgePortPolicy *p, BridgePortDecision *d) {
-        const EtherAddr *mac = &asked->main_mac;
-        char s[ETHER_ADDR_STRING_MAX];
+static void decide_fdb(const RxFilter *asked, const BridgePortPolicy *p, const BridgePortState *have,
+                BridgePortDecision *d) {
+        static const MacDevice fdb = {
+                        .takes = "static FDB entries take", .keeps = "static FDB entries keep"};
+        static const EtherAddr none = {};
+        const EtherAddr *from, *mac;
 
-        if (!p->trusted) {
-                if (!p->has_configured_mac) {
-                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_NA,
-                                        "guest not trusted and its configured MAC is unknown: no static "
-                                        "entry");
-                        return;
-                }
-                mac = &p->configured_mac;
-                if (!ether_addr_equal(mac, &asked->main_mac))
-                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_REFUSE,
-                                        "guest not trusted (%s): entries keep the configured MAC %s",
-                                        strempty(p->trust_origin), ether_addr_to_string(mac, s));
-                else
-                        set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_APPLY,
-                                        "configured MAC %s on every port VLAN",
-                                        ether_addr_to_string(mac, s));
-        } else if (ether_addr_is_multicast(mac) || ether_addr_is_zero(mac)) {
-                /* No frame can be addressed to it: keep what the port has. */
-                set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
-                                ether_addr_is_zero(mac) ? "all-zero" : "multicast");
-                if (!p->has_configured_mac)
-                        return;
-                mac = &p->configured_mac;
-        } else
+        /* The entries move from the MAC the port has, if the rule still lets it have that one (Trust=
+         * or MACChange= may have changed since), else from the configured MAC. */
+        if (have->has_fdb && trust_mac_permitted(&p->nic, &have->fdb_mac))
+                from = &have->fdb_mac;
+        else
+                from = p->nic.has_configured_mac ? &p->nic.configured_mac : &none;
+        mac = trust_decide_mac(&p->nic, &fdb, from, &asked->main_mac, &d->fields[BRIDGE_FIELD_FDB],
+                        &d->mac_hold_until);
+        if (ether_addr_is_zero(mac)) {
+                set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_NA,
+                                "the guest's MAC is refused (%s) and its configured MAC is unknown: no "
+                                "static "
+                                "entry",
+                                d->fields[BRIDGE_FIELD_FDB].reason);
+                return;
+        }
+        /* The port has no entry for it yet: what the rule keeps is still to be written. */
+        if (from != &have->fdb_mac && d->fields[BRIDGE_FIELD_FDB].action == TRUST_ACTION_KEEP) {
+                char s[ETHER_ADDR_STRING_MAX];
+
                 set_field(d, BRIDGE_FIELD_FDB, TRUST_ACTION_APPLY,
-                                "trusted guest: entries follow its MAC %s", ether_addr_to_string(mac, s));
+                                "configured MAC %s, the guest's, on every port VLAN",
+                                ether_addr_to_string(mac, s));
+        }
 
         d->wanted.has_fdb = true;
         d->wanted.fdb_mac = *mac;
@@ -168,10 +161,10 @@ static void decide_multicast(const RxFilter *asked, const BridgePortPolicy *p, B
                                 p->bridge);
                 return;
         }
-        if (!p->trusted) {
+        if (!p->nic.trusted) {
                 set_field(d, BRIDGE_FIELD_MULTICAST, TRUST_ACTION_NA,
                                 "guest not trusted (%s): its groups get no MDB entries",
-                                strempty(p->trust_origin));
+                                strempty(p->nic.trust_origin));
                 return;
         }
         if (asked->multicast_overflow || asked->multicast == RX_MODE_ALL) {
@@ -214,7 +207,7 @@ int bridge_port_decide(const RxFilter *asked, const BridgePortPolicy *policy, co
                 return -EINVAL;
 
         decide_vlans(asked, policy, &d);
-        decide_fdb(asked, policy, &d);
+        decide_fdb(asked, policy, have, &d);
         decide_multicast(asked, policy, &d);
 
         /* A field already as wanted is KEEP, unless it carries a refusal to report. */

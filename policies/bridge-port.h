@@ -11,10 +11,12 @@
  * PVID) and the static FDB entries for its MAC on each of them, decided per field with a reason.
  *
  * Trusted guests get the VLANs they registered that the operator allows (VID 0 is the priority
- * tag a guest with 8021q registers: never programmed), and FDB entries that follow their current
- * MAC. Untrusted guests get the operator's static configuration: every allowed VLAN and the
- * native one, and FDB entries for the MAC QEMU was configured with; what they ask beyond that is
- * refused and reported. Pure: no I/O, no globals. */
+ * tag a guest with 8021q registers: never programmed). Untrusted guests get the operator's static
+ * configuration: every allowed VLAN and the native one. The FDB entries' MAC obeys the same MAC
+ * rule as a macvtap (trust_decide_mac(): MACChange=, AllowedMACs=, flapping limit, else Trust=), so
+ * a guest's MAC is in its allowed set before the bridge forwards to it; they start with the MAC QEMU
+ * was configured with. What a guest asks beyond its rules is refused and reported. Pure: no I/O, no
+ * globals. */
 
 typedef enum BridgeField {
         BRIDGE_FIELD_FDB,       /* the static FDB entries (the guest's MAC) */
@@ -29,15 +31,12 @@ typedef enum BridgeField {
 #define BRIDGE_MDB_PER_PORT_MAX 256
 
 typedef struct BridgePortPolicy {
-        bool trusted;
-        const char *trust_origin;
+        NicPolicy nic;        /* Trust=, the MAC rules, the configured MAC and the MAC change history */
         VlanSet allowed;      /* AllowedVLANs= */
         unsigned native_vlan; /* NativeVLAN=, 0 = none */
         bool vlan_filtering;  /* the bridge filters VLANs; otherwise no VLAN can be applied */
         const char *bridge;   /* its name, for reasons */
-        bool has_configured_mac;
-        EtherAddr configured_mac; /* the MAC QEMU was started with (untrusted guests keep it) */
-        bool mcast_snooping;      /* the bridge snoops multicast: MDB entries decide delivery */
+        bool mcast_snooping;  /* the bridge snoops multicast: MDB entries decide delivery */
 } BridgePortPolicy;
 
 typedef struct BridgePortState {
@@ -55,7 +54,8 @@ typedef struct BridgePortState {
 typedef struct BridgePortDecision {
         FieldDecision fields[_BRIDGE_FIELD_MAX];
         BridgePortState wanted;
-        VlanSet refused_vids; /* asked, not allowed */
+        VlanSet refused_vids;    /* asked, not allowed */
+        uint64_t mac_hold_until; /* > 0: the guest's MAC change is held down until then */
 } BridgePortDecision;
 
 /* Decides the port's wanted state from what the guest 'asked', the 'policy' and what the port

@@ -29,15 +29,16 @@ const char *trust_action_to_string(TrustAction a) {
         return a >= 0 && a < _TRUST_ACTION_MAX ? trust_action_table[a] : NULL;
 }
 
-_printf_(4, 5) static void set_field(
-                TrustDecision *d, TrustField f, TrustAction a, const char *format, ...) {
+void field_decision_set(FieldDecision *f, TrustAction a, const char *format, ...) {
         va_list ap;
 
-        d->fields[f].action = a;
+        f->action = a;
         va_start(ap, format);
-        (void) vsnprintf(d->fields[f].reason, sizeof(d->fields[f].reason), format, ap);
+        (void) vsnprintf(f->reason, sizeof(f->reason), format, ap);
         va_end(ap);
 }
+
+#define set_field(d, f, a, ...) field_decision_set(&(d)->fields[f], a, __VA_ARGS__)
 
 static bool multicast_equal(const MacvtapSettings *a, const MacvtapSettings *b) {
         if (a->n_multicast != b->n_multicast)
@@ -111,52 +112,142 @@ static bool mac_allowed(const NicPolicy *p, const EtherAddr *mac) {
         set_field(d, field, TRUST_ACTION_REFUSE, "guest not trusted (%s): observe and report only",         \
                         (p)->trust_origin ?: "Trust=no")
 
-static void decide_mac(const NicPolicy *p, const Rules *r, const MacvtapSettings *want,
-                const MacvtapSettings *host, TrustDecision *d) {
-        char a[ETHER_ADDR_STRING_MAX];
+/* A setting's number, or its default when no layer sets it. */
+static unsigned setting_or(const NicPolicy *p, NicSetting which, int value, unsigned def) {
+        return rule_origin(p, which) && value >= 0 ? (unsigned) value : def;
+}
 
-        d->wanted.mac = host->mac;
-        if (ether_addr_equal(&want->mac, &host->mac)) {
-                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_KEEP, "host already matches");
-                return;
-        }
-        /* Even a trusted guest cannot give its port a MAC no frame can be addressed to. */
-        if (r->mac != NIC_MAC_CHANGE_NEVER &&
-                        (ether_addr_is_multicast(&want->mac) || ether_addr_is_zero(&want->mac))) {
-                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
-                                ether_addr_is_zero(&want->mac) ? "all-zero" : "multicast");
-                return;
-        }
-        switch (r->mac) {
+/* > 0: MAC changes are held down until then, because of an earlier hold or because this change would
+ * be one more than MACChangeLimitBurst= within MACChangeLimitIntervalSec=. */
+static uint64_t flap_hold_until(
+                const NicPolicy *p, unsigned *ret_burst, unsigned *ret_interval, unsigned *ret_hold) {
+        const NicSettings *s = p->settings;
+        const MacFlapState *f = p->flap;
+
+        *ret_burst = setting_or(p, NIC_SETTING_MAC_CHANGE_BURST, s ? s->mac_change_burst : -1,
+                        NIC_MAC_CHANGE_BURST_DEFAULT);
+        *ret_interval = setting_or(p, NIC_SETTING_MAC_CHANGE_INTERVAL, s ? s->mac_change_interval : -1,
+                        NIC_MAC_CHANGE_INTERVAL_DEFAULT);
+        *ret_hold = setting_or(p, NIC_SETTING_MAC_CHANGE_HOLD, s ? s->mac_change_hold : -1,
+                        NIC_MAC_CHANGE_HOLD_DEFAULT);
+        if (!f || *ret_burst == 0)
+                return 0;
+        if (p->now_usec < f->hold_until_usec)
+                return f->hold_until_usec;
+        if (f->n_changes >= *ret_burst && p->now_usec - f->window_start_usec < *ret_interval * USEC_PER_SEC)
+                return p->now_usec + *ret_hold * USEC_PER_SEC;
+        return 0;
+}
+
+static NicMacChange mac_rule(const NicPolicy *p, const char **ret_origin) {
+        *ret_origin = rule_origin(p, NIC_SETTING_MAC_CHANGE);
+        return *ret_origin  ? (NicMacChange) p->settings->mac_change
+               : p->trusted ? NIC_MAC_CHANGE_ANY
+                            : NIC_MAC_CHANGE_NEVER;
+}
+
+bool trust_mac_permitted(const NicPolicy *p, const EtherAddr *mac) {
+        const char *origin;
+
+        if (p->has_configured_mac && ether_addr_equal(mac, &p->configured_mac))
+                return true;
+        switch (mac_rule(p, &origin)) {
         case NIC_MAC_CHANGE_NEVER:
-                if (!r->mac_origin)
-                        REFUSE_UNTRUSTED(d, TRUST_FIELD_MAC, p);
-                else
-                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
-                                        "MACChange=never (%s): the host keeps %s", r->mac_origin,
-                                        ether_addr_to_string(&host->mac, a));
-                return;
+                return false;
         case NIC_MAC_CHANGE_ALLOWED:
-                if (!mac_allowed(p, &want->mac)) {
-                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                return mac_allowed(p, mac);
+        default:
+                return !ether_addr_is_multicast(mac) && !ether_addr_is_zero(mac);
+        }
+}
+
+const EtherAddr *trust_decide_mac(const NicPolicy *p, const MacDevice *dev, const EtherAddr *have,
+                const EtherAddr *want, FieldDecision *ret, uint64_t *ret_hold_until) {
+        const char *origin;
+        NicMacChange rule = mac_rule(p, &origin);
+        unsigned burst, interval, hold;
+        uint64_t until;
+        char a[ETHER_ADDR_STRING_MAX], b[ETHER_ADDR_STRING_MAX];
+
+        *ret_hold_until = 0;
+        if (ether_addr_equal(want, have)) {
+                field_decision_set(ret, TRUST_ACTION_KEEP, "host already matches");
+                return have;
+        }
+        switch (rule) {
+        case NIC_MAC_CHANGE_NEVER:
+                if (origin)
+                        field_decision_set(ret, TRUST_ACTION_REFUSE, "MACChange=never (%s): %s %s", origin,
+                                        dev->keeps, ether_addr_to_string(have, a));
+                else
+                        field_decision_set(ret, TRUST_ACTION_REFUSE, "guest not trusted (%s): %s %s",
+                                        p->trust_origin ?: "Trust=no", dev->keeps,
+                                        ether_addr_to_string(have, a));
+                return have;
+        case NIC_MAC_CHANGE_ALLOWED:
+                if (!mac_allowed(p, want)) {
+                        field_decision_set(ret, TRUST_ACTION_REFUSE,
                                         "MACChange=allowed (%s): %s is neither the configured MAC nor in "
                                         "AllowedMACs=",
-                                        r->mac_origin, ether_addr_to_string(&want->mac, a));
-                        return;
+                                        origin, ether_addr_to_string(want, a));
+                        return have;
                 }
-                set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
-                                "MACChange=allowed (%s): %s is the configured MAC or in AllowedMACs=",
-                                r->mac_origin, ether_addr_to_string(&want->mac, a));
                 break;
         default:
-                if (r->mac_origin)
-                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
-                                        "MACChange=any (%s): macvtap takes the guest's MAC", r->mac_origin);
-                else
-                        set_field(d, TRUST_FIELD_MAC, TRUST_ACTION_APPLY,
-                                        "trusted guest: macvtap takes the guest's MAC");
+                /* Even a trusted guest cannot take a MAC no frame can be addressed to. */
+                if (ether_addr_is_multicast(want) || ether_addr_is_zero(want)) {
+                        field_decision_set(ret, TRUST_ACTION_REFUSE, "%s MAC is not a valid station address",
+                                        ether_addr_is_zero(want) ? "all-zero" : "multicast");
+                        return have;
+                }
         }
-        d->wanted.mac = want->mac;
+
+        until = flap_hold_until(p, &burst, &interval, &hold);
+        if (until > 0) {
+                field_decision_set(ret, TRUST_ACTION_REFUSE,
+                                "more than %u MAC changes within %u s (MACChangeLimitBurst=, "
+                                "MACChangeLimitIntervalSec=): changes held down for %u s, %s %s",
+                                burst, interval, hold, dev->keeps, ether_addr_to_string(have, a));
+                *ret_hold_until = until;
+                return have;
+        }
+
+        if (rule == NIC_MAC_CHANGE_ALLOWED)
+                field_decision_set(ret, TRUST_ACTION_APPLY,
+                                "MACChange=allowed (%s): %s is the configured MAC or in AllowedMACs=",
+                                origin, ether_addr_to_string(want, a));
+        else if (origin)
+                field_decision_set(ret, TRUST_ACTION_APPLY, "MACChange=any (%s): %s the guest's MAC %s",
+                                origin, dev->takes, ether_addr_to_string(want, b));
+        else
+                field_decision_set(ret, TRUST_ACTION_APPLY, "trusted guest: %s the guest's MAC %s",
+                                dev->takes, ether_addr_to_string(want, b));
+        return want;
+}
+
+void mac_flap_record(MacFlapState *state, const NicPolicy *p) {
+        unsigned burst, interval, hold;
+
+        (void) flap_hold_until(p, &burst, &interval, &hold);
+        if (state->n_changes == 0 || p->now_usec - state->window_start_usec >= interval * USEC_PER_SEC) {
+                state->window_start_usec = p->now_usec;
+                state->n_changes = 0;
+        }
+        state->n_changes++;
+}
+
+void mac_flap_hold(MacFlapState *state, uint64_t until) {
+        state->hold_until_usec = until;
+        state->window_start_usec = until;
+        state->n_changes = 0;
+}
+
+static void decide_mac(const NicPolicy *p, const MacvtapSettings *want, const MacvtapSettings *host,
+                TrustDecision *d) {
+        static const MacDevice macvtap = {.takes = "macvtap takes", .keeps = "macvtap keeps"};
+
+        d->wanted.mac = *trust_decide_mac(p, &macvtap, &host->mac, &want->mac, &d->fields[TRUST_FIELD_MAC],
+                        &d->mac_hold_until);
 }
 
 /* Promiscuous and all-multicast: a flag the rule lets follow the guest, or leaves as the host has it. */
@@ -218,7 +309,7 @@ int trust_decide_macvtap(const RxFilter *asked, const NicPolicy *policy, const M
         d.write_host = r.mac != NIC_MAC_CHANGE_NEVER || r.promiscuous || r.allmulti || r.groups > 0;
         d.wanted = host_view;
 
-        decide_mac(policy, &r, &want, &host_view, &d);
+        decide_mac(policy, &want, &host_view, &d);
 
         decide_flag(policy, TRUST_FIELD_PROMISCUOUS, "Promiscuous", r.promiscuous, r.promiscuous_origin,
                         want.promiscuous, host->promiscuous,

@@ -17,7 +17,6 @@
 #define CONFIG_LINE_MAX     4096
 #define CONFIG_SECTIONS_MAX 1024
 #define CONFIG_FILE_MAX     (1024 * 1024)
-#define USEC_PER_SEC        1000000ULL
 #define DEBOUNCE_SEC_MAX    10
 #define RESYNC_SEC_MAX      86400
 #define IFNAME_MAX          15 /* IFNAMSIZ without the NUL */

@@ -25,6 +25,8 @@
 #define MAX(a, b)        ((a) > (b) ? (a) : (b))
 #define CLAMP(x, lo, hi) MIN(MAX((x), (lo)), (hi))
 
+#define USEC_PER_SEC     1000000ULL
+
 /* Hand ownership out of a _cleanup_ variable: returns the pointer and leaves NULL behind. */
 #define TAKE_PTR(p)                                                                                         \
         ({                                                                                                  \

@@ -18,6 +18,9 @@ static const char *const nic_setting_attribute_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_ALLMULTI] = "allmulti",
                 [NIC_SETTING_MULTICAST_GROUPS] = "multicast-groups",
                 [NIC_SETTING_MULTICAST_OVERFLOW] = "multicast-overflow",
+                [NIC_SETTING_MAC_CHANGE_BURST] = "mac-change-limit-burst",
+                [NIC_SETTING_MAC_CHANGE_INTERVAL] = "mac-change-limit-interval-sec",
+                [NIC_SETTING_MAC_CHANGE_HOLD] = "mac-change-hold-sec",
 };
 
 static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
@@ -33,6 +36,9 @@ static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_ALLMULTI] = "AllMulticast",
                 [NIC_SETTING_MULTICAST_GROUPS] = "MulticastGroups",
                 [NIC_SETTING_MULTICAST_OVERFLOW] = "MulticastOverflow",
+                [NIC_SETTING_MAC_CHANGE_BURST] = "MACChangeLimitBurst",
+                [NIC_SETTING_MAC_CHANGE_INTERVAL] = "MACChangeLimitIntervalSec",
+                [NIC_SETTING_MAC_CHANGE_HOLD] = "MACChangeHoldSec",
 };
 
 static const char *const nic_mac_change_table[_NIC_MAC_CHANGE_MAX] = {
@@ -76,6 +82,9 @@ void nic_settings_init(NicSettings *s) {
                         .allmulti = -1,
                         .multicast_groups = -1,
                         .multicast_overflow = -1,
+                        .mac_change_burst = -1,
+                        .mac_change_interval = -1,
+                        .mac_change_hold = -1,
         };
 }
 
@@ -140,6 +149,31 @@ static int *nic_settings_word(
         }
 }
 
+/* The settings stored as a number: their field, range and what a bad value is not. */
+static int *nic_settings_number(NicSettings *s, NicSetting which, unsigned *ret_min, unsigned *ret_max,
+                const char **ret_why) {
+        switch (which) {
+        case NIC_SETTING_MULTICAST_GROUPS:
+                *ret_min = 0, *ret_max = NIC_MULTICAST_GROUPS_MAX;
+                *ret_why = "not a number of groups 0-64";
+                return &s->multicast_groups;
+        case NIC_SETTING_MAC_CHANGE_BURST:
+                *ret_min = 0, *ret_max = NIC_MAC_CHANGE_BURST_MAX;
+                *ret_why = "not a number of MAC changes 0-1000 (0: no limit)";
+                return &s->mac_change_burst;
+        case NIC_SETTING_MAC_CHANGE_INTERVAL:
+                *ret_min = 1, *ret_max = NIC_MAC_CHANGE_SEC_MAX;
+                *ret_why = "not a number of seconds 1-86400";
+                return &s->mac_change_interval;
+        case NIC_SETTING_MAC_CHANGE_HOLD:
+                *ret_min = 1, *ret_max = NIC_MAC_CHANGE_SEC_MAX;
+                *ret_why = "not a number of seconds 1-86400";
+                return &s->mac_change_hold;
+        default:
+                return NULL;
+        }
+}
+
 static int *nic_settings_boolean(NicSettings *s, NicSetting which) {
         switch (which) {
         case NIC_SETTING_TRUST:
@@ -156,10 +190,10 @@ static int *nic_settings_boolean(NicSettings *s, NicSetting which) {
 }
 
 int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const char **ret_why) {
-        const char *const *words = NULL;
+        const char *const *words = NULL, *number_why;
         size_t n_words = 0;
         VlanSet vids;
-        unsigned vid;
+        unsigned vid, min, max;
         int *b, r;
 
         if (!s || !value || !ret_why)
@@ -212,13 +246,15 @@ int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const 
                 }
                 memcpy(s->allowed_macs, macs, n_macs * sizeof(EtherAddr));
                 s->n_allowed_macs = n_macs;
-        } else if (which == NIC_SETTING_MULTICAST_GROUPS) {
-                r = parse_decimal(value, NIC_MULTICAST_GROUPS_MAX, &vid);
+        } else if ((b = nic_settings_number(s, which, &min, &max, &number_why))) {
+                r = parse_decimal(value, max, &vid);
+                if (r >= 0 && vid < min)
+                        r = -ERANGE;
                 if (r < 0) {
-                        *ret_why = "not a number of groups 0-64";
+                        *ret_why = number_why;
                         return r;
                 }
-                s->multicast_groups = (int) vid;
+                *b = (int) vid;
         } else {
                 r = parse_decimal(value, VLAN_VID_MAX, &vid);
                 if (r < 0 || vid == 0) {
@@ -241,8 +277,9 @@ int nic_settings_check(const NicSettings *s, const char **ret_why) {
 }
 
 static void nic_settings_copy_one(NicSettings *to, const NicSettings *from, NicSetting which) {
-        const char *const *words;
+        const char *const *words, *why;
         size_t n_words;
+        unsigned min, max;
         int *b;
 
         if ((b = nic_settings_boolean(to, which)))
@@ -254,8 +291,8 @@ static void nic_settings_copy_one(NicSettings *to, const NicSettings *from, NicS
         else if (which == NIC_SETTING_ALLOWED_MACS) {
                 memcpy(to->allowed_macs, from->allowed_macs, sizeof(to->allowed_macs));
                 to->n_allowed_macs = from->n_allowed_macs;
-        } else if (which == NIC_SETTING_MULTICAST_GROUPS)
-                to->multicast_groups = from->multicast_groups;
+        } else if ((b = nic_settings_number(to, which, &min, &max, &why)))
+                *b = *nic_settings_number((NicSettings *) from, which, &min, &max, &why);
         else
                 to->native_vlan = from->native_vlan;
         to->set |= 1u << which;

@@ -27,6 +27,10 @@ typedef enum NicSetting {
         NIC_SETTING_ALLMULTI,           /* allmulti=, AllMulticast=: allow|refuse */
         NIC_SETTING_MULTICAST_GROUPS,   /* multicast-groups=, MulticastGroups=: 0-64 */
         NIC_SETTING_MULTICAST_OVERFLOW, /* multicast-overflow=, MulticastOverflow=: allmulti|refuse */
+        /* MAC flapping: more than Burst MAC changes within IntervalSec hold changes down for HoldSec. */
+        NIC_SETTING_MAC_CHANGE_BURST,    /* mac-change-limit-burst=, MACChangeLimitBurst=: 0-1000, 0 = off */
+        NIC_SETTING_MAC_CHANGE_INTERVAL, /* mac-change-limit-interval-sec=, MACChangeLimitIntervalSec= */
+        NIC_SETTING_MAC_CHANGE_HOLD,     /* mac-change-hold-sec=, MACChangeHoldSec= */
         _NIC_SETTING_MAX,
         _NIC_SETTING_INVALID = -EINVAL,
 } NicSetting;
@@ -41,6 +45,13 @@ typedef enum NicMacChange {
 
 #define NIC_ALLOWED_MACS_MAX     16
 #define NIC_MULTICAST_GROUPS_MAX 64 /* QEMU's MAC table: a guest cannot ask for more */
+/* MAC flapping defaults: a guest that changes its MAC more than 10 times a minute is held down for a
+ * minute. A real guest changes it a few times in its life (bonding failover, a new OS). */
+#define NIC_MAC_CHANGE_BURST_DEFAULT    10
+#define NIC_MAC_CHANGE_INTERVAL_DEFAULT 60
+#define NIC_MAC_CHANGE_HOLD_DEFAULT     60
+#define NIC_MAC_CHANGE_BURST_MAX        1000
+#define NIC_MAC_CHANGE_SEC_MAX          86400
 
 typedef struct NicSettings {
         unsigned set;          /* bit (1 << NicSetting) for each setting given */
@@ -53,10 +64,13 @@ typedef struct NicSettings {
         int mac_change;        /* NicMacChange; -1 not set */
         size_t n_allowed_macs;
         EtherAddr allowed_macs[NIC_ALLOWED_MACS_MAX];
-        int promiscuous;        /* 1 allow, 0 refuse, -1 not set */
-        int allmulti;           /* 1 allow, 0 refuse, -1 not set */
-        int multicast_groups;   /* at most this many groups; -1 not set */
-        int multicast_overflow; /* past them: 1 all multicast, 0 refuse; -1 not set */
+        int promiscuous;         /* 1 allow, 0 refuse, -1 not set */
+        int allmulti;            /* 1 allow, 0 refuse, -1 not set */
+        int multicast_groups;    /* at most this many groups; -1 not set */
+        int multicast_overflow;  /* past them: 1 all multicast, 0 refuse; -1 not set */
+        int mac_change_burst;    /* MAC changes allowed within the interval, 0 = no limit; -1 not set */
+        int mac_change_interval; /* seconds; -1 not set */
+        int mac_change_hold;     /* seconds; -1 not set */
 } NicSettings;
 
 void nic_settings_init(NicSettings *s);

@@ -54,31 +54,36 @@ static const Case cases[] = {
                 {"trusted: guest VLANs within the allowed set", true, "52:54:00:12:34:99", "0,10,20,100-110",
                                 "10,20,100-110", 0, true, TRUST_ACTION_APPLY,
                                 "its VLANs within AllowedVLANs=10,20,100-110", "10,20,100-110", 0, "",
-                                TRUST_ACTION_APPLY, "follow its MAC 52:54:00:12:34:99", "52:54:00:12:34:99",
-                                "10,20,100-110"},
+                                TRUST_ACTION_APPLY, "take the guest's MAC 52:54:00:12:34:99",
+                                "52:54:00:12:34:99", "10,20,100-110"},
                 {"trusted: vid outside the allowed set refused, the rest applied", true, "52:54:00:12:34:50",
                                 "7,10,15", "10-20", 0, true, TRUST_ACTION_REFUSE,
                                 "vid 7 not in AllowedVLANs=10-20", "10,15", 0, "7", TRUST_ACTION_APPLY,
-                                "follow its MAC", "52:54:00:12:34:50", "10,15"},
+                                "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50", "10,15"},
                 {"native VLAN: untagged PVID, never refused", true, "52:54:00:12:34:50", "0,5,10", "10", 5,
                                 true, TRUST_ACTION_APPLY, "within AllowedVLANs=10", "5,10", 5, "",
-                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "5,10"},
+                                TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
+                                "5,10"},
                 {"VID 0 alone (8021q loaded, no VLAN device): nothing", true, "52:54:00:12:34:50", "0",
                                 "10-20", 0, true, TRUST_ACTION_KEEP, "within AllowedVLANs", "", 0, "",
-                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "0"},
+                                TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
+                                "0"},
                 {"all 4094 VLANs asked and allowed", true, "52:54:00:12:34:50", "0-4095", "1-4094", 0, true,
                                 TRUST_ACTION_APPLY, "within AllowedVLANs=1-4094", "1-4094", 0, "",
-                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "1-4094"},
+                                TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
+                                "1-4094"},
                 {"all 4094 VLANs asked, few allowed", true, "52:54:00:12:34:50", "1-4094", "100", 0, true,
                                 TRUST_ACTION_REFUSE, "vid 1-99,101-4094 not in AllowedVLANs=100", "100", 0,
-                                "1-99,101-4094", TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50",
-                                "100"},
+                                "1-99,101-4094", TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50",
+                                "52:54:00:12:34:50", "100"},
                 {"guest without CTRL_VLAN: every allowed VLAN", true, "52:54:00:12:34:50", NULL, "10,20", 0,
                                 true, TRUST_ACTION_APPLY, "does not filter VLANs", "10,20", 0, "",
-                                TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "10,20"},
+                                TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
+                                "10,20"},
                 {"bridge not VLAN-aware: n/a, one entry without VLAN", true, "52:54:00:12:34:50", "0,10",
                                 "10", 0, false, TRUST_ACTION_NA, "not VLAN-aware (vlan_filtering 0)", "", 0,
-                                "", TRUST_ACTION_APPLY, "follow its MAC", "52:54:00:12:34:50", "0"},
+                                "", TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50",
+                                "52:54:00:12:34:50", "0"},
                 {"untrusted: the allowed set, not the guest's", false, "52:54:00:12:34:50", "0,10", "10,20",
                                 0, true, TRUST_ACTION_APPLY, "not trusted", "10,20", 0, "",
                                 TRUST_ACTION_APPLY, "configured MAC 52:54:00:12:34:50", "52:54:00:12:34:50",
@@ -88,7 +93,7 @@ static const Case cases[] = {
                                 TRUST_ACTION_APPLY, "configured MAC", "52:54:00:12:34:50", "10"},
                 {"untrusted MAC change refused: entries keep the configured MAC", false, "52:54:00:12:34:99",
                                 "", "10", 0, true, TRUST_ACTION_APPLY, "not trusted", "10", 0, "",
-                                TRUST_ACTION_REFUSE, "keep the configured MAC 52:54:00:12:34:50",
+                                TRUST_ACTION_REFUSE, "static FDB entries keep 52:54:00:12:34:50",
                                 "52:54:00:12:34:50", "10"},
                 {"trusted multicast MAC refused: configured MAC kept", true, "01:00:5e:00:00:01", "", "10",
                                 0, true, TRUST_ACTION_KEEP, "within", "", 0, "", TRUST_ACTION_REFUSE,
@@ -108,14 +113,14 @@ static void test_cases(void **state) {
                                 .main_mac = mac(c->asked_mac),
                 };
                 BridgePortPolicy p = {
-                                .trusted = c->trusted,
-                                .trust_origin = c->trusted ? "Trust=yes" : "Trust=no",
+                                .nic = {.trusted = c->trusted,
+                                                .trust_origin = c->trusted ? "Trust=yes" : "Trust=no",
+                                                .has_configured_mac = true,
+                                                .configured_mac = mac("52:54:00:12:34:50")},
                                 .allowed = c->allowed[0] ? vids(c->allowed) : (VlanSet){},
                                 .native_vlan = c->native,
                                 .vlan_filtering = c->filtering,
                                 .bridge = "br0",
-                                .has_configured_mac = true,
-                                .configured_mac = mac("52:54:00:12:34:50"),
                 };
                 BridgePortState have = {};
                 BridgePortDecision d;
@@ -151,7 +156,7 @@ static void test_cases(void **state) {
 static void test_keep(void **state) {
         RxFilter asked = {
                         .vlan = RX_MODE_NORMAL, .main_mac = mac("52:54:00:12:34:50"), .vlans = vids("0,10")};
-        BridgePortPolicy p = {.trusted = true,
+        BridgePortPolicy p = {.nic.trusted = true,
                         .allowed = vids("10"),
                         .native_vlan = 5,
                         .vlan_filtering = true,
@@ -171,7 +176,7 @@ static void test_keep(void **state) {
 /* Untrusted without a known configured MAC: no entry rather than one for a MAC the guest chose. */
 static void test_untrusted_unknown_mac(void **state) {
         RxFilter asked = {.vlan = RX_MODE_NORMAL, .main_mac = mac("52:54:00:66:66:66")};
-        BridgePortPolicy p = {.trusted = false, .vlan_filtering = false, .bridge = "br0"};
+        BridgePortPolicy p = {.nic.trusted = false, .vlan_filtering = false, .bridge = "br0"};
         BridgePortDecision d;
 
         assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
@@ -186,8 +191,10 @@ static void test_multicast(void **state) {
         RxFilter asked = {.vlan = RX_MODE_NORMAL,
                         .multicast = RX_MODE_NORMAL,
                         .main_mac = mac("52:54:00:12:34:50")};
-        BridgePortPolicy p = {
-                        .trusted = true, .vlan_filtering = false, .bridge = "br0", .mcast_snooping = true};
+        BridgePortPolicy p = {.nic.trusted = true,
+                        .vlan_filtering = false,
+                        .bridge = "br0",
+                        .mcast_snooping = true};
         BridgePortDecision d, d2;
 
         asked.multicast_table[0] = mac("01:00:5e:01:02:03"); /* IPv4: snooping's business */
@@ -227,15 +234,106 @@ static void test_multicast(void **state) {
         assert_int_equal(d.wanted.n_groups, 0);
         assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "overflowed"));
 
-        p.trusted = false;
+        p.nic.trusted = false;
         assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
         assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_NA);
         assert_false(d.wanted.mcast_flood);
-        p.trusted = true;
+        p.nic.trusted = true;
         p.mcast_snooping = false;
         assert_int_equal(bridge_port_decide(&asked, &p, &(BridgePortState){}, &d), 0);
         assert_int_equal(d.fields[BRIDGE_FIELD_MULTICAST].action, TRUST_ACTION_NA);
         assert_non_null(strstr(d.fields[BRIDGE_FIELD_MULTICAST].reason, "does not snoop"));
+}
+
+/* The FDB entries obey the same MAC rule as a macvtap: anti-spoofing before the bridge forwards
+ * frames for a MAC to the guest, and the flapping limit. */
+static void test_fdb_mac_rules(void **state) {
+        RxFilter asked = {.vlan = RX_MODE_NORMAL, .main_mac = mac("52:54:00:aa:00:01")};
+        const char *origins[_NIC_SETTING_MAX] = {
+                        [NIC_SETTING_MAC_CHANGE] = "metadata", [NIC_SETTING_ALLOWED_MACS] = "metadata"};
+        NicSettings settings;
+        BridgePortPolicy p = {
+                        .nic = {.trusted = false,
+                                        .trust_origin = "Trust=no",
+                                        .settings = &settings,
+                                        .setting_origins = origins,
+                                        .has_configured_mac = true,
+                                        .configured_mac = mac("52:54:00:12:34:50")},
+                        .bridge = "br0",
+        };
+        BridgePortState have = {.has_fdb = true, .fdb_mac = mac("52:54:00:12:34:50")};
+        BridgePortDecision d;
+        const char *why;
+
+        (void) vlan_set_add(&have.fdb_vids, 0);
+        nic_settings_init(&settings);
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE, "allowed", &why), 0);
+        assert_int_equal(
+                        nic_settings_set(&settings, NIC_SETTING_ALLOWED_MACS, "52:54:00:aa:00:01", &why), 0);
+
+        /* Untrusted, MACChange=allowed: a listed MAC moves the entries. */
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_APPLY);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason, "MACChange=allowed (metadata)"));
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &asked.main_mac));
+
+        /* An unlisted MAC: refused, the entries stay on the allowed MAC the port has. */
+        have.fdb_mac = asked.main_mac;
+        asked.main_mac = mac("52:54:00:bb:00:01");
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason,
+                        "52:54:00:bb:00:01 is neither the configured MAC nor in AllowedMACs="));
+        assert_true(d.wanted.has_fdb);
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &have.fdb_mac));
+
+        /* Back to the configured MAC: always allowed. */
+        asked.main_mac = mac("52:54:00:12:34:50");
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_APPLY);
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &asked.main_mac));
+
+        /* A trusted guest under MACChange=never: the entries go back to the configured MAC, whatever
+         * the guest asks. */
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE, "never", &why), 0);
+        p.nic.trusted = true;
+        asked.main_mac = mac("52:54:00:bb:00:01");
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason,
+                        "MACChange=never (metadata): static FDB entries keep 52:54:00:12:34:50"));
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &p.nic.configured_mac));
+
+        /* Trust taken away (no MAC rule, Trust=no) from a port whose entries follow the guest's MAC:
+         * they go back to the configured MAC. */
+        settings.set &= ~(1u << NIC_SETTING_MAC_CHANGE);
+        p.nic.trusted = false;
+        assert_int_equal(bridge_port_decide(&asked, &p,
+                                         &(BridgePortState){.has_fdb = true,
+                                                         .fdb_mac = asked.main_mac,
+                                                         .fdb_vids = have.fdb_vids},
+                                         &d),
+                        0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason,
+                        "guest not trusted (Trust=no): static FDB entries keep 52:54:00:12:34:50"));
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &p.nic.configured_mac));
+        p.nic.trusted = true;
+
+        /* Flapping: a NIC at its limit has the next move held down, and the decision says until when. */
+        p.nic.flap = &(MacFlapState){.window_start_usec = 5 * USEC_PER_SEC, .n_changes = 10};
+        p.nic.now_usec = 6 * USEC_PER_SEC;
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[BRIDGE_FIELD_FDB].reason, "more than 10 MAC changes within 60 s"));
+        assert_int_equal(d.mac_hold_until, 66 * USEC_PER_SEC);
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &have.fdb_mac));
+        /* ... and not once the window is over. */
+        p.nic.now_usec = 65 * USEC_PER_SEC;
+        assert_int_equal(bridge_port_decide(&asked, &p, &have, &d), 0);
+        assert_int_equal(d.fields[BRIDGE_FIELD_FDB].action, TRUST_ACTION_APPLY);
+        assert_int_equal(d.mac_hold_until, 0);
+        assert_true(ether_addr_equal(&d.wanted.fdb_mac, &asked.main_mac));
 }
 
 int main(void) {
@@ -244,6 +342,7 @@ int main(void) {
                         cmocka_unit_test(test_keep),
                         cmocka_unit_test(test_multicast),
                         cmocka_unit_test(test_untrusted_unknown_mac),
+                        cmocka_unit_test(test_fdb_mac_rules),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,8 +139,10 @@ static const Case cases[] = {
                                 {TRUST_FIELD_MAC, TRUST_ACTION_APPLY, "takes the guest's MAC", true, -1, -1,
                                                 -1, "52:54:00:12:34:99"}},
                 {"untrusted MAC change refused", false, setup_mac_change,
-                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE, "observe and report only", false, -1,
-                                                -1, -1, "52:54:00:12:34:56"}},
+                                {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
+                                                "guest not trusted (Trust=no): macvtap keeps "
+                                                "52:54:00:12:34:56",
+                                                false, -1, -1, -1, "52:54:00:12:34:56"}},
                 {"multicast MAC refused even when trusted", true, setup_mac_multicast,
                                 {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
                                                 "multicast MAC is not a valid station address", true, -1, -1,
@@ -255,7 +257,7 @@ static const RuleCase rule_cases[] = {
                                                 -1, NULL}},
                 {"trusted, MACChange=never", true, {"MACChange=never"}, setup_mac_change,
                                 {TRUST_FIELD_MAC, TRUST_ACTION_REFUSE,
-                                                "MACChange=never ([Manager]): the host keeps "
+                                                "MACChange=never ([Manager]): macvtap keeps "
                                                 "52:54:00:12:34:56",
                                                 true, -1, -1, -1, "52:54:00:12:34:56"}},
                 {"MACChange=never also for a multicast MAC", true, {"MACChange=never"}, setup_mac_multicast,
@@ -366,6 +368,98 @@ static void test_rules(void **state) {
         }
 }
 
+/* MAC flapping: past MACChangeLimitBurst= changes within MACChangeLimitIntervalSec= the next one
+ * is held down for MACChangeHoldSec=, then the guest's MAC is taken again. */
+static TrustAction flap_step(const NicSettings *settings, MacFlapState *flap, uint64_t now, const char *want,
+                MacvtapSettings *host, TrustDecision *d) {
+        RxFilter asked = asked_base();
+        NicPolicy policy = {.trusted = true,
+                        .settings = settings,
+                        .has_configured_mac = true,
+                        .configured_mac = mac("52:54:00:12:34:56"),
+                        .flap = flap,
+                        .now_usec = now};
+
+        asked.main_mac = mac(want);
+        assert_int_equal(trust_decide_macvtap(&asked, &policy, host, d), 0);
+        /* What the daemon does with a decision (nic_mac_flap_update()). */
+        if (d->fields[TRUST_FIELD_MAC].action == TRUST_ACTION_APPLY) {
+                mac_flap_record(flap, &policy);
+                host->mac = d->wanted.mac;
+        }
+        if (d->mac_hold_until > flap->hold_until_usec)
+                mac_flap_hold(flap, d->mac_hold_until);
+        return d->fields[TRUST_FIELD_MAC].action;
+}
+
+static void test_mac_flapping(void **state) {
+        static const char *const macs[] = {"52:54:00:00:00:01", "52:54:00:00:00:02"};
+        const uint64_t t0 = 1000 * USEC_PER_SEC, s = USEC_PER_SEC;
+        MacvtapSettings host = host_base();
+        MacFlapState flap = {};
+        NicSettings settings;
+        TrustDecision d;
+        const char *why;
+
+        nic_settings_init(&settings);
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE_BURST, "3", &why), 0);
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE_INTERVAL, "10", &why), 0);
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE_HOLD, "30", &why), 0);
+
+        /* Three changes in a second: taken. The fourth: held down for 30 s. */
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(flap_step(&settings, &flap, t0 + i * s / 4, macs[i % 2], &host, &d),
+                                TRUST_ACTION_APPLY);
+        assert_int_equal(flap.n_changes, 3);
+        assert_int_equal(flap_step(&settings, &flap, t0 + s, macs[1], &host, &d), TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason,
+                        "more than 3 MAC changes within 10 s (MACChangeLimitBurst=, "
+                        "MACChangeLimitIntervalSec=): changes held down for 30 s, macvtap keeps "
+                        "52:54:00:00:00:01"));
+        assert_int_equal(d.mac_hold_until, t0 + 31 * s);
+        assert_true(ether_addr_equal(&d.wanted.mac, &host.mac));
+        assert_int_equal(flap.hold_until_usec, t0 + 31 * s);
+
+        /* Held: a change 20 s later is refused, the hold does not grow; going back to what the
+         * host has is no change at all. */
+        assert_int_equal(flap_step(&settings, &flap, t0 + 21 * s, macs[1], &host, &d), TRUST_ACTION_REFUSE);
+        assert_int_equal(d.mac_hold_until, t0 + 31 * s);
+        assert_int_equal(flap_step(&settings, &flap, t0 + 22 * s, macs[0], &host, &d), TRUST_ACTION_KEEP);
+        assert_int_equal(d.mac_hold_until, 0);
+
+        /* The hold is over: the MAC the guest asks for now is taken, in a new window. */
+        assert_int_equal(flap_step(&settings, &flap, t0 + 31 * s, macs[1], &host, &d), TRUST_ACTION_APPLY);
+        assert_int_equal(flap.n_changes, 1);
+        assert_int_equal(flap.window_start_usec, t0 + 31 * s);
+
+        /* Changes spread wider than the interval never trip it. */
+        for (int i = 0; i < 20; i++)
+                assert_int_equal(flap_step(&settings, &flap, t0 + (40 + 4 * i) * s, macs[i % 2], &host, &d),
+                                TRUST_ACTION_APPLY);
+
+        /* MACChangeLimitBurst=0: no limit. */
+        assert_int_equal(nic_settings_set(&settings, NIC_SETTING_MAC_CHANGE_BURST, "0", &why), 0);
+        flap = (MacFlapState){};
+        for (int i = 0; i < 1000; i++)
+                assert_int_equal(flap_step(&settings, &flap, t0 + i, macs[i % 2], &host, &d),
+                                TRUST_ACTION_APPLY);
+
+        /* Nothing set: 10 changes within 60 s, then 60 s of hold-down. */
+        nic_settings_init(&settings);
+        flap = (MacFlapState){};
+        for (int i = 0; i < 10; i++)
+                assert_int_equal(flap_step(&settings, &flap, t0 + i * s, macs[i % 2], &host, &d),
+                                TRUST_ACTION_APPLY);
+        assert_int_equal(flap_step(&settings, &flap, t0 + 59 * s, macs[0], &host, &d), TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason, "more than 10 MAC changes within 60 s"));
+        assert_int_equal(d.mac_hold_until, t0 + 119 * s);
+
+        /* A MAC the rules refuse anyway says so, not the hold-down. */
+        assert_int_equal(flap_step(&settings, &flap, t0 + 60 * s, "01:00:5e:00:00:01", &host, &d),
+                        TRUST_ACTION_REFUSE);
+        assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason, "not a valid station address"));
+}
+
 static void test_null_arguments(void **state) {
         RxFilter asked = asked_base();
         MacvtapSettings host = host_base();
@@ -390,6 +484,7 @@ int main(void) {
                         cmocka_unit_test(test_cases),
                         cmocka_unit_test(test_untrusted_wants_host),
                         cmocka_unit_test(test_rules),
+                        cmocka_unit_test(test_mac_flapping),
                         cmocka_unit_test(test_null_arguments),
                         cmocka_unit_test(test_strings),
         };
