@@ -322,6 +322,8 @@ static int show_guest_fields(json_object *g, FILE *f) {
                 print_field(f, "Guest error", describe_str(g, "last_error"));
         if (describe_str(g, "warning"))
                 print_field(f, "Guest warning", describe_str(g, "warning"));
+        if (describe_str(g, "migration"))
+                print_field(f, "Migration", describe_str(g, "migration"));
         return 0;
 }
 

@@ -469,6 +469,7 @@ static json_object *describe_guest(Guest *g) {
         json_object_object_add(o, "events", json_object_new_int64((int64_t) g->events));
         json_object_object_add(o, "last_error", json_text(g->last_error));
         json_object_object_add(o, "warning", json_text(g->warning));
+        json_object_object_add(o, "migration", json_text(guest_migration_to_string(g->migration)));
         for (size_t i = 0; i < g->n_nics; i++)
                 json_object_array_add(nics, describe_nic(g->nics[i]));
         json_object_object_add(o, "nics", nics);

@@ -240,6 +240,95 @@ int guest_query_all(Guest *g) {
         return 0;
 }
 
+static const char *const guest_migration_table[_GUEST_MIGRATION_MAX] = {
+                [GUEST_MIGRATION_NONE] = NULL,
+                [GUEST_MIGRATION_INCOMING] = "incoming: nothing is written for its NICs until the guest's "
+                                             "state has arrived",
+                [GUEST_MIGRATION_AWAY] = "migrated away: what vnicd set up for its NICs is removed",
+};
+
+const char *guest_migration_to_string(GuestMigration m) {
+        return m >= 0 && m < _GUEST_MIGRATION_MAX ? guest_migration_table[m] : NULL;
+}
+
+static void on_query_status_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ char *status = NULL;
+        GuestMigration m = GUEST_MIGRATION_NONE, old;
+        Guest *g = userdata;
+
+        g->status_in_flight = false;
+        if (!reply)
+                return; /* connection lost: the reconnect asks again */
+        /* A QEMU that cannot say is taken as not migrating. */
+        if (reply->type == QMP_MESSAGE_RETURN &&
+                        qmp_message_return_member_string(reply, "status", &status) >= 0)
+                m = streq(status, "inmigrate")     ? GUEST_MIGRATION_INCOMING
+                    : streq(status, "postmigrate") ? GUEST_MIGRATION_AWAY
+                                                   : GUEST_MIGRATION_NONE;
+        old = g->migration;
+        g->migration = m;
+        if (m != old) {
+                if (m != GUEST_MIGRATION_NONE)
+                        log_info("%s: QEMU is in run state %s: %s.", g->name, status,
+                                        guest_migration_to_string(m));
+                else
+                        log_info("%s: %s: reading its NICs' filters.", g->name,
+                                        old == GUEST_MIGRATION_INCOMING
+                                                        ? "incoming migration done"
+                                                        : "running here again after a migration");
+                for (size_t i = 0; i < g->n_nics; i++) {
+                        /* What was read before the guest's state arrived is QEMU's default filter. */
+                        if (old == GUEST_MIGRATION_INCOMING)
+                                g->nics[i]->has_asked = false;
+                        manager_nic_dirty(g->manager, g->nics[i]);
+                }
+                if (m == GUEST_MIGRATION_NONE)
+                        (void) guest_query_all(g);
+        }
+        if (g->status_again) {
+                g->status_again = false;
+                (void) guest_query_status(g);
+        }
+}
+
+static void on_migration_events_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ char *text = NULL;
+        Guest *g = userdata;
+
+        /* HMP answers "" when it worked, else the error text. Without the events, a migration is
+         * still noticed at the next resync. */
+        if (reply && (reply->type == QMP_MESSAGE_ERROR ||
+                                     (qmp_message_return_string(reply, &text) >= 0 && text[0] != 0)))
+                log_debug("%s: cannot turn on QEMU's migration events: %s", g->name,
+                                reply->type == QMP_MESSAGE_ERROR ? strempty(reply->error_desc) : text);
+}
+
+/* QEMU sends MIGRATION events only with the "events" migration capability on (libvirt turns it on
+ * too); it changes nothing else of a migration. */
+static int guest_enable_migration_events(Guest *g) {
+        static const char *const args[] = {"command-line", "migrate_set_capability events on", NULL};
+
+        if (g->source != GUEST_SOURCE_QMP || !guest_is_connected(g))
+                return 0;
+        return qmp_client_send(g->qmp, "human-monitor-command", args, on_migration_events_reply, g);
+}
+
+int guest_query_status(Guest *g) {
+        int r;
+
+        if (g->source != GUEST_SOURCE_QMP || !guest_is_connected(g))
+                return 0;
+        if (g->status_in_flight) {
+                g->status_again = true;
+                return 0;
+        }
+        r = qmp_client_send(g->qmp, "query-status", NULL, on_query_status_reply, g);
+        if (r < 0)
+                return r;
+        g->status_in_flight = true;
+        return 0;
+}
+
 void guest_handle_event(Guest *g, const QmpMessage *ev) {
         Nic *n = NULL;
 
@@ -247,6 +336,10 @@ void guest_handle_event(Guest *g, const QmpMessage *ev) {
                 /* A reset clears the filter in QEMU without an rx-filter event. */
                 if (streq(ev->event, "RESET"))
                         (void) guest_query_all(g);
+                /* A migration ends, or the guest stops or runs again: where does it run now? An
+                 * incoming migration's state arrives without an rx-filter event, too. */
+                else if (strv_contains(STRV("MIGRATION", "STOP", "RESUME"), ev->event))
+                        (void) guest_query_status(g);
                 return;
         }
         g->events++;
@@ -282,6 +375,9 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 log_info("%s: connected to QEMU %s at %s", g->name, strempty(qmp_client_get_version(c)),
                                 g->qmp_socket);
                 g->last_error = mfree(g->last_error);
+                /* Migrating? Asked first, so its answer is in before the filters'. */
+                (void) guest_enable_migration_events(g);
+                (void) guest_query_status(g);
                 /* Events may be disarmed from before we came: query everything now. */
                 (void) guest_query_all(g);
                 for (size_t i = 0; i < g->n_nics; i++)
@@ -299,6 +395,8 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 }
                 (void) free_and_strdup(&g->last_error, msg);
                 g->query_all_in_flight = g->query_all_again = false;
+                g->status_in_flight = g->status_again = false;
+                g->migration = GUEST_MIGRATION_NONE;
                 for (size_t i = 0; i < g->n_nics; i++) {
                         Nic *n = g->nics[i];
 

@@ -14,6 +14,15 @@ typedef enum GuestSource {
 
 typedef struct _virDomain *virDomainPtr;
 
+/* A QMP guest in a live migration, from QEMU's run state (query-status). */
+typedef enum GuestMigration {
+        GUEST_MIGRATION_NONE,
+        GUEST_MIGRATION_INCOMING, /* "inmigrate": the guest's state has not arrived, nothing is written */
+        GUEST_MIGRATION_AWAY,     /* "postmigrate": the guest runs elsewhere, its host state is removed */
+        _GUEST_MIGRATION_MAX,
+        _GUEST_MIGRATION_INVALID = -EINVAL,
+} GuestMigration;
+
 /* One QEMU process, reached over QMP or through libvirt, and the NICs it has. */
 struct Guest {
         Manager *manager;
@@ -38,6 +47,8 @@ struct Guest {
         bool discover_in_flight;
         unsigned long long discover_usec; /* last 'info network' sent (CLOCK_MONOTONIC) */
         bool query_all_again;
+        GuestMigration migration;
+        bool status_in_flight, status_again;
         char *last_error;
         char *last_logged;         /* the last connection failure logged: said once, not per retry */
         char *warning;             /* configuration that does not match what QEMU reports */
@@ -51,6 +62,11 @@ int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret)
 Guest *guest_free(Guest *g);
 int guest_start(Guest *g);
 
+/* query-status: is the guest migrating in or away? (QMP guests: at connect and on MIGRATION, STOP
+ * and RESUME events; libvirt's lifecycle events say that for its guests.) */
+int guest_query_status(Guest *g);
+/* What the migration state means for the guest's NICs, for vnicctl; NULL when none. */
+const char *guest_migration_to_string(GuestMigration m);
 /* query-rx-filter for every NIC (at connect, for unknown NICs, on resync). */
 int guest_query_all(Guest *g);
 

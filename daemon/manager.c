@@ -129,6 +129,7 @@ void manager_resync(Manager *m) {
         for (size_t i = 0; i < m->n_guests; i++) {
                 Guest *g = m->guests[i];
 
+                (void) guest_query_status(g); /* a migration whose events we did not get */
                 (void) guest_query_all(g);
                 for (size_t j = 0; j < g->n_nics; j++) {
                         g->nics[j]->unconverged_rounds = 0;

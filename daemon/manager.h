@@ -19,6 +19,8 @@ typedef struct Request Request;
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
+        sd_event_source *bus_retry;          /* reconnect timer while the bus is lost */
+        unsigned long long bus_backoff_usec; /* 0 while connected */
         Rtnl *rtnl;
         sd_event_source *rtnl_io;
         sd_event_source *monitor_io;

@@ -455,8 +455,8 @@ int nic_release_bridge_port(Nic *n) {
                         n->n_port_fdb, vlan_set_count(&vlans.vids), li.ifname);
         n->port_mdb = mfree(n->port_mdb);
         n->n_port_mdb = 0;
-        if ((n->bridge.mcast_snooping > 0))
-                (void) rtnl_mdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_mdb, &n->n_port_mdb);
+        /* Whatever the bridge's snooping is now (this NIC may never have been reconciled here). */
+        (void) rtnl_mdb_dump(m->rtnl, li.master_ifindex, li.ifindex, &n->port_mdb, &n->n_port_mdb);
         /* Entries before VLANs: the kernel deletes an entry only while its VLAN is there. */
         r = queue_mdb(n, REQUEST_MDB_DEL, n->port_mdb, n->n_port_mdb);
         if (r < 0)

@@ -397,6 +397,9 @@ static void on_configured_mac_reply(QmpClient *c, const QmpMessage *reply, void 
         Nic *n = userdata;
         EtherAddr a;
 
+        n->configured_mac_in_flight = false;
+        if (n->guest)
+                manager_nic_dirty(n->guest->manager, n); /* it waited for this answer */
         if (!reply || !n->guest || reply->type != QMP_MESSAGE_RETURN)
                 return;
         if (qmp_message_return_string(reply, &text) < 0 || ether_addr_from_string(text, &a) < 0) {
@@ -411,13 +414,18 @@ static void on_configured_mac_reply(QmpClient *c, const QmpMessage *reply, void 
 int nic_query_configured_mac(Nic *n) {
         char path[RX_FILTER_NAME_MAX + 32];
         const char *args[] = {"path", path, "property", "mac", NULL};
+        int r;
 
         /* A libvirt guest's configured MAC is in its XML (and qom-get would taint the domain). */
         if (n->guest->source != GUEST_SOURCE_QMP)
                 return 0;
         /* Only a device with an id has a fixed path; an id-less one stays without. */
         (void) snprintf(path, sizeof(path), "/machine/peripheral/%s", n->name);
-        return guest_send(n->guest, "qom-get", args, on_configured_mac_reply, n);
+        r = guest_send(n->guest, "qom-get", args, on_configured_mac_reply, n);
+        if (r < 0)
+                return r;
+        n->configured_mac_in_flight = true;
+        return 0;
 }
 
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -779,6 +787,27 @@ static int nic_reconcile_internal(Nic *n) {
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read host device %s: %m", n->host_device);
         n->is_bridge_port = !streq(n->host.kind, "macvtap") && n->host.master_ifindex > 0;
+        if (n->guest->migration == GUEST_MIGRATION_INCOMING) {
+                /* QEMU's filter is its default until the guest's state arrives: writing it would take
+                 * the guest's MAC away from where the guest still runs. */
+                n->in_sync = false;
+                nic_set_state(n, NIC_STATE_PENDING);
+                return 0;
+        }
+        if (n->guest->migration == GUEST_MIGRATION_AWAY) {
+                /* Once: the guest runs elsewhere now, its MAC's entries belong to the new port. */
+                if (n->state != NIC_STATE_GONE && n->is_bridge_port && nic_release_bridge_port(n) < 0)
+                        log_nic_warning(n, "could not queue the removal of its bridge port state.");
+                n->in_sync = false;
+                nic_set_state(n, NIC_STATE_GONE);
+                return 0;
+        }
+        if (n->configured_mac_in_flight && !n->has_configured_mac) {
+                /* The policy starts from the configured MAC: deciding without it would drop an
+                 * untrusted port's static entry and add it back a moment later. */
+                nic_set_state(n, NIC_STATE_PENDING);
+                return 0;
+        }
         if (n->is_bridge_port)
                 return nic_reconcile_bridge_port(n);
         if (!streq(n->host.kind, "macvtap"))

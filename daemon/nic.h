@@ -70,7 +70,8 @@ struct Nic {
         bool in_sync;
 
         /* Observed. */
-        bool has_configured_mac; /* the MAC QEMU was started with (qom-get …/<id> mac) */
+        bool has_configured_mac;       /* the MAC QEMU was started with (qom-get …/<id> mac) */
+        bool configured_mac_in_flight; /* asked, not answered: the policy waits for it */
         EtherAddr configured_mac;
         bool has_asked;
         RxFilter asked;

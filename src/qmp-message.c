@@ -322,6 +322,29 @@ int qmp_message_return_string(const QmpMessage *m, char **ret) {
         return 0;
 }
 
+int qmp_message_return_member_string(const QmpMessage *m, const char *key, char **ret) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *v;
+        char *d;
+        int r;
+
+        if (!m || !key || !ret || m->type != QMP_MESSAGE_RETURN || !m->return_json)
+                return -EINVAL;
+        r = json_parse_bounded("QMP return value", m->return_json, strlen(m->return_json), 4, &o, NULL);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+                        !json_object_is_type(v, json_type_string))
+                return -EINVAL;
+        if ((size_t) json_object_get_string_len(v) > QMP_STRING_MAX)
+                return -ENAMETOOLONG;
+        d = strndup(json_object_get_string(v), (size_t) json_object_get_string_len(v));
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
 int qmp_command_build(const char *execute, const char *const *args, uint64_t id, char **ret) {
         _cleanup_(json_object_putp) json_object *cmd = NULL, *arguments = NULL;
         json_object *v;

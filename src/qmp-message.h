@@ -56,6 +56,11 @@ const char *qmp_message_type_to_string(QmpMessageType t);
  * malloc'ed. -EINVAL when the message is not that. A string with an embedded NUL ends there. */
 int qmp_message_return_string(const QmpMessage *m, char **ret);
 
+/* For a RETURN whose value is an object: its member 'key' as a malloc'ed string (query-status's
+ * "status"). -EINVAL when the value is not an object or the member not a string, -ENAMETOOLONG
+ * over QMP_STRING_MAX. */
+int qmp_message_return_member_string(const QmpMessage *m, const char *key, char **ret);
+
 /* Builds a command line ready to write, "\r\n" included: {"execute":…,"arguments":{…},"id":N}.
  * 'args' is NULL or a NULL-terminated list of key, value pairs, all strings. An 'id' of 0 leaves
  * "id" out (a command passed through libvirt, which numbers commands itself). */

@@ -21,12 +21,7 @@ require_cmd ip bridge jq socat qemu-system-x86_64 dbus-daemon busctl
 
 setup_ns NS
 sandbox_uplink
-ip -n "$SANDBOX_NS" link add br0 up type bridge || exit 1
-ip -n "$SANDBOX_NS" link set uplink master br0 || exit 1
-for t in tap0 tap1; do
-        ip -n "$SANDBOX_NS" tuntap add "$t" mode tap || exit 1
-        ip -n "$SANDBOX_NS" link set "$t" master br0 up || exit 1
-done
+sandbox_bridge br0 tap0 tap1 || exit 1
 sandbox_guest_start tap:tap0 tap:tap1 || exit 1
 
 cat >"$SANDBOX_DIR/vnicd.conf" <<CONF

@@ -28,10 +28,14 @@ static void check_line(const char *line, size_t len) {
 
         if (m.type == QMP_MESSAGE_RETURN) {
                 _cleanup_free_ RxFilter *list = NULL;
-                _cleanup_free_ char *rx_error = NULL;
+                _cleanup_free_ char *rx_error = NULL, *status = NULL;
                 size_t n = 0;
 
                 if (!m.return_json)
+                        abort();
+                /* query-status's reply, as the daemon reads it */
+                r = qmp_message_return_member_string(&m, "status", &status);
+                if (r >= 0 && (!status || strlen(status) > QMP_STRING_MAX))
                         abort();
                 r = rx_filter_list_parse(m.return_json, strlen(m.return_json), &list, &n, &rx_error);
                 if (r < 0 ? !rx_error : n > RX_FILTER_LIST_MAX)

@@ -29,13 +29,18 @@
 #   sandbox_macvtap NAME [MODE] [MAC]
 #                              macvtap NAME on $SANDBOX_UPLINK, mode MODE (default
 #                              bridge), up
+#   sandbox_bridge BR TAP...   bridge BR, up, with $SANDBOX_UPLINK and persistent taps
+#                              TAP... (for tap:NAME NICs) as ports
 #
 # Guest sandbox (QEMU under TCG, kernel + initramfs from tests/guest/)
 #   sandbox_image              fetch the kernel and build the initramfs if stale;
 #                              sets SANDBOX_KVER, SANDBOX_KERNEL, SANDBOX_INITRD
 #                              (skips when no kernel can be had)
-#   sandbox_guest_start [--name G] [--smp N] [--mem MB] [NIC...]
-#                              start a guest in $SANDBOX_NS; NIC = MACVTAP[,OPTS]:
+#   sandbox_guest_start [--name G] [--smp N] [--mem MB] [--incoming URI] [NIC...]
+#                              start a guest in $SANDBOX_NS (--incoming: a live
+#                              migration's target, paused, waiting on URI, e.g.
+#                              unix:PATH; it gets its guest's agent once migrated);
+#                              NIC = MACVTAP[,OPTS]:
 #                              NIC k (0-based) is virtio-net-pci id=netk,
 #                              mac=52:54:00:12:34:5k, romfile=, on MACVTAP (whose
 #                              MAC is set to the same address, as libvirt does);
@@ -230,6 +235,20 @@ sandbox_macvtap() {
         ip -n "$SANDBOX_NS" link set "$name" up
 }
 
+# A bridge with the uplink and persistent taps (guest ports QEMU attaches to by name) as ports.
+sandbox_bridge() {
+        local br=$1 t
+
+        shift
+        [[ -n ${SANDBOX_UPLINK:-} ]] || { echo "sandbox_bridge: call sandbox_uplink first" >&2; return 1; }
+        ip -n "$SANDBOX_NS" link add "$br" up type bridge || return 1
+        ip -n "$SANDBOX_NS" link set "$SANDBOX_UPLINK" master "$br" || return 1
+        for t in "$@"; do
+                ip -n "$SANDBOX_NS" tuntap add "$t" mode tap || return 1
+                ip -n "$SANDBOX_NS" link set "$t" master "$br" up || return 1
+        done
+}
+
 # ---------------------------------------------------------------------------
 # Guest sandbox
 
@@ -349,7 +368,7 @@ __macvtap_devnum() {
 
 sandbox_guest_start() {
         local g=g0 smp=${SANDBOX_SMP:-1} mem=${SANDBOX_MEM:-256} d k=0 spec tap opts queues
-        local node devnum fd fdlist i pid mac
+        local node devnum fd fdlist i pid mac incoming=
         local -a args fds=()
 
         while [[ $# -gt 0 ]]; do
@@ -357,6 +376,8 @@ sandbox_guest_start() {
                 --name) g=$2; shift 2 ;;
                 --smp) smp=$2; shift 2 ;;
                 --mem) mem=$2; shift 2 ;;
+                # A migration target: paused (-S), waiting for the guest's state on URI.
+                --incoming) incoming=$2; shift 2 ;;
                 *) break ;;
                 esac
         done
@@ -390,6 +411,7 @@ sandbox_guest_start() {
               -device virtio-serial-pci,id=vser0
               -chardev "socket,id=agent,path=$d/agent.sock,server=on,wait=off"
               -device virtserialport,chardev=agent,name=org.vnicd.test.0)
+        [[ -z $incoming ]] || args+=(-S -incoming "$incoming")
 
         for spec in "$@"; do
                 if [[ $spec == tap:* ]]; then

@@ -723,6 +723,35 @@ static void test_return_string(void **state) {
         assert_int_equal(qmp_message_return_string(NULL, &text), -EINVAL);
 }
 
+/* query-status's reply, as QEMU 7.2 sends it on a migration's target and source. */
+static void test_return_member_string(void **state) {
+        static const char *const bad[] = {
+                        "{\"return\": {\"status\": 5}}",
+                        "{\"return\": {\"running\": false}}",
+                        "{\"return\": [\"status\"]}",
+                        "{\"return\": \"inmigrate\"}",
+                        "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}}",
+                        "{\"event\": \"STOP\"}",
+        };
+        QmpMessage m = {};
+        char *text = NULL;
+
+        parse_str("{\"return\": {\"status\": \"inmigrate\", \"singlestep\": false, \"running\": false}}",
+                        &m);
+        assert_int_equal(qmp_message_return_member_string(&m, "status", &text), 0);
+        assert_string_equal(text, "inmigrate");
+        free(text);
+        assert_int_equal(qmp_message_return_member_string(&m, "singlestep", &text), -EINVAL);
+        assert_int_equal(qmp_message_return_member_string(&m, "missing", &text), -EINVAL);
+        qmp_message_done(&m);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                parse_str(bad[i], &m);
+                assert_int_equal(qmp_message_return_member_string(&m, "status", &text), -EINVAL);
+                qmp_message_done(&m);
+        }
+        assert_int_equal(qmp_message_return_member_string(NULL, "status", &text), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_reader_one_line),
@@ -753,6 +782,7 @@ int main(void) {
                         cmocka_unit_test(test_command_build_invalid),
                         cmocka_unit_test(test_command_round_trip),
                         cmocka_unit_test(test_return_string),
+                        cmocka_unit_test(test_return_member_string),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
