@@ -139,9 +139,10 @@ log_test "event flood (10 000/s): $q queries for $ev events, memory bounded"
 # --- a QEMU that stops answering: dropped after the reply timeout, reconnected ---------------
 hostile_stop
 hostile_start mute
-busywait 30000 bash -c "grep -q 'no reply to query-rx-filter within 10 s' '$VNICD_LOG'"
+# Whichever command vnicd sent first after connecting (it asks for several) is the one unanswered.
+busywait 30000 bash -c "grep -Eq 'no reply to [a-z-]+ within 10 s' '$VNICD_LOG'"
 check_err $? "a QEMU that never answers is not detected"
-guest_json evil | jq -e '.last_error | test("no reply to query-rx-filter")' >/dev/null
+guest_json evil | jq -e '.last_error // "" | test("no reply to [a-z-]+ within 10 s")' >/dev/null
 check_err $? "vnicctl does not show the unanswered query: $(guest_json evil | jq -c .last_error)"
 good_repairs
 check_err $? "the good guest is not served while the other QEMU hangs"
