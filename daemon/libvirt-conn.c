@@ -360,8 +360,8 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void libvirt_conn_schedule_retry(LibvirtConn *lc) {
-        lc->backoff_usec = lc->backoff_usec == 0 ? LIBVIRT_BACKOFF_MIN_USEC
-                                                 : MIN(lc->backoff_usec * 2, LIBVIRT_BACKOFF_MAX_USEC);
+        lc->backoff_usec =
+                        backoff_next(lc->backoff_usec, LIBVIRT_BACKOFF_MIN_USEC, LIBVIRT_BACKOFF_MAX_USEC);
         lc->retry = sd_event_source_disable_unref(lc->retry);
         if (sd_event_add_time_relative(lc->manager->event, &lc->retry, CLOCK_MONOTONIC, lc->backoff_usec, 0,
                             on_retry, lc) < 0)

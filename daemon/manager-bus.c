@@ -106,8 +106,7 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 static void bus_schedule_reconnect(Manager *m) {
         if (m->bus_retry)
                 return;
-        m->bus_backoff_usec = m->bus_backoff_usec == 0 ? BUS_BACKOFF_MIN_USEC
-                                                       : MIN(m->bus_backoff_usec * 2, BUS_BACKOFF_MAX_USEC);
+        m->bus_backoff_usec = backoff_next(m->bus_backoff_usec, BUS_BACKOFF_MIN_USEC, BUS_BACKOFF_MAX_USEC);
         if (sd_event_add_time_relative(m->event, &m->bus_retry, CLOCK_MONOTONIC, m->bus_backoff_usec, 0,
                             on_bus_retry, m) < 0)
                 log_error("Cannot arm the bus reconnect timer; not reconnecting.");

@@ -432,8 +432,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int client_schedule_retry(QmpClient *c) {
-        c->backoff_usec = c->backoff_usec == 0 ? QMP_BACKOFF_MIN_USEC
-                                               : MIN(c->backoff_usec * 2, QMP_BACKOFF_MAX_USEC);
+        c->backoff_usec = backoff_next(c->backoff_usec, QMP_BACKOFF_MIN_USEC, QMP_BACKOFF_MAX_USEC);
         c->retry = sd_event_source_disable_unref(c->retry);
         return sd_event_add_time_relative(
                         c->event, &c->retry, CLOCK_MONOTONIC, c->backoff_usec, 0, on_retry, c);

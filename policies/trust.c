@@ -117,25 +117,35 @@ static unsigned setting_or(const NicPolicy *p, NicSetting which, int value, unsi
         return rule_origin(p, which) && value >= 0 ? (unsigned) value : def;
 }
 
-/* > 0: MAC changes are held down until then, because of an earlier hold or because this change would
- * be one more than MACChangeLimitBurst= within MACChangeLimitIntervalSec=. */
-static uint64_t flap_hold_until(
-                const NicPolicy *p, unsigned *ret_burst, unsigned *ret_interval, unsigned *ret_hold) {
+/* The flapping limit of a NIC: its settings, or the defaults. */
+typedef struct MacLimit {
+        unsigned burst, interval, hold; /* changes, seconds, seconds; burst 0 = no limit */
+} MacLimit;
+
+static MacLimit mac_limit(const NicPolicy *p) {
         const NicSettings *s = p->settings;
+
+        return (MacLimit){
+                        .burst = setting_or(p, NIC_SETTING_MAC_CHANGE_BURST, s ? s->mac_change_burst : -1,
+                                        NIC_MAC_CHANGE_BURST_DEFAULT),
+                        .interval = setting_or(p, NIC_SETTING_MAC_CHANGE_INTERVAL,
+                                        s ? s->mac_change_interval : -1, NIC_MAC_CHANGE_INTERVAL_DEFAULT),
+                        .hold = setting_or(p, NIC_SETTING_MAC_CHANGE_HOLD, s ? s->mac_change_hold : -1,
+                                        NIC_MAC_CHANGE_HOLD_DEFAULT),
+        };
+}
+
+/* > 0: MAC changes are held down until then, because of an earlier hold or because this change would
+ * be one more than the limit's burst within its interval. */
+static uint64_t flap_hold_until(const NicPolicy *p, const MacLimit *l) {
         const MacFlapState *f = p->flap;
 
-        *ret_burst = setting_or(p, NIC_SETTING_MAC_CHANGE_BURST, s ? s->mac_change_burst : -1,
-                        NIC_MAC_CHANGE_BURST_DEFAULT);
-        *ret_interval = setting_or(p, NIC_SETTING_MAC_CHANGE_INTERVAL, s ? s->mac_change_interval : -1,
-                        NIC_MAC_CHANGE_INTERVAL_DEFAULT);
-        *ret_hold = setting_or(p, NIC_SETTING_MAC_CHANGE_HOLD, s ? s->mac_change_hold : -1,
-                        NIC_MAC_CHANGE_HOLD_DEFAULT);
-        if (!f || *ret_burst == 0)
+        if (!f || l->burst == 0)
                 return 0;
         if (p->now_usec < f->hold_until_usec)
                 return f->hold_until_usec;
-        if (f->n_changes >= *ret_burst && p->now_usec - f->window_start_usec < *ret_interval * USEC_PER_SEC)
-                return p->now_usec + *ret_hold * USEC_PER_SEC;
+        if (f->n_changes >= l->burst && p->now_usec - f->window_start_usec < l->interval * USEC_PER_SEC)
+                return p->now_usec + l->hold * USEC_PER_SEC;
         return 0;
 }
 
@@ -165,7 +175,7 @@ const EtherAddr *trust_decide_mac(const NicPolicy *p, const MacDevice *dev, cons
                 const EtherAddr *want, FieldDecision *ret, uint64_t *ret_hold_until) {
         const char *origin;
         NicMacChange rule = mac_rule(p, &origin);
-        unsigned burst, interval, hold;
+        MacLimit l = mac_limit(p);
         uint64_t until;
         char a[ETHER_ADDR_STRING_MAX], b[ETHER_ADDR_STRING_MAX];
 
@@ -202,12 +212,12 @@ const EtherAddr *trust_decide_mac(const NicPolicy *p, const MacDevice *dev, cons
                 }
         }
 
-        until = flap_hold_until(p, &burst, &interval, &hold);
+        until = flap_hold_until(p, &l);
         if (until > 0) {
                 field_decision_set(ret, TRUST_ACTION_REFUSE,
                                 "more than %u MAC changes within %u s (MACChangeLimitBurst=, "
                                 "MACChangeLimitIntervalSec=): changes held down for %u s, %s %s",
-                                burst, interval, hold, dev->keeps, ether_addr_to_string(have, a));
+                                l.burst, l.interval, l.hold, dev->keeps, ether_addr_to_string(have, a));
                 *ret_hold_until = until;
                 return have;
         }
@@ -226,10 +236,9 @@ const EtherAddr *trust_decide_mac(const NicPolicy *p, const MacDevice *dev, cons
 }
 
 void mac_flap_record(MacFlapState *state, const NicPolicy *p) {
-        unsigned burst, interval, hold;
+        MacLimit l = mac_limit(p);
 
-        (void) flap_hold_until(p, &burst, &interval, &hold);
-        if (state->n_changes == 0 || p->now_usec - state->window_start_usec >= interval * USEC_PER_SEC) {
+        if (state->n_changes == 0 || p->now_usec - state->window_start_usec >= l.interval * USEC_PER_SEC) {
                 state->window_start_usec = p->now_usec;
                 state->n_changes = 0;
         }

@@ -114,6 +114,13 @@ int free_and_strdup(char **p, const char *s);
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
 
+/* The next reconnect delay: 'min' after a working connection (current 0), then doubling up to
+ * 'max'. Set the current delay back to 0 once a connection has proved useful. */
+static inline unsigned long long backoff_next(
+                unsigned long long current, unsigned long long min, unsigned long long max) {
+        return current == 0 ? min : MIN(current * 2, max);
+}
+
 /* A NULL-terminated list of strings, and whether it holds 's'. */
 #define STRV(...) ((const char *const[]){__VA_ARGS__, NULL})
 static inline bool strv_contains(const char *const *l, const char *s) {

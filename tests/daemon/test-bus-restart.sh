@@ -17,8 +17,7 @@ source "$(dirname "$0")/../lib/vnicd.sh"
 
 require_root
 require_cmd ip jq dbus-daemon busctl
-PEER=$VNIC_BUILD_DIR/tests/tools/qmp-hostile
-[[ -x $PEER ]] || skip "qmp-hostile not built ($PEER)"
+[[ -x $VNIC_BUILD_DIR/tests/tools/qmp-hostile ]] || skip "qmp-hostile not built"
 
 setup_ns NS || exit 1
 sandbox_uplink || exit 1
@@ -27,14 +26,10 @@ __sandbox_dir || exit 1
 D=$SANDBOX_DIR
 
 filter() { # MULTICAST-JSON-ARRAY
-        printf '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "52:54:00:12:34:50", "vlan-table": [], "unicast-table": [], "multicast-table": %s}]\n' "$1" >"$D/filter.json.new"
-        mv "$D/filter.json.new" "$D/filter.json"
+        qmp_peer_filter "$D" "$(printf '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "52:54:00:12:34:50", "vlan-table": [], "unicast-table": [], "multicast-table": %s}]' "$1")"
 }
 filter '["01:00:5e:00:00:fb"]'
-"$PEER" "$D/qmp.sock" script "$D/filter.json" >"$D/peer.log" 2>&1 &
-PEER_PID=$!
-defer kill "$PEER_PID"
-busywait 5000 test -S "$D/qmp.sock" || exit 1
+qmp_peer_start "$D" || exit 1
 
 cat >"$D/vnicd.conf" <<CONF
 [Manager]
@@ -96,7 +91,7 @@ log_test "bus stopped: vnicd keeps running and logs the loss"
 
 # Still managing the NIC: a guest change made now reaches the host without the bus.
 filter '["01:00:5e:00:00:fb", "01:00:5e:01:02:03"]'
-kill -USR1 "$PEER_PID"
+kill -USR1 "$QMP_PEER_PID"
 busywait 10000 has_mc "01:00:5e:00:00:fb 01:00:5e:01:02:03 "
 check_err $? "kernel: with the bus gone, mvt0 multicast is [$(ns_mc mvt0)]"
 log_test "bus stopped: a guest multicast change is applied to the host"

@@ -51,14 +51,9 @@ sandbox_guest_wait_ready || exit 1
 G0=$(guest_nic 52:54:00:12:34:50)
 G1=$(guest_nic 52:54:00:12:34:51)
 
-static_macs() { # PORT: sorted "mac vlan" of static master entries, exactly what the kernel has
-        bridge -n "$SANDBOX_NS" -j fdb show br br0 dev "$1" |
-                jq -r '.[] | select(.master == "br0" and .state == "static") | "\(.mac) \(.vlan // 0)"' | sort
-}
 port_flags() { # PORT: "learning flood"
         bridge -n "$SANDBOX_NS" -j -d link show dev "$1" | jq -r '.[0] | "\(.learning) \(.flood)"'
 }
-has_static() { [[ $(static_macs "$1") == "$2" ]]; }
 synced='.state == "configured" and .in_sync and .bridge != null'
 
 # --- boot: flags off, a static entry for each guest's MAC ----------------------------------------
@@ -70,10 +65,10 @@ for t in tap0 tap1; do
         [[ $(port_flags $t) == "false false" ]]
         check_err $? "kernel: $t learning/flood are $(port_flags $t), not off"
 done
-busywait 5000 has_static tap0 "52:54:00:12:34:50 0"
-check_err $? "kernel: tap0 static FDB is [$(static_macs tap0)]"
-busywait 5000 has_static tap1 "52:54:00:12:34:51 0"
-check_err $? "kernel: tap1 static FDB is [$(static_macs tap1)]"
+busywait 5000 bridge_has_static tap0 "52:54:00:12:34:50 0"
+check_err $? "kernel: tap0 static FDB is [$(bridge_static_macs tap0)]"
+busywait 5000 bridge_has_static tap1 "52:54:00:12:34:51 0"
+check_err $? "kernel: tap1 static FDB is [$(bridge_static_macs tap1)]"
 [[ $(port_flags uplink) == "true true" ]]
 check_err $? "vnicd touched the uplink's flags: $(port_flags uplink)"
 log_test "boot: guest ports learning/flood off, static FDB for the guests' MACs, uplink untouched"
@@ -89,38 +84,34 @@ guest "/usr/sbin/ip link set dev $G0 address 52:54:00:12:34:99 && /usr/sbin/ip l
 check_err $? "guest could not change its MACs"
 wait_nic web net0 "$synced and .asked.mac == \"52:54:00:12:34:99\"" 30000
 check_err $? "vnicctl: trusted port not in sync after the MAC change"
-busywait 5000 has_static tap0 "52:54:00:12:34:99 0"
-check_err $? "kernel: tap0 static FDB after the MAC change is [$(static_macs tap0)]"
+busywait 5000 bridge_has_static tap0 "52:54:00:12:34:99 0"
+check_err $? "kernel: tap0 static FDB after the MAC change is [$(bridge_static_macs tap0)]"
 wait_nic web net1 '.asked.mac == "52:54:00:12:34:98" and (.refusals | map(select(.field == "fdb")) | length == 1)' 30000
 check_err $? "vnicctl: untrusted MAC change not refused"
-has_static tap1 "52:54:00:12:34:51 0"
-check_err $? "kernel: untrusted tap1 FDB changed: [$(static_macs tap1)]"
+bridge_has_static tap1 "52:54:00:12:34:51 0"
+check_err $? "kernel: untrusted tap1 FDB changed: [$(bridge_static_macs tap1)]"
 log_test "mac change: trusted entry follows (old one gone), untrusted keeps the configured MAC"
 
 # --- behind vnicd's back ------------------------------------------------------------------------
 bridge -n "$SANDBOX_NS" fdb del 52:54:00:12:34:99 dev tap0 master
 bridge -n "$SANDBOX_NS" link set dev tap0 learning on
-busywait 15000 has_static tap0 "52:54:00:12:34:99 0"
-check_err $? "kernel: deleted FDB entry not repaired: [$(static_macs tap0)]"
+busywait 15000 bridge_has_static tap0 "52:54:00:12:34:99 0"
+check_err $? "kernel: deleted FDB entry not repaired: [$(bridge_static_macs tap0)]"
 busywait 15000 test "$(port_flags tap0)" == "false false"
 check_err $? "kernel: learning turned on behind vnicd's back not repaired: $(port_flags tap0)"
 log_test "repair: FDB entry deleted and learning turned on behind vnicd's back"
 
 # --- multicast: the bridge snoops, so the trusted guest's groups become L2 MDB entries ----------
-mdb_groups() { # PORT: sorted groups of its L2 (MAC-form) MDB entries; IP ones are learned by snooping
-        bridge -n "$SANDBOX_NS" -j mdb show dev br0 |
-                jq -r --arg p "$1" '[.[].mdb[]? | select(.port == $p and (.grp | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))) | .grp] | sort | join(" ")'
-}
 # IP groups (the guest's 33:33:…, 01:00:5e:…) are the bridge's own business: it learns them by
 # snooping the guest's MLD/IGMP reports. A non-IP group (PTP over Ethernet) needs an L2 entry.
 guest "/usr/sbin/ip maddr add 01:1b:19:00:00:00 dev $G0 && /usr/sbin/ip maddr add 01:1b:19:00:00:00 dev $G1" >/dev/null
 check_err $? "guest could not join the PTP group"
 wait_nic web net0 "$synced and (.asked.multicast_table | index(\"01:1b:19:00:00:00\") != null)" 30000
 check_err $? "vnicctl: the guest's PTP group not seen"
-busywait 10000 test "$(mdb_groups tap0)" == "01:1b:19:00:00:00"
-check_err $? "kernel: tap0 L2 MDB groups are [$(mdb_groups tap0)], want [01:1b:19:00:00:00]"
-[[ -z $(mdb_groups tap1) ]]
-check_err $? "kernel: untrusted tap1 got MDB entries: [$(mdb_groups tap1)]"
+busywait 10000 bridge_groups_are tap0 "01:1b:19:00:00:00"
+check_err $? "kernel: tap0 L2 MDB groups are [$(bridge_l2_groups tap0)], want [01:1b:19:00:00:00]"
+[[ -z $(bridge_l2_groups tap1) ]]
+check_err $? "kernel: untrusted tap1 got MDB entries: [$(bridge_l2_groups tap1)]"
 log_test "multicast snooping: the trusted guest's non-IP group is an L2 MDB entry, the untrusted's not"
 
 # The real document, for the renderer's golden tests (tests/cli/data/bridge-port.json).
@@ -130,12 +121,12 @@ log_test "multicast snooping: the trusted guest's non-IP group is an L2 MDB entr
 sandbox_guest_stop
 wait_nic web net0 '.state == "gone"' 20000
 check_err $? "vnicctl: NIC not gone after QEMU exit"
-busywait 10000 has_static tap0 ""
-check_err $? "kernel: tap0 keeps static FDB entries after its guest is gone: [$(static_macs tap0)]"
-busywait 10000 has_static tap1 ""
-check_err $? "kernel: tap1 keeps static FDB entries after its guest is gone: [$(static_macs tap1)]"
-busywait 10000 test -z "$(mdb_groups tap0)"
-check_err $? "kernel: tap0 keeps MDB entries after its guest is gone: [$(mdb_groups tap0)]"
+busywait 10000 bridge_has_static tap0 ""
+check_err $? "kernel: tap0 keeps static FDB entries after its guest is gone: [$(bridge_static_macs tap0)]"
+busywait 10000 bridge_has_static tap1 ""
+check_err $? "kernel: tap1 keeps static FDB entries after its guest is gone: [$(bridge_static_macs tap1)]"
+busywait 10000 bridge_groups_are tap0 ""
+check_err $? "kernel: tap0 keeps MDB entries after its guest is gone: [$(bridge_l2_groups tap0)]"
 log_test "QEMU exit: the guests' static FDB entries are removed from the ports left behind"
 
 echo "--- vnicctl show web (for the log):"

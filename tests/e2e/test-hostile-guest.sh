@@ -119,15 +119,6 @@ G1=$(guest_nic $CONF_MAC1)
 [[ -n $G0 && -n $G1 ]] || { echo "guest NICs not found: '$G0' '$G1'"; exit 1; }
 log_info "guest NICs: net0=$G0 net1=$G1"
 
-static_macs() { # PORT: sorted "mac vlan" of its static master entries, as the kernel has them
-        bridge -n "$SANDBOX_NS" -j fdb show br br0 dev "$1" |
-                jq -r '.[] | select(.master == "br0" and .state == "static") | "\(.mac) \(.vlan // 0)"' | sort
-}
-has_static() { [[ $(static_macs "$1") == "$2" ]]; }
-l2_mdb() { # PORT: its MAC-form MDB groups (vnicd's kind; IP ones are learned by snooping)
-        bridge -n "$SANDBOX_NS" -j mdb show dev br0 |
-                jq -r --arg p "$1" '[.[].mdb[]? | select(.port == $p and (.grp | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))) | .grp] | join(" ")'
-}
 link_flag() { # DEV FLAG: 0 when set now
         ns_link "$1" | jq -e --arg f "$2" '.flags | index($f) != null' >/dev/null
 }
@@ -174,8 +165,8 @@ wait_nic vm net0 '.state == "configured" and .in_sync and .asked != null' 30000
 check_err $? "net0 not configured after boot"
 wait_nic vm net1 '.state == "configured" and .in_sync and .bridge != null' 30000
 check_err $? "net1 not configured after boot"
-busywait 5000 has_static tap0 "$CONF_MAC1 0"
-check_err $? "kernel: tap0 static FDB is [$(static_macs tap0)], want its configured MAC"
+busywait 5000 bridge_has_static tap0 "$CONF_MAC1 0"
+check_err $? "kernel: tap0 static FDB is [$(bridge_static_macs tap0)], want its configured MAC"
 check_groups boot
 log_info "boot: net0 writes $(writes net0), net1 writes $(writes net1), mvt0 groups $(groups_joined)"
 log_test "boot: net0 and net1 configured, tap0 has its configured MAC"
@@ -200,8 +191,8 @@ refusal net0 allmulti | grep -q $'\tAllMulticast=refuse'
 check_err $? "vnicctl: no allmulti refusal for net0 (overflow asks all multicast): [$(refusal net0 allmulti)]"
 decision net1 multicast | grep -q $'^n/a\tguest not trusted'
 check_err $? "vnicctl: net1's multicast decision is [$(decision net1 multicast)]"
-[[ -z $(l2_mdb tap0) ]]
-check_err $? "kernel: untrusted tap0 got MDB entries: [$(l2_mdb tap0)]"
+[[ -z $(bridge_l2_groups tap0) ]]
+check_err $? "kernel: untrusted tap0 got MDB entries: [$(bridge_l2_groups tap0)]"
 # net0: one write per group joined, up to MulticastGroups=16 with those it had (never a leave: a
 # refusal keeps the host's groups; flags are refused). net1: nothing (untrusted: no MDB, FDB
 # unchanged). +2 for a resync that finds something to repair.
@@ -231,8 +222,8 @@ decision net1 vlans | grep -q $'^n/a\tbridge br0 is not VLAN-aware'
 check_err $? "vnicctl: net1's VLAN decision is [$(decision net1 vlans)]"
 decision net0 vlans | grep -q $'^n/a\tmacvtap does not filter VLANs'
 check_err $? "vnicctl: net0's VLAN decision is [$(decision net0 vlans)]"
-has_static tap0 "$CONF_MAC1 0"
-check_err $? "kernel: tap0 static FDB after 4094 VLANs is [$(static_macs tap0)]"
+bridge_has_static tap0 "$CONF_MAC1 0"
+check_err $? "kernel: tap0 static FDB after 4094 VLANs is [$(bridge_static_macs tap0)]"
 check_groups "4094 VLANs"
 # Nothing expresses a VLAN on either device here: no write at all (+2 for a resync repair).
 [[ $D0 -le 2 && $D1 -le 2 ]]
@@ -263,8 +254,8 @@ done
 guest "/usr/sbin/ip link set dev $G1 address $ALLOWED_MAC1" >/dev/null
 wait_nic vm net1 ".asked.mac == \"$ALLOWED_MAC1\" and .in_sync and .state == \"configured\"" 30000
 check_err $? "vnicctl: net1's allowed MAC not settled"
-busywait 5000 has_static tap0 "$ALLOWED_MAC1 0"
-check_err $? "kernel: tap0 static FDB after the allowed MAC is [$(static_macs tap0)]"
+busywait 5000 bridge_has_static tap0 "$ALLOWED_MAC1 0"
+check_err $? "kernel: tap0 static FDB after the allowed MAC is [$(bridge_static_macs tap0)]"
 guest "/usr/sbin/ip link set dev $G1 address 52:54:00:d2:00:01" >/dev/null
 wait_nic vm net1 'any(.refusals[]; .field == "fdb" and .asked == "52:54:00:d2:00:01") and .in_sync' 30000
 check_err $? "vnicctl: net1's unlisted MAC not refused"
@@ -282,8 +273,8 @@ check_err $? "vnicctl: net0's MAC changes not held down: $(nic_json vm net0 | jq
 check_err $? "kernel: mvt0 took the guest's MAC during the hold-down"
 refusal net1 fdb | grep -q $'\t52:54:00:d2:00:01\t.*neither the configured MAC nor in AllowedMACs='
 check_err $? "vnicctl: net1's FDB refusal is [$(refusal net1 fdb)]"
-has_static tap0 "$ALLOWED_MAC1 0"
-check_err $? "kernel: tap0 static FDB after the refused MAC is [$(static_macs tap0)]"
+bridge_has_static tap0 "$ALLOWED_MAC1 0"
+check_err $? "kernel: tap0 static FDB after the refused MAC is [$(bridge_static_macs tap0)]"
 # The MACs mvt0 took in this phase (the recording between the marks), besides the one it had.
 before=$(sed -n "1,/link\/ether ${MARKS[flip-begin]} /p" "$LINK_LOG" | mvt0_addrs | tail -n 1)
 : "${before:=52:54:00:12:34:50}"

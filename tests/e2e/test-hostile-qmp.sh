@@ -76,9 +76,6 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 sandbox_guest_wait_ready || exit 1
 
-guest_json() {
-        vnicctl --json | jq -c --arg g "$1" '.guests[] | select(.name == $g)'
-}
 link_addr() {
         ip -n "$SANDBOX_NS" -j link show dev "$1" | jq -r '.[0].address'
 }

@@ -62,17 +62,6 @@ vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 sandbox_guest_use src
 sandbox_guest_wait_ready || exit 1
 
-static_macs() { # PORT: sorted "mac vlan" of its static entries, as the kernel has them
-        bridge -n "$SANDBOX_NS" -j fdb show br br0 dev "$1" |
-                jq -r '.[] | select(.master == "br0" and .state == "static") | "\(.mac) \(.vlan // 0)"' | sort
-}
-mdb_groups() { # PORT: its L2 MDB groups (not the IP groups the bridge learns by snooping)
-        bridge -n "$SANDBOX_NS" -j mdb show dev br0 |
-                jq -r --arg p "$1" '.[].mdb[]? | select(.port == $p) | .grp |
-                        select(test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))' | sort -u
-}
-has_static() { [[ $(static_macs "$1") == "$2" ]]; }
-guest_json() { vnicctl --json | jq -c --arg g "$1" '.guests[] | select(.name == $g)'; }
 guest_holds() { [[ $(guest_json "$1" | jq -r "$2") == true ]]; }
 run_state() { # the current QMP test session's QEMU run state
         qmp_test '{"execute":"query-status"}' | jq -r '.return.status'
@@ -88,17 +77,17 @@ guest "/usr/sbin/ip link set dev $G address $NEW_MAC && /usr/sbin/ip maddr add $
 check_err $? "guest could not change its MAC and join $GROUP"
 wait_nic src net0 "$synced and .asked.mac == \"$NEW_MAC\"" 30000
 check_err $? "vnicctl: src/net0 did not follow the guest"
-busywait 10000 has_static tapA "$NEW_MAC 0"
-check_err $? "kernel: tapA static FDB is [$(static_macs tapA)], want [$NEW_MAC 0]"
-busywait 10000 test "$(mdb_groups tapA)" == "$GROUP"
-check_err $? "kernel: tapA MDB groups are [$(mdb_groups tapA)], want [$GROUP]"
+busywait 10000 bridge_has_static tapA "$NEW_MAC 0"
+check_err $? "kernel: tapA static FDB is [$(bridge_static_macs tapA)], want [$NEW_MAC 0]"
+busywait 10000 bridge_groups_are tapA "$GROUP"
+check_err $? "kernel: tapA MDB groups are [$(bridge_l2_groups tapA)], want [$GROUP]"
 # vnicd has read the waiting target's filter (QEMU's default) and written nothing for it.
 wait_nic dst net0 '.state == "pending" and .asked != null' 20000
 check_err $? "vnicctl: dst/net0 not pending while the migration is incoming: $(nic_json dst net0 | jq -c '{state, queries, last_error}')"
 guest_holds dst '.migration | test("^incoming")'
 check_err $? "vnicctl: dst does not say it is an incoming migration: $(guest_json dst | jq -c .migration)"
-[[ -z $(static_macs tapB) && $(nic_json dst net0 | jq -r .writes) == 0 ]]
-check_err $? "kernel: vnicd wrote for the waiting target: tapB [$(static_macs tapB)], writes $(nic_json dst net0 | jq -r .writes)"
+[[ -z $(bridge_static_macs tapB) && $(nic_json dst net0 | jq -r .writes) == 0 ]]
+check_err $? "kernel: vnicd wrote for the waiting target: tapB [$(bridge_static_macs tapB)], writes $(nic_json dst net0 | jq -r .writes)"
 log_test "incoming migration: the target's NIC is pending, nothing written on tapB"
 
 # --- migrate: tapB gets the guest's state while the target is still paused ----------------------
@@ -111,10 +100,10 @@ busywait 30000 run_state_is paused
 check_err $? "target QEMU is in run state $(run_state), not paused"
 wait_nic dst net0 "$synced and .asked.mac == \"$NEW_MAC\"" 30000
 check_err $? "vnicctl: dst/net0 did not get the guest's filter: $(nic_json dst net0 | jq -c '{state, in_sync, mac: .asked.mac}')"
-busywait 10000 has_static tapB "$NEW_MAC 0"
-check_err $? "kernel: tapB static FDB is [$(static_macs tapB)], want [$NEW_MAC 0]"
-busywait 10000 test "$(mdb_groups tapB)" == "$GROUP"
-check_err $? "kernel: tapB MDB groups are [$(mdb_groups tapB)], want [$GROUP]"
+busywait 10000 bridge_has_static tapB "$NEW_MAC 0"
+check_err $? "kernel: tapB static FDB is [$(bridge_static_macs tapB)], want [$NEW_MAC 0]"
+busywait 10000 bridge_groups_are tapB "$GROUP"
+check_err $? "kernel: tapB MDB groups are [$(bridge_l2_groups tapB)], want [$GROUP]"
 [[ $(run_state) == paused ]]
 check_err $? "the target ran before its host state was in place (run state $(run_state))"
 log_test "migration: tapB has the guest's FDB entry and group before the guest runs there"
@@ -123,10 +112,10 @@ wait_nic src net0 '.state == "gone"' 20000
 check_err $? "vnicctl: src/net0 is $(nic_json src net0 | jq -r .state), not gone"
 guest_holds src '.migration | test("^migrated away")'
 check_err $? "vnicctl: src does not say it migrated away: $(guest_json src | jq -c .migration)"
-busywait 10000 has_static tapA ""
-check_err $? "kernel: tapA keeps static FDB entries after the guest left: [$(static_macs tapA)]"
-busywait 10000 test -z "$(mdb_groups tapA)"
-check_err $? "kernel: tapA keeps MDB groups after the guest left: [$(mdb_groups tapA)]"
+busywait 10000 bridge_has_static tapA ""
+check_err $? "kernel: tapA keeps static FDB entries after the guest left: [$(bridge_static_macs tapA)]"
+busywait 10000 bridge_groups_are tapA ""
+check_err $? "kernel: tapA keeps MDB groups after the guest left: [$(bridge_l2_groups tapA)]"
 log_test "migration: the source's FDB entry and group are removed, its NIC is gone"
 
 # --- the guest runs on the target and is followed there ----------------------------------------
@@ -137,12 +126,12 @@ G=$(guest_nic "$NEW_MAC")
 check_err $? "the guest does not answer on the target"
 guest "/usr/sbin/ip link set dev $G address 52:54:00:12:34:98" >/dev/null
 check_err $? "guest could not change its MAC on the target"
-busywait 20000 has_static tapB "52:54:00:12:34:98 0"
-check_err $? "kernel: tapB static FDB is [$(static_macs tapB)], want [52:54:00:12:34:98 0]"
+busywait 20000 bridge_has_static tapB "52:54:00:12:34:98 0"
+check_err $? "kernel: tapB static FDB is [$(bridge_static_macs tapB)], want [52:54:00:12:34:98 0]"
 # Resync rounds of the source (still in postmigrate) must not bring its entries back: the
 # target's MAC change above took several of them (ResyncSec=1).
-has_static tapA ""
-check_err $? "kernel: tapA got static FDB entries back: [$(static_macs tapA)]"
+bridge_has_static tapA ""
+check_err $? "kernel: tapA got static FDB entries back: [$(bridge_static_macs tapA)]"
 log_test "after migration: the guest is followed on tapB, nothing comes back on tapA"
 
 # --- the source QEMU quits; vnicd restarted: the target's state stays --------------------------
@@ -151,8 +140,8 @@ vnicd_stop
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 wait_nic dst net0 "$synced" 30000
 check_err $? "vnicctl: dst/net0 not configured after restart"
-has_static tapB "52:54:00:12:34:98 0" && has_static tapA ""
-check_err $? "kernel: after the source quit and a restart tapA [$(static_macs tapA)] tapB [$(static_macs tapB)]"
+bridge_has_static tapB "52:54:00:12:34:98 0" && bridge_has_static tapA ""
+check_err $? "kernel: after the source quit and a restart tapA [$(bridge_static_macs tapA)] tapB [$(bridge_static_macs tapB)]"
 log_test "source gone, vnicd restarted: tapB keeps the guest's entry, tapA none"
 
 if [[ $EXIT_STATUS -ne 0 ]]; then

@@ -23,8 +23,7 @@ source "$(dirname "$0")/../lib/vnicd.sh"
 
 require_root
 require_cmd ip bridge jq dbus-daemon busctl
-PEER=$VNIC_BUILD_DIR/tests/tools/qmp-hostile
-[[ -x $PEER ]] || skip "qmp-hostile not built ($PEER)"
+[[ -x $VNIC_BUILD_DIR/tests/tools/qmp-hostile ]] || skip "qmp-hostile not built"
 if ! ip link add vnic-probe type bridge vlan_filtering 1 2>/dev/null; then
         skip "this kernel has no bridge VLAN filtering: run in the kernel VM (tests/kvm)"
 fi
@@ -49,14 +48,10 @@ ip -n "$SANDBOX_NS" tuntap add tap0 mode tap || exit 1
 ip -n "$SANDBOX_NS" link set tap0 master br0 up || exit 1
 
 filter() { # MAC VIDS-JSON-ARRAY
-        printf '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "%s", "vlan-table": %s, "unicast-table": [], "multicast-table": []}]\n' "$1" "$2" >"$SANDBOX_DIR/filter.json.new"
-        mv "$SANDBOX_DIR/filter.json.new" "$SANDBOX_DIR/filter.json"
+        qmp_peer_filter "$SANDBOX_DIR" "$(printf '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "%s", "vlan-table": %s, "unicast-table": [], "multicast-table": []}]' "$1" "$2")"
 }
 filter 52:54:00:12:34:50 '[30, 20, 10, 0]'
-"$PEER" "$SANDBOX_DIR/qmp.sock" script "$SANDBOX_DIR/filter.json" >"$SANDBOX_DIR/peer.log" 2>&1 &
-PEER_PID=$!
-defer kill "$PEER_PID"
-busywait 5000 test -S "$SANDBOX_DIR/qmp.sock" || exit 1
+qmp_peer_start "$SANDBOX_DIR" || exit 1
 
 cat >"$SANDBOX_DIR/vnicd.conf" <<CONF
 [Manager]
@@ -105,7 +100,7 @@ log_test "vlan_filtering set; VLANs 10,20 + native 5 (PVID untagged); VID 30 ref
 
 # The guest changes MAC and VLANs: 10 goes, 100-110 come.
 filter 52:54:00:12:34:99 '[110, 109, 108, 107, 106, 105, 104, 103, 102, 101, 100, 20, 0]'
-kill -USR1 "$PEER_PID"
+kill -USR1 "$QMP_PEER_PID"
 wait_nic vm net0 '.in_sync and .asked.mac == "52:54:00:12:34:99" and .bridge.vlans.applied == "5,20,100-110"' 30000
 check_err $? "vnicd did not follow the new MAC and VLANs"
 is port_vlans "5pu 20 100 101 102 103 104 105 106 107 108 109 110"
@@ -133,7 +128,7 @@ fi
 log_test "uplink promiscuity matches the kernel's rules and is explained"
 
 # QEMU (here its stand-in) goes away: the tap stays, vnicd's VLANs and entries leave it.
-kill "$PEER_PID"
+kill "$QMP_PEER_PID"
 wait_nic vm net0 '.state == "gone"' 20000
 check_err $? "vnicctl: NIC not gone after its QMP peer exited"
 busywait 10000 is port_vlans ""

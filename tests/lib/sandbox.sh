@@ -31,6 +31,12 @@
 #                              bridge), up
 #   sandbox_bridge BR TAP...   bridge BR, up, with $SANDBOX_UPLINK and persistent taps
 #                              TAP... (for tap:NAME NICs) as ports
+#   bridge_static_macs PORT    sorted "MAC VID" lines of PORT's static FDB entries in
+#                              its bridge (VID 0: an entry without VLAN)
+#   bridge_has_static PORT WANT    exactly those entries (a predicate, for busywait)
+#   bridge_l2_groups PORT      PORT's MAC-form MDB groups, sorted, space separated (IP
+#                              groups are the bridge's: it learns them by snooping)
+#   bridge_groups_are PORT WANT    exactly those groups (a predicate, for busywait)
 #
 # Guest sandbox (QEMU under TCG, kernel + initramfs from tests/guest/)
 #   sandbox_image              fetch the kernel and build the initramfs if stale;
@@ -247,6 +253,24 @@ sandbox_bridge() {
                 ip -n "$SANDBOX_NS" tuntap add "$t" mode tap || return 1
                 ip -n "$SANDBOX_NS" link set "$t" master "$br" up || return 1
         done
+}
+
+bridge_static_macs() {
+        bridge -n "$SANDBOX_NS" -j fdb show dev "$1" |
+                jq -r '.[] | select((.master // "") != "" and .state == "static") | "\(.mac) \(.vlan // 0)"' | sort
+}
+
+bridge_has_static() {
+        [[ $(bridge_static_macs "$1") == "$2" ]]
+}
+
+bridge_l2_groups() {
+        bridge -n "$SANDBOX_NS" -j mdb show |
+                jq -r --arg p "$1" '[.[].mdb[]? | select(.port == $p and (.grp | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))) | .grp] | unique | join(" ")'
+}
+
+bridge_groups_are() {
+        [[ $(bridge_l2_groups "$1") == "$2" ]]
 }
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,12 @@
 #                                 network namespaces instead, e.g. a private libvirtd's)
 #   vnicd_stop [SIGNAL]           stop it (default TERM), wait for it
 #   vnicctl ARGS...               the built vnicctl on the private bus
+#   qmp_peer_filter DIR JSON      the rx-filter list a stand-in QEMU answers with (written to
+#                                 DIR/filter.json at once)
+#   qmp_peer_start DIR            a stand-in QEMU (tests/tools/qmp-hostile, script mode) on
+#                                 DIR/qmp.sock answering query-rx-filter with DIR/filter.json;
+#                                 sets QMP_PEER_PID (kill -USR1 it: an rx-filter event), killed on exit
+#   guest_json GUEST              that guest's object from 'vnicctl --json'
 #   nic_json GUEST NIC            that NIC's object from 'vnicctl --json'
 #   wait_nic GUEST NIC JQ [MS]    wait until JQ (a jq boolean over the NIC object) holds;
 #                                 on timeout prints the NIC object and returns 1
@@ -60,6 +66,24 @@ vnicd_stop() {
 
 vnicctl() {
         "$VNICCTL_BIN" "$@"
+}
+
+qmp_peer_filter() {
+        printf '%s\n' "$2" >"$1/filter.json.new" && mv "$1/filter.json.new" "$1/filter.json"
+}
+
+qmp_peer_start() {
+        local dir=$1 peer=$VNIC_BUILD_DIR/tests/tools/qmp-hostile
+
+        [[ -x $peer ]] || skip "qmp-hostile not built ($peer)"
+        "$peer" "$dir/qmp.sock" script "$dir/filter.json" >"$dir/peer.log" 2>&1 &
+        QMP_PEER_PID=$!
+        defer kill "$QMP_PEER_PID"
+        busywait 5000 test -S "$dir/qmp.sock"
+}
+
+guest_json() {
+        vnicctl --json | jq -c --arg g "$1" '.guests[] | select(.name == $g)'
 }
 
 nic_json() {
