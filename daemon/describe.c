@@ -397,8 +397,10 @@ static json_object *describe_ownership(const Nic *n) {
 static json_object *describe_mac_changes(const Nic *n) {
         json_object *o = json_object_new_object();
         uint64_t now = now_usec(CLOCK_MONOTONIC);
+        NicPolicy p;
 
-        json_object_object_add(o, "in_window", json_object_new_int64((int64_t) n->mac_flap.n_changes));
+        nic_policy(n, &p);
+        json_object_object_add(o, "in_window", json_object_new_int64(mac_flap_in_window(&n->mac_flap, &p)));
         json_object_object_add(o, "hold_remaining_sec",
                         n->mac_flap.hold_until_usec > now
                                         ? json_object_new_int64(

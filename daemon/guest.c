@@ -450,8 +450,34 @@ int guest_new(Manager *m, const char *name, const char *qmp_socket, Guest **ret)
         return 0;
 }
 
+/* The NICs the configuration gives a host device are tracked before QEMU answers: if QEMU died
+ * while vnicd was down, the first failed connect finds them and releases what an earlier vnicd put
+ * on their persistent taps (on_qmp_state()). QEMU's own list replaces this one once it answers. */
+static void guest_track_configured_nics(Guest *g) {
+        const Config *c = &g->manager->config;
+
+        for (size_t i = 0; i < c->n_interfaces && g->n_nics < GUEST_NICS_MAX; i++) {
+                const ConfigInterface *ci = &c->interfaces[i];
+                Nic *n;
+                int r;
+
+                if (!streq(ci->guest, g->name) || !ci->host_device || guest_find_nic(g, ci->name))
+                        continue;
+                r = nic_new(g, ci->name, &n);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot track NIC %s: %m", g->name, ci->name);
+                        continue;
+                }
+                if (!n->config_error)
+                        (void) nic_read_host_device(n);
+        }
+}
+
 int guest_start(Guest *g) {
-        return g->qmp ? qmp_client_start(g->qmp) : 0;
+        if (!g->qmp)
+                return 0;
+        guest_track_configured_nics(g);
+        return qmp_client_start(g->qmp);
 }
 
 Guest *guest_free(Guest *g) {

@@ -566,6 +566,18 @@ static int nic_read_host(Nic *n) {
         return 0;
 }
 
+int nic_read_host_device(Nic *n) {
+        int r;
+
+        if (!n->host_device)
+                return -ENODEV;
+        r = nic_read_host(n);
+        if (r < 0)
+                return r;
+        n->is_bridge_port = !streq(n->host.kind, "macvtap") && n->host.master_ifindex > 0;
+        return 0;
+}
+
 /* The macvtap's lower device and why it is promiscuous or not. Best effort: a lower device in
  * another namespace (link_ifindex 0) or gone is simply not reported. */
 static void nic_read_uplink(Nic *n) {
@@ -781,12 +793,11 @@ static int nic_reconcile_internal(Nic *n) {
                 return 0;
         }
 
-        r = nic_read_host(n);
+        r = nic_read_host_device(n);
         if (r == -ENODEV)
                 return nic_enter_failed(n, r, "host device %s does not exist", n->host_device);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read host device %s: %m", n->host_device);
-        n->is_bridge_port = !streq(n->host.kind, "macvtap") && n->host.master_ifindex > 0;
         if (n->guest->migration == GUEST_MIGRATION_INCOMING) {
                 /* QEMU's filter is its default until the guest's state arrives: writing it would take
                  * the guest's MAC away from where the guest still runs. */

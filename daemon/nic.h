@@ -173,6 +173,9 @@ int nic_reconcile(Nic *n);
 int nic_reconcile_bridge_port(Nic *n);
 /* Recomputes the uplink reports of bridge 'v' and gives them to every guest NIC on it (nic-bridge.c). */
 int manager_refresh_bridge_uplinks(Manager *m, struct BridgeView *v);
+/* Reads the NIC's host device from the kernel (link, and a macvtap's multicast list) and whether
+ * it is a bridge port. -ENODEV if it has none or it does not exist. */
+int nic_read_host_device(Nic *n);
 /* The guest is gone (QEMU exited, or the NIC was unplugged): queues the removal of the static FDB
  * entries and VLANs vnicd put on its bridge port, if the port still exists. */
 int nic_release_bridge_port(Nic *n);

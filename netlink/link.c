@@ -38,7 +38,31 @@ static const struct nla_policy link_policy[IFLA_MAX + 1] = {
 
 static const struct nla_policy link_info_policy[IFLA_INFO_MAX + 1] = {
                 [IFLA_INFO_KIND] = {.type = NLA_STRING},
+                [IFLA_INFO_DATA] = {.type = NLA_NESTED},
 };
+
+static const struct nla_policy tun_policy[IFLA_TUN_MAX + 1] = {
+                [IFLA_TUN_MULTI_QUEUE] = {.type = NLA_U8},
+                [IFLA_TUN_NUM_QUEUES] = {.type = NLA_U32},
+                [IFLA_TUN_NUM_DISABLED_QUEUES] = {.type = NLA_U32},
+};
+
+/* A tap's queues (drivers/net/tun.c tun_fill_info()): Linux >= 4.15 reports them. */
+static int tun_info_parse(struct nlattr *data, LinkInfo *info) {
+        struct nlattr *tb[IFLA_TUN_MAX + 1] = {};
+
+        if (nla_parse_nested(tb, IFLA_TUN_MAX, data, tun_policy) < 0)
+                return -EBADMSG;
+        if (!tb[IFLA_TUN_NUM_QUEUES])
+                return 0;
+        info->has_tun_queues = true;
+        info->tun_queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
+        if (tb[IFLA_TUN_NUM_DISABLED_QUEUES])
+                info->tun_disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
+        if (tb[IFLA_TUN_MULTI_QUEUE])
+                info->tun_multi_queue = nla_get_u8(tb[IFLA_TUN_MULTI_QUEUE]) != 0;
+        return 0;
+}
 
 int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *ret) {
         struct nlattr *tb[IFLA_MAX + 1] = {}, *li[IFLA_INFO_MAX + 1] = {};
@@ -115,6 +139,11 @@ int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *r
                  * empty rather than cut into a different name. */
                 if (li[IFLA_INFO_KIND] && strlen(nla_get_string(li[IFLA_INFO_KIND])) < sizeof(info.kind))
                         strcpy(info.kind, nla_get_string(li[IFLA_INFO_KIND]));
+                if (streq(info.kind, "tun") && li[IFLA_INFO_DATA]) {
+                        r = tun_info_parse(li[IFLA_INFO_DATA], &info);
+                        if (r < 0)
+                                return r;
+                }
         }
 
         if (ret_removed)
@@ -123,9 +152,42 @@ int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *r
         return 0;
 }
 
+int link_stats_parse(const void *buf, size_t size, LinkStats *ret) {
+        struct nlattr *tb[IFLA_MAX + 1] = {};
+        const struct nlmsghdr *nlh = buf;
+        struct rtnl_link_stats64 st;
+        LinkInfo info;
+        int r;
+
+        /* The same checks as for the rest of the message. */
+        r = link_info_parse(buf, size, NULL, &info);
+        if (r < 0)
+                return r;
+        if (!ret)
+                return -EINVAL;
+        r = nlmsg_parse((struct nlmsghdr *) nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX, link_policy);
+        if (r < 0)
+                return -EBADMSG;
+        if (!tb[IFLA_STATS64])
+                return -ENODATA;
+        if (nla_len(tb[IFLA_STATS64]) < (int) sizeof(st))
+                return -EBADMSG;
+        memcpy(&st, nla_data(tb[IFLA_STATS64]), sizeof(st)); /* 4-byte aligned in the message */
+        *ret = (LinkStats){
+                        .rx_packets = st.rx_packets,
+                        .tx_packets = st.tx_packets,
+                        .rx_bytes = st.rx_bytes,
+                        .tx_bytes = st.tx_bytes,
+                        .rx_dropped = st.rx_dropped,
+                        .tx_dropped = st.tx_dropped,
+        };
+        return 0;
+}
+
 typedef struct LinkGetReply {
         bool found;
         LinkInfo info;
+        LinkStats *stats; /* NULL: not asked for */
 } LinkGetReply;
 
 static int link_get_parse(struct nlmsghdr *nlh, void *userdata) {
@@ -138,14 +200,19 @@ static int link_get_parse(struct nlmsghdr *nlh, void *userdata) {
         r = link_info_parse(nlh, nlh->nlmsg_len, NULL, &reply->info);
         if (r < 0)
                 return r;
+        if (reply->stats) {
+                r = link_stats_parse(nlh, nlh->nlmsg_len, reply->stats);
+                if (r < 0)
+                        return r;
+        }
         reply->found = true;
         return 0;
 }
 
-int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret) {
+static int link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret, LinkStats *ret_stats) {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-        LinkGetReply reply = {};
+        LinkGetReply reply = {.stats = ret_stats};
         int k;
 
         if (!r || !ret)
@@ -167,10 +234,12 @@ int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret) {
                 if (k < 0)
                         return nl_error_to_errno(k);
         }
-        /* Statistics are two thirds of the reply and nobody here reads them. */
-        k = nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        if (k < 0)
-                return nl_error_to_errno(k);
+        /* Statistics are two thirds of the reply: only when asked for. */
+        if (!ret_stats) {
+                k = nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+                if (k < 0)
+                        return nl_error_to_errno(k);
+        }
 
         k = rtnl_call(r, m, link_get_parse, &reply);
         if (k < 0)
@@ -180,6 +249,16 @@ int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret) {
 
         *ret = reply.info;
         return 0;
+}
+
+int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret) {
+        return link_get(r, ifindex, ifname, ret, NULL);
+}
+
+int rtnl_link_get_stats(Rtnl *r, int ifindex, LinkInfo *ret, LinkStats *ret_stats) {
+        if (!ret_stats)
+                return -EINVAL;
+        return link_get(r, ifindex, NULL, ret, ret_stats);
 }
 
 int link_message_new(struct nl_msg **ret) {

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ether-addr.h"
 #include "macro.h"
@@ -37,7 +38,20 @@ typedef struct LinkInfo {
         unsigned allmulti;    /* IFLA_ALLMULTI counter, 0 when the kernel lacks it */
         unsigned num_tx_queues;
         unsigned num_rx_queues;
+        /* A tun/tap (IFLA_INFO_DATA of kind "tun"): the queues attached (a multiqueue guest's active
+         * pairs, QEMU detaches the others) and detached; has_tun_queues false when not reported. */
+        bool has_tun_queues;
+        bool tun_multi_queue;
+        unsigned tun_queues;
+        unsigned tun_disabled_queues;
 } LinkInfo;
+
+/* The counters of IFLA_STATS64, as seen from the host device (a tap's rx is the guest's tx). */
+typedef struct LinkStats {
+        uint64_t rx_packets, tx_packets;
+        uint64_t rx_bytes, tx_bytes;
+        uint64_t rx_dropped, tx_dropped;
+} LinkStats;
 
 /* 'removed' for RTM_DELLINK. 'link' is valid during the call only. */
 typedef void (*RtnlLinkHandler)(bool removed, const LinkInfo *link, void *userdata);
@@ -72,6 +86,8 @@ void rtnl_forget(Rtnl *r, void *userdata);
 /* Synchronous read of one link by index (ifindex > 0) or else by name. -ENODEV when it does not
  * exist, -EINVAL for an empty or too long name. */
 int rtnl_link_get(Rtnl *r, int ifindex, const char *ifname, LinkInfo *ret);
+/* The same read with the link's counters (a reply three times the size: ask only when sampling). */
+int rtnl_link_get_stats(Rtnl *r, int ifindex, LinkInfo *ret, LinkStats *ret_stats);
 
 /* Link monitor: joins RTNLGRP_LINK on a third socket; 'h' is called for every RTM_NEWLINK and
  * RTM_DELLINK of a link (AF_BRIDGE port notifications on the same group go to the handler of
@@ -87,6 +103,8 @@ int rtnl_monitor_process(Rtnl *r);
  * returns). Returns 0, -ENOMSG for another message type, -EAFNOSUPPORT for a family other than
  * AF_UNSPEC (bridge port messages), -EBADMSG when malformed; 'ret' untouched on failure. */
 int link_info_parse(const void *buf, size_t size, bool *ret_removed, LinkInfo *ret);
+/* IFLA_STATS64 of the same message; -ENODATA when it has none (RTEXT_FILTER_SKIP_STATS). */
+int link_stats_parse(const void *buf, size_t size, LinkStats *ret);
 
 /* Message builders: append to a caller-owned message, no I/O (STYLE R14). Both produce
  * RTM_NEWLINK for an existing link (no NLM_F_CREATE). The first call adds the ifinfomsg; further

@@ -251,6 +251,15 @@ void mac_flap_hold(MacFlapState *state, uint64_t until) {
         state->n_changes = 0;
 }
 
+unsigned mac_flap_in_window(const MacFlapState *state, const NicPolicy *p) {
+        MacLimit l = mac_limit(p);
+
+        if (state->n_changes == 0 || p->now_usec < state->window_start_usec ||
+                        p->now_usec - state->window_start_usec >= l.interval * USEC_PER_SEC)
+                return 0;
+        return state->n_changes;
+}
+
 static void decide_mac(const NicPolicy *p, const MacvtapSettings *want, const MacvtapSettings *host,
                 TrustDecision *d) {
         static const MacDevice macvtap = {.takes = "macvtap takes", .keeps = "macvtap keeps"};

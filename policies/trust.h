@@ -103,6 +103,9 @@ bool trust_mac_permitted(const NicPolicy *p, const EtherAddr *mac);
 void mac_flap_record(MacFlapState *state, const NicPolicy *p);
 /* A change was held down until 'until': a new window starts when the hold ends. */
 void mac_flap_hold(MacFlapState *state, uint64_t until);
+/* The MAC changes counted in the window running at 'p->now_usec': 0 once the interval has passed
+ * without a change, and during a hold-down (the next window starts when it ends). */
+unsigned mac_flap_in_window(const MacFlapState *state, const NicPolicy *p);
 
 /* Decides what a macvtap should have given what the guest 'asked', the NIC's 'policy' and what the
  * host has now ('host'; its multicast list may be longer than a guest table, only the first

@@ -22,7 +22,9 @@ static bool link_info_equal(const LinkInfo *a, const LinkInfo *b) {
                a->link_ifindex == b->link_ifindex && a->master_ifindex == b->master_ifindex &&
                ether_addr_equal(&a->mac, &b->mac) && a->flags == b->flags &&
                a->promiscuity == b->promiscuity && a->allmulti == b->allmulti &&
-               a->num_tx_queues == b->num_tx_queues && a->num_rx_queues == b->num_rx_queues;
+               a->num_tx_queues == b->num_tx_queues && a->num_rx_queues == b->num_rx_queues &&
+               a->has_tun_queues == b->has_tun_queues && a->tun_multi_queue == b->tun_multi_queue &&
+               a->tun_queues == b->tun_queues && a->tun_disabled_queues == b->tun_disabled_queues;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -82,5 +84,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         k = link_info_parse(copy, size, NULL, &again);
         if (k != 0 || !link_info_equal(&info, &again))
                 abort();
+        /* Queues reported only for a tun. */
+        if (info.has_tun_queues && !streq(info.kind, "tun"))
+                abort();
+        /* The counters of an accepted message: there or not, never a different error. */
+        {
+                LinkStats st;
+
+                memset(&st, 0xa5, sizeof(st));
+                k = link_stats_parse(copy, size, &st);
+                if (k != 0 && k != -ENODATA && k != -EBADMSG)
+                        abort();
+        }
         return 0;
 }

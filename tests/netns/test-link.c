@@ -16,7 +16,9 @@
  * root, when unshare() fails or when ip/jq/macvtap are missing. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -217,6 +220,83 @@ static void test_link_get(void **state) {
         assert_int_equal(rtnl_link_get(rtnl, 0, "", &up), -EINVAL);
         assert_int_equal(rtnl_link_get(rtnl, 0, "name-longer-than-15", &up), -EINVAL);
         assert_int_equal(rtnl_link_get(rtnl, 0, NULL, &up), -EINVAL);
+}
+
+/* A multiqueue tap as QEMU uses it: one fd per queue (TUNSETIFF with IFF_MULTI_QUEUE), and a
+ * guest's `ethtool -L` detaches queues (TUNSETQUEUE IFF_DETACH_QUEUE). */
+static int tap_queue_open(const char *name) {
+        struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE};
+        int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+        assert_true(fd >= 0);
+        strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+        assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
+        return fd;
+}
+
+static void test_tap_queues(void **state) {
+        struct ifreq detach = {.ifr_flags = IFF_DETACH_QUEUE}, attach = {.ifr_flags = IFF_ATTACH_QUEUE};
+        int fds[4];
+        LinkInfo li;
+
+        assert_int_equal(run("ip tuntap add mqtap mode tap multi_queue"), 0);
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                fds[i] = tap_queue_open("mqtap");
+        assert_int_equal(rtnl_link_get(rtnl, 0, "mqtap", &li), 0);
+        assert_string_equal(li.kind, "tun");
+        assert_true(li.has_tun_queues);
+        assert_true(li.tun_multi_queue);
+        assert_int_equal(li.tun_queues, 4);
+        assert_int_equal(li.tun_disabled_queues, 0);
+        assert_int_equal(li.tun_queues, ip_link_number("mqtap", ".linkinfo.info_data.numqueues"));
+
+        /* The guest goes to 1 pair: QEMU detaches the other three. */
+        for (size_t i = 1; i < ELEMENTSOF(fds); i++)
+                assert_int_equal(ioctl(fds[i], TUNSETQUEUE, &detach), 0);
+        assert_int_equal(rtnl_link_get(rtnl, 0, "mqtap", &li), 0);
+        assert_int_equal(li.tun_queues, 1);
+        assert_int_equal(li.tun_disabled_queues, 3);
+        assert_int_equal(li.tun_disabled_queues, ip_link_number("mqtap", ".linkinfo.info_data.numdisabled"));
+        assert_int_equal(ioctl(fds[1], TUNSETQUEUE, &attach), 0);
+        assert_int_equal(rtnl_link_get(rtnl, 0, "mqtap", &li), 0);
+        assert_int_equal(li.tun_queues, 2);
+        assert_int_equal(li.tun_disabled_queues, 2);
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                close(fds[i]);
+        assert_int_equal(run("ip link del mqtap"), 0);
+
+        /* A macvtap is no tun: nothing reported. */
+        assert_int_equal(rtnl_link_get(rtnl, ifindex_mvt, NULL, &li), 0);
+        assert_false(li.has_tun_queues);
+}
+
+/* The counters with the link: frames sent on the veth show on both ends, as ip(8) reads them. */
+static void test_link_stats(void **state) {
+        LinkStats before, after;
+        LinkInfo li;
+
+        struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_ifindex = ifindex_uplink, .sll_halen = 6};
+        uint8_t frame[100] = {0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x98, 0x88, 0xb5}; /* local exp. */
+        _cleanup_free_ char *tx = NULL;
+        int fd;
+
+        assert_int_equal(run("ip link set uplink up && ip link set peer up"), 0);
+        assert_int_equal(rtnl_link_get_stats(rtnl, ifindex_uplink, &li, &before), 0);
+        assert_string_equal(li.ifname, "uplink");
+        fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        for (int i = 0; i < 5; i++)
+                assert_int_equal(sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *) &to, sizeof(to)),
+                                (ssize_t) sizeof(frame));
+        close(fd);
+        assert_int_equal(rtnl_link_get_stats(rtnl, ifindex_uplink, &li, &after), 0);
+        /* At least ours (the kernel may send its own, e.g. IPv6 router solicitations). */
+        assert_true(after.tx_packets >= before.tx_packets + 5);
+        assert_true(after.tx_bytes >= before.tx_bytes + 5 * sizeof(frame));
+        tx = run_output("ip -j -s link show dev uplink | jq -r '.[0].stats64.tx.packets'");
+        assert_true(strtoull(tx, NULL, 10) >= after.tx_packets);
+        assert_int_equal(rtnl_link_get_stats(rtnl, 99999, &li, &after), -ENODEV);
 }
 
 static void test_set_mac(void **state) {
@@ -774,6 +854,8 @@ static int teardown(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test_setup_teardown(test_link_get, setup_rtnl, teardown_rtnl),
+                        cmocka_unit_test_setup_teardown(test_tap_queues, setup_rtnl, teardown_rtnl),
+                        cmocka_unit_test_setup_teardown(test_link_stats, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_set_mac, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_promisc, setup_rtnl, teardown_rtnl),
                         cmocka_unit_test_setup_teardown(test_allmulti, setup_rtnl, teardown_rtnl),

@@ -392,6 +392,12 @@ static TrustAction flap_step(const NicSettings *settings, MacFlapState *flap, ui
         return d->fields[TRUST_FIELD_MAC].action;
 }
 
+static unsigned flap_in_window(const NicSettings *settings, const MacFlapState *flap, uint64_t now) {
+        NicPolicy policy = {.trusted = true, .settings = settings, .flap = flap, .now_usec = now};
+
+        return mac_flap_in_window(flap, &policy);
+}
+
 static void test_mac_flapping(void **state) {
         static const char *const macs[] = {"52:54:00:00:00:01", "52:54:00:00:00:02"};
         const uint64_t t0 = 1000 * USEC_PER_SEC, s = USEC_PER_SEC;
@@ -411,7 +417,9 @@ static void test_mac_flapping(void **state) {
                 assert_int_equal(flap_step(&settings, &flap, t0 + i * s / 4, macs[i % 2], &host, &d),
                                 TRUST_ACTION_APPLY);
         assert_int_equal(flap.n_changes, 3);
+        assert_int_equal(flap_in_window(&settings, &flap, t0 + s), 3);
         assert_int_equal(flap_step(&settings, &flap, t0 + s, macs[1], &host, &d), TRUST_ACTION_REFUSE);
+        assert_int_equal(flap_in_window(&settings, &flap, t0 + 2 * s), 0); /* held down */
         assert_non_null(strstr(d.fields[TRUST_FIELD_MAC].reason,
                         "more than 3 MAC changes within 10 s (MACChangeLimitBurst=, "
                         "MACChangeLimitIntervalSec=): changes held down for 30 s, macvtap keeps "
@@ -431,6 +439,8 @@ static void test_mac_flapping(void **state) {
         assert_int_equal(flap_step(&settings, &flap, t0 + 31 * s, macs[1], &host, &d), TRUST_ACTION_APPLY);
         assert_int_equal(flap.n_changes, 1);
         assert_int_equal(flap.window_start_usec, t0 + 31 * s);
+        assert_int_equal(flap_in_window(&settings, &flap, t0 + 40 * s), 1);
+        assert_int_equal(flap_in_window(&settings, &flap, t0 + 41 * s), 0); /* the interval passed */
 
         /* Changes spread wider than the interval never trip it. */
         for (int i = 0; i < 20; i++)
