@@ -126,7 +126,7 @@ printf '[Guest]\nName=web1\nQMPSocket=relative/path\n' >"$D/good.conf"
 kill -HUP "$first"
 busywait 5000 grep -q "Reloading failed, keeping the running configuration: .*good.conf:3:" "$D/first.log"
 check_err $? "a broken file on reload is not reported with file:line: $(tail -n 2 "$D/first.log")"
-kill -0 "$first" && [[ $(guests) == web1 ]] && "$VNICCTL_BIN" --json | jq -e '.guests[0].nics | length == 0' >/dev/null
+kill -0 "$first" && [[ $(guests) == web1 ]] && "$VNICCTL_BIN" --json | jq -e '.guests[0].nics | map(.name) == ["net0"] and .[0].state == "gone"' >/dev/null
 check_err $? "a broken file on reload changed the running state: $(guests)"
 log_test "reload with an error: logged with file:line, nothing changed"
 
