@@ -621,6 +621,47 @@ static void show_mac_hold(json_object *n, FILE *f) {
         print_field(f, "MAC hold-down", buf);
 }
 
+static void queues_count(json_object *q, const char *key, FILE *f) {
+        int64_t v;
+
+        if (describe_int(q, key, &v) >= 0)
+                (void) fprintf(f, "%" PRIi64, v);
+        else
+                (void) fputs("?", f);
+}
+
+/* Queue pairs: max, active and recommended, then why; the sources of max and active in the JSON. */
+static int show_queues(json_object *n, FILE *f) {
+        _cleanup_(value_done) Value v = {};
+        json_object *q = describe_object(n, "queues");
+        const char *command;
+        int64_t rec;
+        int r;
+
+        if (!q)
+                return 0;
+        r = value_begin(&v);
+        if (r < 0)
+                return r;
+        (void) fputs("max ", v.f);
+        queues_count(q, "max", v.f);
+        (void) fputs(", active ", v.f);
+        queues_count(q, "active", v.f);
+        if (describe_int(q, "recommended", &rec) >= 0)
+                (void) fprintf(v.f, ", recommended %" PRIi64, rec);
+        (void) fputs(", vCPUs ", v.f);
+        queues_count(q, "vcpus", v.f);
+        r = value_end(&v);
+        if (r < 0)
+                return r;
+        print_field(f, "Queues", v.buf);
+        print_field(f, "Queues why", describe_str(q, "reason"));
+        command = describe_str(q, "command");
+        if (command)
+                print_field(f, "Queues command", command);
+        return 0;
+}
+
 static int show_refusals(json_object *n, FILE *f) {
         json_object *refusals = describe_array(n, "refusals");
         bool first = true;
@@ -854,6 +895,9 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
         print_field(f, "Last change", describe_str(n, "last_change"));
         print_field(f, "Last error", describe_str(n, "last_error"));
         show_mac_hold(n, f);
+        r = show_queues(n, f);
+        if (r < 0)
+                return r;
         return show_refusals(n, f);
 }
 

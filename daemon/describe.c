@@ -39,6 +39,15 @@ static json_object *json_time(unsigned long long usec) {
         return json_text(buf);
 }
 
+/* A CLOCK_MONOTONIC time (the policies' clock) as wall-clock time. */
+static json_object *json_time_monotonic(unsigned long long usec) {
+        unsigned long long mono = now_usec(CLOCK_MONOTONIC), real = now_usec(CLOCK_REALTIME);
+
+        if (usec == 0 || usec > mono || mono - usec > real)
+                return NULL;
+        return json_time(real - (mono - usec));
+}
+
 static json_object *json_mac(const EtherAddr *a) {
         char buf[ETHER_ADDR_STRING_MAX];
 
@@ -393,6 +402,46 @@ static json_object *describe_ownership(const Nic *n) {
         return o;
 }
 
+/* Queue pairs: the most the NIC can have and the guest's active ones, each with how vnicd knows; the
+ * multiqueue recommendation with its rule, reason and the figures it looked at, next to the static
+ * choices; the command an operator would run for it. */
+static json_object *describe_queues(const Nic *n) {
+        const NicQueues *q = &n->queues;
+        json_object *o = json_object_new_object();
+        char command[128];
+
+        json_object_object_add(o, "max", q->max > 0 ? json_object_new_int64(q->max) : NULL);
+        json_object_object_add(o, "max_source", json_text(q->max_source));
+        json_object_object_add(o, "active", q->active > 0 ? json_object_new_int64(q->active) : NULL);
+        json_object_object_add(o, "active_source", json_text(q->active_source));
+        json_object_object_add(o, "vcpus",
+                        n->guest && n->guest->n_vcpus > 0
+                                        ? json_object_new_int64((int64_t) n->guest->n_vcpus)
+                                        : NULL);
+        json_object_object_add(o, "samples", json_object_new_int64((int64_t) q->n_samples));
+        if (!q->has_decision) {
+                json_object_object_add(o, "recommended", NULL);
+                json_object_object_add(o, "reason", json_text(q->status[0] ? q->status : "no sample yet"));
+                return o;
+        }
+        json_object_object_add(o, "recommended", json_object_new_int64(q->decision.pairs));
+        json_object_object_add(o, "rule", json_text(multiqueue_rule_to_string(q->decision.rule)));
+        json_object_object_add(o, "reason", json_text(q->decision.reason));
+        json_object_object_add(o, "held", json_object_new_boolean(q->decision.held));
+        json_object_object_add(o, "static_one", json_object_new_int64(q->decision.static_one));
+        json_object_object_add(o, "static_cap", json_object_new_int64(q->decision.static_cap));
+        json_object_object_add(o, "packet_rate", json_object_new_double(q->decision.load.packet_rate));
+        json_object_object_add(o, "avg_frame", json_object_new_double(q->decision.load.avg_frame));
+        json_object_object_add(o, "worker_busy_max",
+                        q->decision.load.has_workers
+                                        ? json_object_new_double(q->decision.load.worker_busy_max)
+                                        : NULL);
+        json_object_object_add(o, "changed", json_time_monotonic(q->state.changed_usec));
+        nic_queues_command(q, command, sizeof(command));
+        json_object_object_add(o, "command", json_text(command[0] ? command : NULL));
+        return o;
+}
+
 /* MAC flapping: the changes counted in the current window, and the hold-down left, if any. */
 static json_object *describe_mac_changes(const Nic *n) {
         json_object *o = json_object_new_object();
@@ -453,6 +502,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "last_error", json_text(n->last_error));
         json_object_object_add(o, "refusals", describe_refusals(n));
         json_object_object_add(o, "mac_changes", describe_mac_changes(n));
+        json_object_object_add(o, "queues", describe_queues(n));
         json_object_object_add(o, "latency", describe_latency(n));
         return o;
 }

@@ -129,6 +129,8 @@ void guest_libvirt_apply(Guest *g, int domain_id, virDomainPtr domain, DomainXml
         /* Query what vnicd owns: the first query also arms QEMU's event for each NIC, and anything
          * may have changed while we were not connected. */
         (void) guest_query_all(g);
+        if (g->n_vcpus == 0)
+                (void) guest_query_vcpus(g);
 }
 
 void guest_libvirt_detach(Guest *g) {

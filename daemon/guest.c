@@ -329,6 +329,54 @@ int guest_query_status(Guest *g) {
         return 0;
 }
 
+static void on_query_vcpus_reply(QmpClient *c, const QmpMessage *reply, void *userdata) {
+        _cleanup_free_ QmpVcpu *vcpus = NULL;
+        _cleanup_free_ char *error = NULL;
+        Guest *g = userdata;
+        size_t n = 0;
+        int r;
+
+        g->vcpus_in_flight = false;
+        if (!reply)
+                return;
+        if (reply->type == QMP_MESSAGE_ERROR) {
+                log_debug("%s: query-cpus-fast failed: %s", g->name, strempty(reply->error_desc));
+                return;
+        }
+        r = qmp_message_return_vcpus(reply, &vcpus, &n, &error);
+        if (r < 0) {
+                if (ratelimit_below(&g->log_rl))
+                        log_warning_errno(r, "%s: QEMU sent a vCPU list we refuse: %s", g->name,
+                                        error ?: "invalid");
+                return;
+        }
+        if (n != g->n_vcpus)
+                log_debug("%s: %zu vCPUs", g->name, n);
+        free(g->vcpus);
+        g->vcpus = TAKE_PTR(vcpus);
+        g->n_vcpus = n;
+        for (size_t i = 0; i < g->n_nics; i++)
+                manager_nic_dirty(g->manager, g->nics[i]);
+}
+
+int guest_query_vcpus(Guest *g) {
+        bool asks = g->source == GUEST_SOURCE_QMP;
+        int r;
+
+        if (!guest_is_connected(g) || g->vcpus_in_flight)
+                return 0;
+        /* A monitor command through libvirt taints the domain: only where vnicd queries anyway. */
+        for (size_t i = 0; i < g->n_nics && !asks; i++)
+                asks = nic_wants_queries(g->nics[i]);
+        if (!asks)
+                return 0;
+        r = guest_send(g, "query-cpus-fast", NULL, on_query_vcpus_reply, g);
+        if (r < 0)
+                return r;
+        g->vcpus_in_flight = true;
+        return 0;
+}
+
 void guest_handle_event(Guest *g, const QmpMessage *ev) {
         Nic *n = NULL;
 
@@ -378,6 +426,7 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 /* Migrating? Asked first, so its answer is in before the filters'. */
                 (void) guest_enable_migration_events(g);
                 (void) guest_query_status(g);
+                (void) guest_query_vcpus(g);
                 /* Events may be disarmed from before we came: query everything now. */
                 (void) guest_query_all(g);
                 for (size_t i = 0; i < g->n_nics; i++)
@@ -396,6 +445,7 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 (void) free_and_strdup(&g->last_error, msg);
                 g->query_all_in_flight = g->query_all_again = false;
                 g->status_in_flight = g->status_again = false;
+                g->vcpus_in_flight = false;
                 g->migration = GUEST_MIGRATION_NONE;
                 for (size_t i = 0; i < g->n_nics; i++) {
                         Nic *n = g->nics[i];
@@ -495,6 +545,7 @@ Guest *guest_free(Guest *g) {
         free(g->uuid);
         free(g->name);
         free(g->qmp_socket);
+        free(g->vcpus);
         free(g->last_error);
         free(g->last_logged);
         free(g->warning);

@@ -49,6 +49,9 @@ struct Guest {
         bool query_all_again;
         GuestMigration migration;
         bool status_in_flight, status_again;
+        QmpVcpu *vcpus; /* query-cpus-fast, at connect and every resync */
+        size_t n_vcpus;
+        bool vcpus_in_flight;
         char *last_error;
         char *last_logged;         /* the last connection failure logged: said once, not per retry */
         char *warning;             /* configuration that does not match what QEMU reports */
@@ -67,6 +70,8 @@ int guest_start(Guest *g);
 int guest_query_status(Guest *g);
 /* What the migration state means for the guest's NICs, for vnicctl; NULL when none. */
 const char *guest_migration_to_string(GuestMigration m);
+/* query-cpus-fast: the guest's vCPUs and their host threads (for multiqueue and placement). */
+int guest_query_vcpus(Guest *g);
 /* query-rx-filter for every NIC (at connect, for unknown NICs, on resync). */
 int guest_query_all(Guest *g);
 

@@ -130,6 +130,7 @@ void manager_resync(Manager *m) {
                 Guest *g = m->guests[i];
 
                 (void) guest_query_status(g); /* a migration whose events we did not get */
+                (void) guest_query_vcpus(g);  /* vCPUs hot-plugged, threads restarted */
                 (void) guest_query_all(g);
                 for (size_t j = 0; j < g->n_nics; j++) {
                         g->nics[j]->unconverged_rounds = 0;
@@ -492,6 +493,9 @@ int manager_start(Manager *m) {
         r = manager_arm_resync(m);
         if (r < 0)
                 return r;
+        r = manager_start_queue_sampling(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the load sampling timer: %m");
 
         log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %llu ms, resync %llu s.",
                         m->n_guests, m->config.debounce_usec / 1000, m->config.resync_usec / 1000000);
@@ -515,6 +519,7 @@ Manager *manager_free(Manager *m) {
         m->libvirt = libvirt_conn_free(m->libvirt);
         libvirt_event_detach();
         manager_bus_stop(m);
+        m->queue_sample = sd_event_source_disable_unref(m->queue_sample);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
         m->neigh_io = sd_event_source_disable_unref(m->neigh_io);

@@ -27,6 +27,7 @@ typedef struct Manager {
         sd_event_source *neigh_io; /* only when the FDB monitor has a socket of its own */
         sd_event_source *post;
         sd_event_source *resync;
+        sd_event_source *queue_sample; /* load samples for the multiqueue policy (nic-queues.c) */
 
         Config config;
         char *config_path;    /* vnicd.conf; its drop-ins are in config_path.d/ */

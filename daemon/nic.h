@@ -4,6 +4,7 @@
 #include "domain-xml.h"
 #include "guest.h"
 #include "log.h"
+#include "nic-queues.h"
 #include "ownership.h"
 #include "rx-filter.h"
 #include "bridge-port.h"
@@ -97,6 +98,8 @@ struct Nic {
         Refusal bridge_refusals[_BRIDGE_FIELD_MAX];
         UplinkReport *uplinks; /* the bridge's other ports, and why each is (not) promiscuous */
         size_t n_uplinks;
+
+        NicQueues queues; /* queue pairs: max, active, recommended (nic-queues.c) */
 
         bool has_uplink; /* the macvtap's lower device, and why it is (not) promiscuous */
         LinkInfo uplink;

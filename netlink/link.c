@@ -53,14 +53,15 @@ static int tun_info_parse(struct nlattr *data, LinkInfo *info) {
 
         if (nla_parse_nested(tb, IFLA_TUN_MAX, data, tun_policy) < 0)
                 return -EBADMSG;
+        if (tb[IFLA_TUN_MULTI_QUEUE])
+                info->tun_multi_queue = nla_get_u8(tb[IFLA_TUN_MULTI_QUEUE]) != 0;
+        /* Only a multiqueue tap reports its queues. */
         if (!tb[IFLA_TUN_NUM_QUEUES])
                 return 0;
         info->has_tun_queues = true;
         info->tun_queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
         if (tb[IFLA_TUN_NUM_DISABLED_QUEUES])
                 info->tun_disabled_queues = nla_get_u32(tb[IFLA_TUN_NUM_DISABLED_QUEUES]);
-        if (tb[IFLA_TUN_MULTI_QUEUE])
-                info->tun_multi_queue = nla_get_u8(tb[IFLA_TUN_MULTI_QUEUE]) != 0;
         return 0;
 }
 

@@ -38,8 +38,9 @@ typedef struct LinkInfo {
         unsigned allmulti;    /* IFLA_ALLMULTI counter, 0 when the kernel lacks it */
         unsigned num_tx_queues;
         unsigned num_rx_queues;
-        /* A tun/tap (IFLA_INFO_DATA of kind "tun"): the queues attached (a multiqueue guest's active
-         * pairs, QEMU detaches the others) and detached; has_tun_queues false when not reported. */
+        /* A tun/tap (IFLA_INFO_DATA of kind "tun"): made with multi_queue, and then the queues
+         * attached (a guest's active pairs: QEMU detaches the others) and detached; has_tun_queues
+         * is false when not reported (the kernel reports them for multiqueue taps only). */
         bool has_tun_queues;
         bool tun_multi_queue;
         unsigned tun_queues;

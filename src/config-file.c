@@ -19,6 +19,7 @@
 #define CONFIG_FILE_MAX     (1024 * 1024)
 #define DEBOUNCE_SEC_MAX    10
 #define RESYNC_SEC_MAX      86400
+#define SAMPLE_SEC_MAX      3600
 #define IFNAME_MAX          15 /* IFNAMSIZ without the NUL */
 
 typedef enum Section {
@@ -52,6 +53,7 @@ void config_init(Config *c) {
                         .log_level = -1,
                         .debounce_usec = 50 * 1000,
                         .resync_usec = 30 * USEC_PER_SEC,
+                        .sample_usec = 5 * USEC_PER_SEC,
                         .libvirt = true,
                         .libvirt_uri = CONFIG_LIBVIRT_URI_DEFAULT,
         };
@@ -360,15 +362,24 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         p->new.log_level = r;
                         return 0;
                 }
-                if (streq(key, "DebounceSec") || streq(key, "ResyncSec")) {
-                        bool debounce = streq(key, "DebounceSec");
-                        unsigned max = debounce ? DEBOUNCE_SEC_MAX : RESYNC_SEC_MAX;
+                if (streq(key, "DebounceSec") || streq(key, "ResyncSec") ||
+                                streq(key, "MultiqueueSampleSec")) {
+                        bool debounce = streq(key, "DebounceSec"),
+                             sample = streq(key, "MultiqueueSampleSec");
+                        unsigned max = debounce ? DEBOUNCE_SEC_MAX
+                                       : sample ? SAMPLE_SEC_MAX
+                                                : RESYNC_SEC_MAX;
 
-                        r = parse_seconds(
-                                        value, max, debounce ? &p->new.debounce_usec : &p->new.resync_usec);
+                        r = parse_seconds(value, max,
+                                        debounce ? &p->new.debounce_usec
+                                        : sample ? &p->new.sample_usec
+                                                 : &p->new.resync_usec);
+                        if (r >= 0 && sample && p->new.sample_usec < USEC_PER_SEC / 10)
+                                r = -ERANGE; /* a counter read 10 times a second tells nothing more */
                         if (r == -ERANGE)
-                                return parser_error(p, p->line, r, "%s=%s: out of range (0-%u)", key,
-                                                string_excerpt(value, strlen(value), buf), max);
+                                return parser_error(p, p->line, r, "%s=%s: out of range (%s-%u)", key,
+                                                string_excerpt(value, strlen(value), buf),
+                                                sample ? "0.1" : "0", max);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not a number of seconds");
                         return 0;
@@ -561,6 +572,7 @@ static int config_merge(Config *c, Config *new) {
         c->log_level = new->log_level;
         c->debounce_usec = new->debounce_usec;
         c->resync_usec = new->resync_usec;
+        c->sample_usec = new->sample_usec;
         c->defaults = new->defaults;
         c->libvirt = new->libvirt;
         memcpy(c->libvirt_uri, new->libvirt_uri, sizeof(c->libvirt_uri));
@@ -589,6 +601,7 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
         p.new.log_level = c->log_level;
         p.new.debounce_usec = c->debounce_usec;
         p.new.resync_usec = c->resync_usec;
+        p.new.sample_usec = c->sample_usec;
         p.new.defaults = c->defaults;
         p.new.libvirt = c->libvirt;
         memcpy(p.new.libvirt_uri, c->libvirt_uri, sizeof(p.new.libvirt_uri));

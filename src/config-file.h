@@ -73,6 +73,7 @@ typedef struct Config {
         int log_level; /* -1 not set */
         unsigned long long debounce_usec;
         unsigned long long resync_usec; /* 0 = never */
+        unsigned long long sample_usec; /* MultiqueueSampleSec=: load samples while a NIC carries traffic */
         NicSettings defaults;           /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
         bool libvirt;                   /* Libvirt=: follow libvirt's domains */
         char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -115,4 +116,125 @@ int parse_decimal(const char *s, unsigned max, unsigned *ret) {
                 return -ERANGE;
         *ret = (unsigned) v;
         return 0;
+}
+
+/* Works a word at a time, so walking a full 8192-bit set costs 128 steps, not 8192. */
+size_t bitmap_find(const uint64_t *bits, size_t n_bits, size_t from, bool value) {
+        while (from < n_bits) {
+                uint64_t w = bits[from / 64];
+
+                if (!value)
+                        w = ~w;
+                w &= ~UINT64_C(0) << (from % 64);
+                if (w != 0)
+                        return MIN((from & ~(size_t) 63) + (size_t) __builtin_ctzll(w), n_bits);
+                from = (from & ~(size_t) 63) + 64;
+        }
+        return n_bits;
+}
+
+size_t range_list_format(const uint64_t *bits, size_t n_bits, char *buf, size_t size) {
+        size_t len = 0, begin = bitmap_find(bits, n_bits, 0, true);
+
+        if (size > 0)
+                buf[0] = 0;
+        while (begin < n_bits) {
+                size_t end = bitmap_find(bits, n_bits, begin, false); /* one past the range */
+                char item[2 * 20 + 3];
+                int k;
+
+                if (end - begin == 1)
+                        k = snprintf(item, sizeof(item), "%s%zu", len > 0 ? "," : "", begin);
+                else
+                        k = snprintf(item, sizeof(item), "%s%zu-%zu", len > 0 ? "," : "", begin, end - 1);
+                if (len + 1 < size) {
+                        size_t n = MIN((size_t) k, size - 1 - len);
+
+                        memcpy(buf + len, item, n);
+                        buf[len + n] = 0;
+                }
+                len += (size_t) k;
+                begin = bitmap_find(bits, n_bits, end, true);
+        }
+        return len;
+}
+
+static const char *skip_blanks(const char *p) {
+        while (*p != 0 && isspace((unsigned char) *p))
+                p++;
+        return p;
+}
+
+/* Sets bits 'begin'..'end' (inclusive) a word at a time: "0-8191" repeated must stay cheap. */
+static void set_range(uint64_t *bits, size_t begin, size_t end) {
+        for (size_t w = begin / 64; w <= end / 64; w++) {
+                uint64_t m = ~UINT64_C(0);
+
+                if (w == begin / 64)
+                        m &= ~UINT64_C(0) << (begin % 64);
+                if (w == end / 64)
+                        m &= ~UINT64_C(0) >> (63 - end % 64);
+                bits[w] |= m;
+        }
+}
+
+/* Reads a decimal index at '*p'. One too large for the bitmap is -ERANGE however many digits it
+ * has: accumulating stops once past the bound, so nothing overflows. */
+static int parse_index(const char **p, size_t n_bits, size_t *ret) {
+        const char *q = *p;
+        size_t v = 0;
+
+        if (!isdigit((unsigned char) *q))
+                return -EINVAL;
+        for (; isdigit((unsigned char) *q); q++)
+                if (v < n_bits)
+                        v = v * 10 + (size_t) (*q - '0');
+        if (v >= n_bits)
+                return -ERANGE;
+
+        *p = q;
+        *ret = v;
+        return 0;
+}
+
+int range_list_parse(const char *s, uint64_t *bits, size_t n_bits) {
+        const char *p;
+        int r;
+
+        if (!s || !bits)
+                return -EINVAL;
+
+        memset(bits, 0, n_bits / 64 * sizeof(uint64_t));
+        p = skip_blanks(s);
+        if (*p == 0)
+                return 0;
+
+        for (;;) {
+                size_t begin, end;
+
+                p = skip_blanks(p);
+                r = parse_index(&p, n_bits, &begin);
+                if (r < 0)
+                        return r;
+                end = begin;
+
+                p = skip_blanks(p);
+                if (*p == '-') {
+                        p = skip_blanks(p + 1);
+                        r = parse_index(&p, n_bits, &end);
+                        if (r < 0)
+                                return r;
+                        if (end < begin)
+                                return -ERANGE;
+                        p = skip_blanks(p);
+                }
+
+                set_range(bits, begin, end);
+
+                if (*p == 0)
+                        return 0;
+                if (*p != ',')
+                        return -EINVAL;
+                p++;
+        }
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -27,6 +29,24 @@ int parse_boolean(const char *s);
 
 /* Decimal digits only (no sign, no blanks, no leading '+'), at most 'max': 0, -EINVAL or -ERANGE. */
 int parse_decimal(const char *s, unsigned max, unsigned *ret);
+
+/* Bitmaps of 'n_bits' bits (a multiple of 64) in uint64_t words, bit i in word i / 64, and their
+ * range-list form, the one the kernel prints for cpulist files and smp_affinity_list ("0-3,8,10-11")
+ * and iproute2 prints for VLANs. VlanSet and CpuSet are such bitmaps. */
+
+/* The first index >= 'from' whose bit equals 'value', or 'n_bits' if none. */
+size_t bitmap_find(const uint64_t *bits, size_t n_bits, size_t from, bool value);
+
+/* Writes the range list of 'bits' (ascending, maximal ranges; "" when none is set) into 'buf' of
+ * 'size' bytes, cut short if it does not fit and NUL-terminated when 'size' > 0. Returns the length
+ * of the whole list without the NUL, as snprintf() does; 'buf' may be NULL when 'size' is 0. */
+size_t range_list_format(const uint64_t *bits, size_t n_bits, char *buf, size_t size);
+
+/* Parses a range list into 'bits' (cleared first): items "N" or "N-M" (decimal, inclusive) joined
+ * by ',', blanks (a trailing newline too) allowed around items and numbers; empty or blank input is
+ * the empty set. Overlapping and unordered items are fine. -EINVAL on syntax, -ERANGE for a number
+ * >= 'n_bits' (however long) or a reversed range; the contents of 'bits' are unspecified then. */
+int range_list_parse(const char *s, uint64_t *bits, size_t n_bits);
 
 /* The index of 's' in 'table' ('n' entries, NULL entries skipped), or -EINVAL. */
 int string_table_lookup(const char *const *table, int n, const char *s);

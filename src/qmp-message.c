@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +343,68 @@ int qmp_message_return_member_string(const QmpMessage *m, const char *key, char 
         if (!d)
                 return -ENOMEM;
         *ret = d;
+        return 0;
+}
+
+static int vcpu_member(
+                json_object *o, const char *key, int64_t min, size_t i, int64_t *ret, char **ret_error) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+                return parse_error(ret_error, -EINVAL, "query-cpus-fast: vCPU #%zu has no integer \"%s\"", i,
+                                key);
+        errno = 0;
+        *ret = json_object_get_int64(v);
+        if (errno != 0 || *ret < min || *ret >= INT_MAX)
+                return parse_error(ret_error, -EINVAL, "query-cpus-fast: vCPU #%zu: \"%s\" out of range", i,
+                                key);
+        return 0;
+}
+
+int qmp_message_return_vcpus(const QmpMessage *m, QmpVcpu **ret, size_t *ret_n, char **ret_error) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ QmpVcpu *list = NULL;
+        size_t n;
+        int r;
+
+        if (!m || !ret || !ret_n || m->type != QMP_MESSAGE_RETURN || !m->return_json)
+                return -EINVAL;
+        r = json_parse_bounded(
+                        "query-cpus-fast reply", m->return_json, strlen(m->return_json), 4, &o, ret_error);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_array))
+                return parse_error(ret_error, -EINVAL, "query-cpus-fast reply is not a JSON array");
+        n = json_object_array_length(o);
+        if (n > QMP_VCPUS_MAX)
+                return parse_error(ret_error, -E2BIG, "query-cpus-fast lists %zu vCPUs, at most %d accepted",
+                                n, QMP_VCPUS_MAX);
+        if (n > 0) {
+                list = new0(QmpVcpu, n);
+                if (!list)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(o, i);
+                int64_t index, tid;
+
+                if (!json_object_is_type(e, json_type_object))
+                        return parse_error(ret_error, -EINVAL, "query-cpus-fast: vCPU #%zu is not an object",
+                                        i);
+                r = vcpu_member(e, "cpu-index", 0, i, &index, ret_error);
+                if (r < 0)
+                        return r;
+                r = vcpu_member(e, "thread-id", 1, i, &tid, ret_error);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++)
+                        if (list[j].cpu_index == (unsigned) index)
+                                return parse_error(ret_error, -EINVAL,
+                                                "query-cpus-fast: cpu-index %" PRIi64 " given twice", index);
+                list[i] = (QmpVcpu){.cpu_index = (unsigned) index, .thread_id = (int) tid};
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
         return 0;
 }
 

@@ -61,6 +61,20 @@ int qmp_message_return_string(const QmpMessage *m, char **ret);
  * over QMP_STRING_MAX. */
 int qmp_message_return_member_string(const QmpMessage *m, const char *key, char **ret);
 
+/* One vCPU of query-cpus-fast: QEMU's index and the host thread that runs it. */
+typedef struct QmpVcpu {
+        unsigned cpu_index;
+        int thread_id; /* a host TID; QEMU reports its own PID when vCPUs have no thread of their own */
+} QmpVcpu;
+
+#define QMP_VCPUS_MAX 4096 /* QEMU 7.2 allows at most 1024 (q35) or 288 (pc) per guest on x86 */
+
+/* For the RETURN of query-cpus-fast: the vCPUs, a malloc'ed array (NULL when empty). -EINVAL with a
+ * message in '*ret_error' (when not NULL) for anything but an array of objects with a non-negative
+ * integer "cpu-index" and a positive "thread-id" below INT_MAX, or an index given twice; -E2BIG
+ * past QMP_VCPUS_MAX. Other members are ignored. */
+int qmp_message_return_vcpus(const QmpMessage *m, QmpVcpu **ret, size_t *ret_n, char **ret_error);
+
 /* Builds a command line ready to write, "\r\n" included: {"execute":…,"arguments":{…},"id":N}.
  * 'args' is NULL or a NULL-terminated list of key, value pairs, all strings. An 'id' of 0 leaves
  * "id" out (a command passed through libvirt, which numbers commands itself). */

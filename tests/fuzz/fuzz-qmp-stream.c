@@ -37,6 +37,19 @@ static void check_line(const char *line, size_t len) {
                 r = qmp_message_return_member_string(&m, "status", &status);
                 if (r >= 0 && (!status || strlen(status) > QMP_STRING_MAX))
                         abort();
+                /* query-cpus-fast's, likewise */
+                {
+                        _cleanup_free_ QmpVcpu *vcpus = NULL;
+                        _cleanup_free_ char *vcpu_error = NULL;
+                        size_t n_vcpus = 0;
+
+                        r = qmp_message_return_vcpus(&m, &vcpus, &n_vcpus, &vcpu_error);
+                        if (r < 0 ? !vcpu_error && r != -ENOMEM : n_vcpus > QMP_VCPUS_MAX)
+                                abort();
+                        for (size_t i = 0; r >= 0 && i < n_vcpus; i++)
+                                if (vcpus[i].thread_id <= 0)
+                                        abort();
+                }
                 r = rx_filter_list_parse(m.return_json, strlen(m.return_json), &list, &n, &rx_error);
                 if (r < 0 ? !rx_error : n > RX_FILTER_LIST_MAX)
                         abort();

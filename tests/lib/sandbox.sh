@@ -54,7 +54,8 @@
 #                              plus queues=N (multiqueue: N fds, mq=on).
 #                              NIC = tap:NAME[,OPTS]: a tap QEMU attaches to by name
 #                              (create it first, e.g. 'ip tuntap add NAME mode tap',
-#                              and put it in a bridge).
+#                              and put it in a bridge); queues=N in OPTS: multiqueue
+#                              (the tap made with 'multi_queue').
 #                              Sets $SANDBOX_GUEST (default name g0) and, for it:
 #                              SANDBOX_QEMU_PID, SANDBOX_CONSOLE, SANDBOX_AGENT,
 #                              SANDBOX_QMP (for vnicd), SANDBOX_QMP_TEST (ours,
@@ -444,7 +445,13 @@ sandbox_guest_start() {
                         opts=
                         [[ $tap != *,* ]] || { opts=,${tap#*,}; tap=${tap%%,*}; }
                         mac=52:54:00:12:34:5$k
-                        args+=(-netdev "tap,id=hn$k,ifname=$tap,script=no,downscript=no"
+                        queues=
+                        if [[ $opts =~ ,queues=([0-9]+) ]]; then
+                                # A multiqueue tap ('ip tuntap add NAME mode tap multi_queue').
+                                queues=${BASH_REMATCH[1]}
+                                opts="${opts/,queues=$queues/},mq=on,vectors=$((2 * queues + 2))"
+                        fi
+                        args+=(-netdev "tap,id=hn$k,ifname=$tap,script=no,downscript=no${queues:+,queues=$queues}"
                                -device "virtio-net-pci,id=net$k,netdev=hn$k,mac=$mac,romfile=$opts")
                         k=$((k + 1))
                         continue

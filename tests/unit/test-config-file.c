@@ -49,6 +49,7 @@ static void test_every_key(void **state) {
                                    "LogLevel=debug\n"
                                    "DebounceSec=0.25\n"
                                    "ResyncSec=600\n"
+                                   "MultiqueueSampleSec=2.5\n"
                                    "Trust=yes\n"
                                    "\n"
                                    "[Guest]\n"
@@ -72,12 +73,13 @@ static void test_every_key(void **state) {
         assert_int_equal(c.log_level, LOG_DEBUG);
         assert_int_equal(c.debounce_usec, 250000);
         assert_int_equal(c.resync_usec, 600000000ULL);
+        assert_int_equal(c.sample_usec, 2500000ULL);
         assert_true(c.defaults.trust);
 
         assert_int_equal(c.n_guests, 1);
         assert_string_equal(c.guests[0].name, "demo");
         assert_string_equal(c.guests[0].qmp_socket, "/run/qemu/demo.qmp");
-        assert_int_equal(c.guests[0].line, 8);
+        assert_int_equal(c.guests[0].line, 9);
 
         assert_int_equal(c.n_interfaces, 2);
         i = config_find_interface(&c, "demo", "net0");
@@ -86,12 +88,12 @@ static void test_every_key(void **state) {
         assert_string_equal(i->guest, "demo");
         assert_string_equal(i->host_device, "macvtap0");
         assert_int_equal(i->settings.trust, 0);
-        assert_int_equal(i->line, 12);
+        assert_int_equal(i->line, 13);
         i = config_find_interface(&c, "demo", "net1");
         assert_non_null(i);
         assert_null(i->host_device);
         assert_int_equal(i->settings.trust, -1);
-        assert_int_equal(i->line, 18);
+        assert_int_equal(i->line, 19);
 
         assert_null(config_find_interface(&c, "demo", "net2"));
         assert_null(config_find_interface(&c, "other", "net0"));
@@ -315,6 +317,10 @@ static void test_errors(void **state) {
                                         "vnicd.conf:2: DebounceSec=1 # comment: not a number of seconds"},
                         {"[Manager]\nResyncSec=86401\n", -ERANGE,
                                         "vnicd.conf:2: ResyncSec=86401: out of range (0-86400)"},
+                        {"[Manager]\nMultiqueueSampleSec=0.05\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueSampleSec=0.05: out of range (0.1-3600)"},
+                        {"[Manager]\nMultiqueueSampleSec=3601\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueSampleSec=3601: out of range (0.1-3600)"},
                         {"[Manager]\nTrust=maybe\n", -EINVAL, "vnicd.conf:2: Trust=maybe: not yes or no"},
                         {"[Manager]\nTrust=YES\n", -EINVAL, "vnicd.conf:2: Trust=YES: not yes or no"},
                         {"[Guest]\nQMPSocket=/q\n", -EINVAL, "vnicd.conf:1: [Guest] needs Name="},

@@ -752,6 +752,73 @@ static void test_return_member_string(void **state) {
         assert_int_equal(qmp_message_return_member_string(NULL, "status", &text), -EINVAL);
 }
 
+/* query-cpus-fast as QEMU 7.2 (-accel tcg -smp 2) sent it. */
+static void test_return_vcpus(void **state) {
+        static const char real[] =
+                        "{\"return\": [{\"thread-id\": 7661, \"props\": {\"core-id\": 0, \"thread-id\": 0, "
+                        "\"socket-id\": 0}, \"qom-path\": \"/machine/unattached/device[0]\", \"cpu-index\": "
+                        "0, "
+                        "\"target\": \"x86_64\"}, {\"thread-id\": 7662, \"props\": {\"core-id\": 1, "
+                        "\"thread-id\": 0, \"socket-id\": 0}, \"qom-path\": "
+                        "\"/machine/unattached/device[2]\", "
+                        "\"cpu-index\": 1, \"target\": \"x86_64\"}], \"id\": 7}";
+        static const struct {
+                const char *json;
+                int error;
+                const char *message;
+        } bad[] = {
+                        {"{\"return\": {}}", -EINVAL, "not a JSON array"},
+                        {"{\"return\": [1]}", -EINVAL, "vCPU #0 is not an object"},
+                        {"{\"return\": [{\"cpu-index\": 0}]}", -EINVAL, "no integer \"thread-id\""},
+                        {"{\"return\": [{\"cpu-index\": 0, \"thread-id\": \"7\"}]}", -EINVAL, "thread-id"},
+                        {"{\"return\": [{\"cpu-index\": -1, \"thread-id\": 7}]}", -EINVAL, "out of range"},
+                        {"{\"return\": [{\"cpu-index\": 0, \"thread-id\": 0}]}", -EINVAL, "out of range"},
+                        {"{\"return\": [{\"cpu-index\": 0, \"thread-id\": 2147483647}]}", -EINVAL,
+                                        "out of range"},
+                        {"{\"return\": [{\"cpu-index\": 0, \"thread-id\": 99999999999999999999}]}", -EINVAL,
+                                        NULL},
+                        {"{\"return\": [{\"cpu-index\": 1, \"thread-id\": 7}, {\"cpu-index\": 1, "
+                         "\"thread-id\": 8}]}",
+                                        -EINVAL, "given twice"},
+        };
+        _cleanup_free_ QmpVcpu *v = NULL;
+        QmpMessage m = {};
+        size_t n = 99;
+
+        parse_str(real, &m);
+        assert_int_equal(qmp_message_return_vcpus(&m, &v, &n, NULL), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(v[0].cpu_index, 0);
+        assert_int_equal(v[0].thread_id, 7661);
+        assert_int_equal(v[1].cpu_index, 1);
+        assert_int_equal(v[1].thread_id, 7662);
+        qmp_message_done(&m);
+
+        parse_str("{\"return\": []}", &m);
+        free(v);
+        v = NULL;
+        assert_int_equal(qmp_message_return_vcpus(&m, &v, &n, NULL), 0);
+        assert_int_equal(n, 0);
+        assert_null(v);
+        qmp_message_done(&m);
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *error = NULL;
+                QmpVcpu *none = NULL;
+
+                parse_str(bad[i].json, &m);
+                assert_int_equal(qmp_message_return_vcpus(&m, &none, &n, &error), bad[i].error);
+                assert_null(none);
+                assert_non_null(error);
+                if (bad[i].message && !strstr(error, bad[i].message))
+                        fail_msg("%s: '%s' lacks '%s'", bad[i].json, error, bad[i].message);
+                qmp_message_done(&m);
+        }
+        parse_str("{\"event\": \"STOP\"}", &m);
+        assert_int_equal(qmp_message_return_vcpus(&m, &v, &n, NULL), -EINVAL);
+        qmp_message_done(&m);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_reader_one_line),
@@ -783,6 +850,7 @@ int main(void) {
                         cmocka_unit_test(test_command_round_trip),
                         cmocka_unit_test(test_return_string),
                         cmocka_unit_test(test_return_member_string),
+                        cmocka_unit_test(test_return_vcpus),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

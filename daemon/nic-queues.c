@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "nic-queues.h"
+#include "nic-bus.h"
+#include "nic.h"
+
+void nic_queues_observe(Nic *n) {
+        NicQueues *q = &n->queues;
+        const LinkInfo *h = &n->host;
+        bool tap = n->has_host && streq(h->kind, "tun");
+
+        q->max = 0;
+        q->active = 0;
+        if (n->has_interface && n->iface.queues > 0) {
+                q->max = n->iface.queues;
+                (void) snprintf(q->max_source, sizeof(q->max_source), "libvirt: <driver queues='%u'/>",
+                                n->iface.queues);
+        } else if (n->has_interface && n->has_host) {
+                q->max = 1;
+                (void) snprintf(q->max_source, sizeof(q->max_source),
+                                "libvirt: no <driver queues='N'/>, one pair");
+        } else if (tap && !h->tun_multi_queue) {
+                q->max = 1;
+                (void) snprintf(q->max_source, sizeof(q->max_source), "single-queue tap %s", h->ifname);
+        } else if (tap && h->has_tun_queues) {
+                /* QEMU opens the tap once per pair and detaches the ones the guest does not use. */
+                q->max = MAX(h->tun_queues + h->tun_disabled_queues, 1u);
+                (void) snprintf(q->max_source, sizeof(q->max_source), "%s %s: %u queues opened by QEMU",
+                                h->tun_multi_queue ? "multiqueue tap" : "single-queue tap", h->ifname,
+                                q->max);
+        } else
+                (void) snprintf(q->max_source, sizeof(q->max_source), "%s",
+                                n->has_host ? "not known: the host device does not say and no <driver "
+                                              "queues>"
+                                            : "not known: host device not read");
+
+        if (tap && !h->tun_multi_queue) {
+                q->active = 1;
+                (void) snprintf(q->active_source, sizeof(q->active_source), "single-queue tap %s: one pair",
+                                h->ifname);
+        } else if (tap && h->has_tun_queues) {
+                q->active = h->tun_queues;
+                (void) snprintf(q->active_source, sizeof(q->active_source),
+                                "tap %s: %u queues attached, %u detached (kernel, IFLA_TUN_NUM_QUEUES)",
+                                h->ifname, h->tun_queues, h->tun_disabled_queues);
+        } else if (n->has_host && streq(h->kind, "macvtap"))
+                (void) snprintf(q->active_source, sizeof(q->active_source),
+                                "not known: a macvtap reports no queue changes");
+        else
+                (void) snprintf(q->active_source, sizeof(q->active_source), "not known: %s",
+                                n->has_host ? "the host device reports no queues" : "host device not read");
+        /* A tap QEMU opened fewer times than libvirt asked for: believe the kernel. */
+        if (q->active > q->max && q->max > 0)
+                q->max = q->active;
+}
+
+static void queues_status(NicQueues *q, const char *why) {
+        q->has_decision = false;
+        (void) snprintf(q->status, sizeof(q->status), "%s", why);
+}
+
+int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
+        NicQueues *q = &n->queues;
+        const Guest *g = n->guest;
+        MultiqueueSample *s;
+        MultiqueueDecision d;
+        MultiqueueInput in;
+        LinkStats st;
+        LinkInfo li;
+        int r;
+
+        *ret_rate = 0;
+        if (!n->has_host)
+                return -ENODEV;
+        r = rtnl_link_get_stats(g->manager->rtnl, n->host.ifindex, &li, &st);
+        if (r < 0)
+                return r;
+
+        if (q->n_samples == NIC_QUEUES_WINDOW) {
+                memmove(q->samples, q->samples + 1, (NIC_QUEUES_WINDOW - 1) * sizeof(MultiqueueSample));
+                q->n_samples--;
+        }
+        s = &q->samples[q->n_samples++];
+        *s = (MultiqueueSample){
+                        .time_usec = now_usec(CLOCK_MONOTONIC),
+                        .rx_packets = st.rx_packets,
+                        .tx_packets = st.tx_packets,
+                        .rx_bytes = st.rx_bytes,
+                        .tx_bytes = st.tx_bytes,
+        };
+        if (q->n_samples >= 2) {
+                const MultiqueueSample *p = s - 1;
+                uint64_t dt = s->time_usec - p->time_usec;
+                uint64_t now = s->rx_packets + s->tx_packets, before = p->rx_packets + p->tx_packets;
+
+                if (dt > 0 && now >= before)
+                        *ret_rate = (double) (now - before) * 1e6 / (double) dt;
+        }
+
+        if (q->max == 0) {
+                queues_status(q, "no recommendation: the most pairs the NIC can have is not known");
+                return 0;
+        }
+        if (g->n_vcpus == 0) {
+                queues_status(q, "no recommendation: the guest's vCPUs are not known yet");
+                return 0;
+        }
+        in = (MultiqueueInput){
+                        .samples = q->samples,
+                        .n_samples = q->n_samples,
+                        .vcpus = (unsigned) MIN(g->n_vcpus, (size_t) UINT_MAX),
+                        .max_pairs = MIN(q->max, (unsigned) MULTIQUEUE_PAIRS_MAX),
+                        .active_pairs = q->active <= q->max ? q->active : 0,
+                        .state = q->state,
+        };
+        r = multiqueue_decide(&in, c, &d);
+        if (r < 0) {
+                char why[NIC_QUEUES_SOURCE_MAX];
+
+                errno = -r;
+                (void) snprintf(why, sizeof(why), "no recommendation: the multiqueue policy refused: %m");
+                queues_status(q, why);
+                return 0;
+        }
+        if (d.changed)
+                log_nic_info(n, "multiqueue: %u pairs recommended (%s): %s", d.pairs,
+                                multiqueue_rule_to_string(d.rule), d.reason);
+        q->state = d.state;
+        q->decision = d;
+        q->has_decision = true;
+        q->status[0] = 0;
+        return 0;
+}
+
+void nic_queues_command(const NicQueues *q, char *buf, size_t size) {
+        if (!q->has_decision || (q->active > 0 && q->active == q->decision.pairs))
+                (void) snprintf(buf, size, "%s", "");
+        else
+                (void) snprintf(buf, size, "in the guest: ethtool -L <its interface> combined %u",
+                                q->decision.pairs);
+}
+
+/* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than the
+ * idle packet rate, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one RTM_GETLINK per
+ * NIC per half minute at the default 5 s). */
+static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        MultiqueueConfig c = multiqueue_config_defaults();
+        bool busy = false;
+        int r;
+
+        for (size_t i = 0; i < m->n_guests; i++)
+                for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
+                        Nic *n = m->guests[i]->nics[j];
+                        double rate;
+
+                        if (!n->has_host || n->state == NIC_STATE_GONE)
+                                continue;
+                        if (nic_queues_sample(n, &c, &rate) < 0)
+                                continue;
+                        busy = busy || rate >= (double) c.idle_packet_rate;
+                        nic_bus_emit_changed(n);
+                }
+        r = sd_event_source_set_time_relative(
+                        s, busy ? m->config.sample_usec : m->config.sample_usec * NIC_QUEUES_IDLE_FACTOR);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
+}
+
+int manager_start_queue_sampling(Manager *m) {
+        m->queue_sample = sd_event_source_disable_unref(m->queue_sample);
+        return sd_event_add_time_relative(m->event, &m->queue_sample, CLOCK_MONOTONIC, m->config.sample_usec,
+                        0, on_queue_sample, m);
+}

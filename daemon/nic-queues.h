@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "multiqueue.h"
+
+/* A NIC's queue pairs (issue 8, parts 1 to 3): the most it can have and how many the guest uses
+ * now, each with how vnicd knows, and the multiqueue policy's recommendation from samples of its
+ * load. vnicd cannot set a running guest's pairs: the recommendation is shown with the command an
+ * operator would run. */
+
+#define NIC_QUEUES_WINDOW      12 /* samples the policy sees: a minute at the default 5 s */
+#define NIC_QUEUES_SOURCE_MAX  192
+#define NIC_QUEUES_IDLE_FACTOR 6 /* sampling slows down this much while no NIC carries traffic */
+
+typedef struct Nic Nic;
+typedef struct Manager Manager;
+
+typedef struct NicQueues {
+        unsigned max; /* 0: not known */
+        char max_source[NIC_QUEUES_SOURCE_MAX];
+        unsigned active; /* 0: not known (a macvtap reports no queue changes) */
+        char active_source[NIC_QUEUES_SOURCE_MAX];
+
+        MultiqueueSample samples[NIC_QUEUES_WINDOW]; /* oldest first */
+        size_t n_samples;
+        MultiqueueState state;
+        bool has_decision;
+        MultiqueueDecision decision;
+        char status[NIC_QUEUES_SOURCE_MAX]; /* why there is no recommendation; "" when there is one */
+} NicQueues;
+
+/* Max and active pairs from what was read last: the host device (a tap's attached and detached
+ * queues) and libvirt's <driver queues='N'/>. Cheap; called on every reconcile. */
+void nic_queues_observe(Nic *n);
+
+/* Reads the host device's counters, appends a sample and runs the policy. '*ret_rate' gets the packet
+ * rate of the newest interval (packets/s; 0 for the first sample). Returns 0 or -errno when the
+ * device cannot be read. */
+int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate);
+
+/* The guest's command for the recommendation, e.g. "ethtool -L <dev> combined 2" (the guest's
+ * device name is not known on the host). */
+void nic_queues_command(const NicQueues *q, char *buf, size_t size);
+
+/* Starts the manager's sampling timer. */
+int manager_start_queue_sampling(Manager *m);
