@@ -408,12 +408,14 @@ static json_object *describe_ownership(const Nic *n) {
 static json_object *describe_queues(const Nic *n) {
         const NicQueues *q = &n->queues;
         json_object *o = json_object_new_object();
+        NicQueuesSeen seen;
         char command[128];
 
-        json_object_object_add(o, "max", q->max > 0 ? json_object_new_int64(q->max) : NULL);
-        json_object_object_add(o, "max_source", json_text(q->max_source));
-        json_object_object_add(o, "active", q->active > 0 ? json_object_new_int64(q->active) : NULL);
-        json_object_object_add(o, "active_source", json_text(q->active_source));
+        nic_queues_seen(n, &seen);
+        json_object_object_add(o, "max", seen.max > 0 ? json_object_new_int64(seen.max) : NULL);
+        json_object_object_add(o, "max_source", json_text(seen.max_source));
+        json_object_object_add(o, "active", seen.active > 0 ? json_object_new_int64(seen.active) : NULL);
+        json_object_object_add(o, "active_source", json_text(seen.active_source));
         json_object_object_add(o, "vcpus",
                         n->guest && n->guest->n_vcpus > 0
                                         ? json_object_new_int64((int64_t) n->guest->n_vcpus)
@@ -437,7 +439,7 @@ static json_object *describe_queues(const Nic *n) {
                                         ? json_object_new_double(q->decision.load.worker_busy_max)
                                         : NULL);
         json_object_object_add(o, "changed", json_time_monotonic(q->state.changed_usec));
-        nic_queues_command(q, command, sizeof(command));
+        nic_queues_command(q, &seen, command, sizeof(command));
         json_object_object_add(o, "command", json_text(command[0] ? command : NULL));
         return o;
 }

@@ -9,13 +9,12 @@
 #include "nic-bus.h"
 #include "nic.h"
 
-void nic_queues_observe(Nic *n) {
-        NicQueues *q = &n->queues;
+void nic_queues_seen(const Nic *n, NicQueuesSeen *ret) {
+        NicQueuesSeen *q = ret;
         const LinkInfo *h = &n->host;
         bool tap = n->has_host && streq(h->kind, "tun");
 
-        q->max = 0;
-        q->active = 0;
+        *q = (NicQueuesSeen){};
         if (n->has_interface && n->iface.queues > 0) {
                 q->max = n->iface.queues;
                 (void) snprintf(q->max_source, sizeof(q->max_source), "libvirt: <driver queues='%u'/>",
@@ -67,6 +66,7 @@ static void queues_status(NicQueues *q, const char *why) {
 int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         NicQueues *q = &n->queues;
         const Guest *g = n->guest;
+        NicQueuesSeen seen;
         MultiqueueSample *s;
         MultiqueueDecision d;
         MultiqueueInput in;
@@ -102,7 +102,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                         *ret_rate = (double) (now - before) * 1e6 / (double) dt;
         }
 
-        if (q->max == 0) {
+        nic_queues_seen(n, &seen);
+        if (seen.max == 0) {
                 queues_status(q, "no recommendation: the most pairs the NIC can have is not known");
                 return 0;
         }
@@ -114,8 +115,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                         .samples = q->samples,
                         .n_samples = q->n_samples,
                         .vcpus = (unsigned) MIN(g->n_vcpus, (size_t) UINT_MAX),
-                        .max_pairs = MIN(q->max, (unsigned) MULTIQUEUE_PAIRS_MAX),
-                        .active_pairs = q->active <= q->max ? q->active : 0,
+                        .max_pairs = MIN(seen.max, (unsigned) MULTIQUEUE_PAIRS_MAX),
+                        .active_pairs = seen.active <= seen.max ? seen.active : 0,
                         .state = q->state,
         };
         r = multiqueue_decide(&in, c, &d);
@@ -130,6 +131,9 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         if (d.changed)
                 log_nic_info(n, "multiqueue: %u pairs recommended (%s): %s", d.pairs,
                                 multiqueue_rule_to_string(d.rule), d.reason);
+        /* Subscribers hear of a new recommendation or rule, not of every sample. */
+        if (!q->has_decision || d.pairs != q->decision.pairs || d.rule != q->decision.rule)
+                nic_bus_emit_changed(n);
         q->state = d.state;
         q->decision = d;
         q->has_decision = true;
@@ -137,8 +141,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         return 0;
 }
 
-void nic_queues_command(const NicQueues *q, char *buf, size_t size) {
-        if (!q->has_decision || (q->active > 0 && q->active == q->decision.pairs))
+void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf, size_t size) {
+        if (!q->has_decision || (seen->active > 0 && seen->active == q->decision.pairs))
                 (void) snprintf(buf, size, "%s", "");
         else
                 (void) snprintf(buf, size, "in the guest: ethtool -L <its interface> combined %u",
@@ -164,7 +168,6 @@ static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
                         if (nic_queues_sample(n, &c, &rate) < 0)
                                 continue;
                         busy = busy || rate >= (double) c.idle_packet_rate;
-                        nic_bus_emit_changed(n);
                 }
         r = sd_event_source_set_time_relative(
                         s, busy ? m->config.sample_usec : m->config.sample_usec * NIC_QUEUES_IDLE_FACTOR);

@@ -18,23 +18,26 @@
 typedef struct Nic Nic;
 typedef struct Manager Manager;
 
-typedef struct NicQueues {
+/* Max and active pairs with how vnicd knows, derived from what was read last: the host device (a
+ * tap's attached and detached queues) and libvirt's <driver queues='N'/>. */
+typedef struct NicQueuesSeen {
         unsigned max; /* 0: not known */
         char max_source[NIC_QUEUES_SOURCE_MAX];
         unsigned active; /* 0: not known (a macvtap reports no queue changes) */
         char active_source[NIC_QUEUES_SOURCE_MAX];
+} NicQueuesSeen;
 
+/* What sampling keeps per NIC. */
+typedef struct NicQueues {
         MultiqueueSample samples[NIC_QUEUES_WINDOW]; /* oldest first */
         size_t n_samples;
-        MultiqueueState state;
+        MultiqueueState state; /* the policy's, passed back at the next sample */
         bool has_decision;
         MultiqueueDecision decision;
         char status[NIC_QUEUES_SOURCE_MAX]; /* why there is no recommendation; "" when there is one */
 } NicQueues;
 
-/* Max and active pairs from what was read last: the host device (a tap's attached and detached
- * queues) and libvirt's <driver queues='N'/>. Cheap; called on every reconcile. */
-void nic_queues_observe(Nic *n);
+void nic_queues_seen(const Nic *n, NicQueuesSeen *ret);
 
 /* Reads the host device's counters, appends a sample and runs the policy. '*ret_rate' gets the packet
  * rate of the newest interval (packets/s; 0 for the first sample). Returns 0 or -errno when the
@@ -42,8 +45,8 @@ void nic_queues_observe(Nic *n);
 int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate);
 
 /* The guest's command for the recommendation, e.g. "ethtool -L <dev> combined 2" (the guest's
- * device name is not known on the host). */
-void nic_queues_command(const NicQueues *q, char *buf, size_t size);
+ * device name is not known on the host); "" when the guest already runs it. */
+void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf, size_t size);
 
 /* Starts the manager's sampling timer. */
 int manager_start_queue_sampling(Manager *m);

@@ -798,7 +798,6 @@ static int nic_reconcile_internal(Nic *n) {
                 return nic_enter_failed(n, r, "host device %s does not exist", n->host_device);
         if (r < 0)
                 return nic_enter_failed(n, r, "cannot read host device %s: %m", n->host_device);
-        nic_queues_observe(n);
         if (n->guest->migration == GUEST_MIGRATION_INCOMING) {
                 /* QEMU's filter is its default until the guest's state arrives: writing it would take
                  * the guest's MAC away from where the guest still runs. */

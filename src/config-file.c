@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,23 @@ static const char *check_ifname(const char *s) {
                 return "contains control characters";
         return NULL;
 }
+
+/* The [Manager] keys that take seconds, with their bounds. */
+typedef struct SecondsKey {
+        const char *key;
+        size_t offset; /* of the unsigned long long usec field in Config */
+        unsigned long long min_usec;
+        const char *min_text;
+        unsigned max_sec;
+} SecondsKey;
+
+static const SecondsKey seconds_keys[] = {
+                {"DebounceSec", offsetof(Config, debounce_usec), 0, "0", DEBOUNCE_SEC_MAX},
+                {"ResyncSec", offsetof(Config, resync_usec), 0, "0", RESYNC_SEC_MAX},
+                /* A counter read 10 times a second tells nothing more. */
+                {"MultiqueueSampleSec", offsetof(Config, sample_usec), USEC_PER_SEC / 10, "0.1",
+                                SAMPLE_SEC_MAX},
+};
 
 /* "N" or "N.F" seconds with at most 6 decimals, no sign, no unit; -ERANGE above 'max_sec'. */
 static int parse_seconds(const char *s, unsigned max_sec, unsigned long long *ret) {
@@ -362,24 +380,19 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         p->new.log_level = r;
                         return 0;
                 }
-                if (streq(key, "DebounceSec") || streq(key, "ResyncSec") ||
-                                streq(key, "MultiqueueSampleSec")) {
-                        bool debounce = streq(key, "DebounceSec"),
-                             sample = streq(key, "MultiqueueSampleSec");
-                        unsigned max = debounce ? DEBOUNCE_SEC_MAX
-                                       : sample ? SAMPLE_SEC_MAX
-                                                : RESYNC_SEC_MAX;
+                for (size_t i = 0; i < ELEMENTSOF(seconds_keys); i++) {
+                        const SecondsKey *k = &seconds_keys[i];
+                        unsigned long long *field = (unsigned long long *) ((char *) &p->new + k->offset);
 
-                        r = parse_seconds(value, max,
-                                        debounce ? &p->new.debounce_usec
-                                        : sample ? &p->new.sample_usec
-                                                 : &p->new.resync_usec);
-                        if (r >= 0 && sample && p->new.sample_usec < USEC_PER_SEC / 10)
-                                r = -ERANGE; /* a counter read 10 times a second tells nothing more */
+                        if (!streq(key, k->key))
+                                continue;
+                        r = parse_seconds(value, k->max_sec, field);
+                        if (r >= 0 && *field < k->min_usec)
+                                r = -ERANGE;
                         if (r == -ERANGE)
                                 return parser_error(p, p->line, r, "%s=%s: out of range (%s-%u)", key,
-                                                string_excerpt(value, strlen(value), buf),
-                                                sample ? "0.1" : "0", max);
+                                                string_excerpt(value, strlen(value), buf), k->min_text,
+                                                k->max_sec);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not a number of seconds");
                         return 0;
