@@ -8,12 +8,26 @@
 # libvirt-qemu user the QEMU driver insists on. A directory the host lacks is made in a private
 # overlay of its parent, so the host gets no new directory either. Stopped by PID, never by name.
 #
-#   libvirtd_start          start libvirtd in $SANDBOX_NS (call setup_ns first) and wait until it
+#   libvirtd_start [NAME]   start libvirtd in $SANDBOX_NS (call setup_ns first) and wait until it
 #                           answers; sets LIBVIRTD_PID, LIBVIRTD_DIR (its private directories on the
 #                           host: etc/ run/ lib/ log/ cache/), LIBVIRTD_LOG, LIBVIRT_URI (for
-#                           clients inside its namespaces), LIBVIRTD_MNTNS (its mount namespace,
-#                           as readlink /proc/PID/ns/mnt shows it) and LIBVIRTD_START_MS; stopped
-#                           on exit. Skips when libvirtd or its QEMU driver is not installed.
+#                           clients inside its namespaces), LIBVIRT_REMOTE_URI (for clients in
+#                           any mount namespace: the socket by its host path), LIBVIRTD_MNTNS (its
+#                           mount namespace, as readlink /proc/PID/ns/mnt shows it) and
+#                           LIBVIRTD_START_MS; stopped on exit. Skips when libvirtd or its QEMU
+#                           driver is not installed.
+#                           NAME: one of several daemons standing for several hosts in one network
+#                           namespace (a migration's source and destination). Each has its own
+#                           directories ($SANDBOX_DIR/libvirtd-NAME), a host_uuid of its own
+#                           (libvirt refuses to migrate between daemons with one host UUID), and
+#                           its vnicd its own private bus and log ($LIBVIRTD_DIR/bus,
+#                           $LIBVIRTD_DIR/vnicd.log); it becomes the current daemon. Without NAME:
+#                           the current daemon, i.e. the single unnamed one as before unless a
+#                           named one was started.
+#   libvirt_use NAME        make daemon NAME current: the LIBVIRTD_* and LIBVIRT_REMOTE_URI
+#                           variables, virsh, libvirt_ns, libvirtd_restart, libvirtd_stop and
+#                           vnicd_libvirt_start then mean it, and vnicctl, vnicd_stop, VNICD_PID
+#                           and VNICD_LOG its vnicd (tests/lib/vnicd.sh)
 #   libvirtd_stop           destroy running domains, stop libvirtd (TERM, then KILL) and any QEMU it
 #                           left behind, by PID; keep its capability cache for the next start
 #   libvirtd_restart        stop libvirtd only (its domains keep running) and start it again; the
@@ -52,8 +66,15 @@
 : "${VNIC_LIBVIRT_CACHE:=$SANDBOX_SRC_ROOT/.cache/libvirt}"
 : "${LIBVIRTD_TIMEOUT:=90}"
 LIBVIRT_URI="qemu:///system?socket=/run/libvirt/libvirt-sock"
+LIBVIRT_REMOTE_URI=
 LIBVIRTD_PID=
 LIBVIRTD_MNTNS=
+LIBVIRTD_NAME=
+
+# What makes one named daemon and its vnicd current (libvirt_use); saved per NAME.
+__LIBVIRT_INSTANCE_VARS=(LIBVIRTD_PID LIBVIRTD_DIR LIBVIRTD_LOG LIBVIRTD_MNTNS LIBVIRTD_START_MS
+        LIBVIRTD_OLD_MNTNS LIBVIRT_REMOTE_URI VNICD_PID VNICD_LOG BUS_PID DBUS_SYSTEM_BUS_ADDRESS)
+declare -A __libvirt_saved=()
 
 libvirt_interface_xml() {
         local kind=${1%%:*} src=${1#*:}
@@ -131,7 +152,48 @@ vnicd_libvirt_start() {
         printf '[Manager]\nLogLevel=%s\nDebounceSec=%s\n%s\n' "$level" "${VNICD_DEBOUNCE:-0.02}" \
                 "${VNICD_MANAGER_EXTRA:-}" >"$dir/vnicd.conf" || return 1
         VNICD_NSENTER_PID=$LIBVIRTD_PID
-        vnicd_start "$dir/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" "$@"
+        if [[ -z $LIBVIRTD_NAME ]]; then
+                vnicd_start "$dir/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" "$@"
+                return
+        fi
+        # A named daemon's vnicd: vnicd_start puts the bus and the log in $SANDBOX_DIR, here the
+        # daemon's own directory (for this call only), so each "host" has its own of both.
+        SANDBOX_DIR=$LIBVIRTD_DIR vnicd_start "$dir/vnicd.conf" --libvirt-uri="$LIBVIRT_URI" "$@"
+}
+
+# Saves the current named daemon's variables and loads NAME's (all empty for a new NAME).
+libvirt_use() {
+        local name=$1 v
+
+        [[ -n $name ]] || { echo "libvirt_use: no name" >&2; return 1; }
+        if [[ -n $LIBVIRTD_NAME ]]; then
+                for v in "${__LIBVIRT_INSTANCE_VARS[@]}"; do
+                        __libvirt_saved[$LIBVIRTD_NAME.$v]=${!v:-}
+                done
+        elif [[ -n ${LIBVIRTD_PID:-} ]]; then
+                echo "libvirt_use: the unnamed libvirtd is running; name every daemon" >&2
+                return 1
+        fi
+        for v in "${__LIBVIRT_INSTANCE_VARS[@]}"; do
+                printf -v "$v" '%s' "${__libvirt_saved[$name.$v]:-}"
+        done
+        if [[ -n $DBUS_SYSTEM_BUS_ADDRESS ]]; then
+                export DBUS_SYSTEM_BUS_ADDRESS
+        else
+                unset DBUS_SYSTEM_BUS_ADDRESS
+        fi
+        LIBVIRTD_NAME=$name
+}
+
+# The cleanup of a named daemon: its vnicd, libvirtd and bus, whichever daemon is current then.
+__libvirt_instance_stop() {
+        local name=$1 was=$LIBVIRTD_NAME
+
+        libvirt_use "$name" || return 1
+        ! declare -F vnicd_stop >/dev/null || vnicd_stop
+        libvirtd_stop
+        ! declare -F bus_stop >/dev/null || bus_stop
+        [[ -z $was || $was == "$name" ]] || libvirt_use "$was"
 }
 
 libvirt_ns() {
@@ -173,6 +235,12 @@ __libvirt_config() {
                 'auth_unix_rw = "none"' \
                 'auth_unix_ro = "none"' \
                 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"' >"$d/etc/libvirtd.conf" || return 1
+        # A named daemon is another host: libvirt tells hosts apart by this UUID only. Kept across
+        # restarts, as a host's would be.
+        if [[ -n $LIBVIRTD_NAME ]]; then
+                [[ -s $d/host-uuid ]] || cat /proc/sys/kernel/random/uuid >"$d/host-uuid" || return 1
+                echo "host_uuid = \"$(<"$d/host-uuid")\"" >>"$d/etc/libvirtd.conf" || return 1
+        fi
         printf '%s\n' \
                 'user = "root"' \
                 'group = "root"' \
@@ -222,14 +290,16 @@ __libvirt_answers() {
         __virsh_within 10 version >/dev/null 2>&1
 }
 
+# shellcheck disable=SC2120  # NAME: for tests with several daemons; this file restarts the current one
 libvirtd_start() {
-        local d lock t0 f rc
+        local name=${1:-$LIBVIRTD_NAME} d lock t0 f rc
 
+        [[ $name == "$LIBVIRTD_NAME" ]] || libvirt_use "$name" || return 1
         [[ -z ${LIBVIRTD_PID:-} ]] || { echo "libvirtd_start: already running" >&2; return 1; }
         [[ -n ${SANDBOX_NS:-} ]] || { echo "libvirtd_start: call setup_ns first" >&2; return 1; }
         require_cmd libvirtd virsh nsenter unshare flock
         __sandbox_dir || return 1
-        d=$SANDBOX_DIR/libvirtd
+        d=$SANDBOX_DIR/libvirtd${name:+-$name}
         mkdir -p "$d"/{etc,run,lib,log,cache,overlay} "$VNIC_LIBVIRT_CACHE" || return 1
         __libvirt_passwd "$d" || return 1
         __libvirt_config "$d" || return 1
@@ -254,7 +324,13 @@ libvirtd_start() {
         LIBVIRTD_PID=$!
         LIBVIRTD_DIR=$d
         LIBVIRTD_LOG=$d/log/libvirtd.log
-        defer libvirtd_stop
+        # shellcheck disable=SC2034  # for the sourcing script
+        LIBVIRT_REMOTE_URI="qemu+unix:///system?socket=$d/run/libvirt-sock"
+        if [[ -z $name ]]; then
+                defer libvirtd_stop
+        else
+                defer __libvirt_instance_stop "$name"
+        fi
 
         busywait $((LIBVIRTD_TIMEOUT * 1000)) __libvirt_answers
         rc=$?
