@@ -221,6 +221,8 @@ void nic_apply_config(Nic *n) {
                                         n->settings_origin, why) < 0)
                 n->config_error = NULL;
 
+        if (!streq_ptr(old_device, n->host_device))
+                n->host_removed = false;
         if (!streq_ptr(old_device, n->host_device) || old_trusted != n->trusted)
                 nic_bus_emit_changed(n);
 }
@@ -761,6 +763,7 @@ void nic_mac_flap_update(Nic *n, const NicPolicy *p, bool changed, uint64_t hold
 static int nic_reconcile_internal(Nic *n) {
         MacvtapSettings host;
         NicPolicy policy;
+        bool seen;
         int r;
 
         if (!n->guest)
@@ -793,7 +796,21 @@ static int nic_reconcile_internal(Nic *n) {
                 return 0;
         }
 
+        seen = n->has_host || n->host_removed;
         r = nic_read_host_device(n);
+        if (r == -ENODEV && seen) {
+                /* libvirt deletes a domain's taps before it reports the domain stopped or migrated,
+                 * and QEMU's own taps go with QEMU: a device that was there and vanished is the NIC
+                 * ending, not a fault. The kernel took the port's entries with it. */
+                if (!n->host_removed)
+                        log_nic_info(n, "host device %s was removed: the NIC is gone until it is back.",
+                                        n->host_device);
+                n->host_removed = true;
+                n->in_sync = false;
+                nic_set_state(n, NIC_STATE_GONE);
+                return 0;
+        }
+        n->host_removed = false;
         if (r == -ENODEV)
                 return nic_enter_failed(n, r, "host device %s does not exist", n->host_device);
         if (r < 0)

@@ -17,7 +17,7 @@ typedef enum NicState {
         NIC_STATE_CONFIGURING, /* kernel requests queued or in flight */
         NIC_STATE_CONFIGURED,  /* host device matches the decision */
         NIC_STATE_FAILED,      /* last attempt failed; see last_error */
-        NIC_STATE_GONE,        /* QEMU is not reachable, or no longer reports this NIC */
+        NIC_STATE_GONE,        /* QEMU unreachable, NIC no longer reported, or its device vanished */
         NIC_STATE_UNMANAGED,   /* reported, but nothing tells us its host device */
         _NIC_STATE_MAX,
         _NIC_STATE_INVALID = -EINVAL,
@@ -77,6 +77,7 @@ struct Nic {
         bool has_asked;
         RxFilter asked;
         bool has_host;
+        bool host_removed; /* the host device was there and vanished: the NIC ends, no fault */
         LinkInfo host;
         EtherAddr *host_mc; /* user-added multicast on the host device, sorted */
         size_t n_host_mc;

@@ -184,7 +184,13 @@ check_err $? "the destroyed domain is still listed: $(vnicctl --json | jq -c '.g
 static=$(bridge -n "$NS" -j fdb show br br0 | jq -r '[.[] | select(.state == "static" and (.mac | startswith("52:54:00")))] | length')
 [[ $static == 0 ]]
 check_err $? "br0 keeps $static static guest FDB entries after destroy"
-log_test "virsh destroy: the guest leaves vnicctl, nothing of it stays on br0"
+# libvirt deletes the taps before its lifecycle event: a vanished device is the NIC ending.
+failed=$(grep -E "^$DOM/net[0-9]+: (state .* -> failed|host device .* does not exist)" "$VNICD_LOG")
+[[ -z $failed ]]
+check_err $? "a NIC was marked failed as libvirt removed its tap: $(tr '\n' ';' <<<"$failed")"
+grep -qE "^$DOM/net[0-9]+: host device .* was removed" "$VNICD_LOG"
+check_err $? "vnicd did not log that libvirt removed the host devices"
+log_test "virsh destroy: the guest leaves vnicctl, nothing of it stays on br0, no NIC is reported failed"
 
 grep -E "warning|error" "$VNICD_LOG" | head -n 5
 exit "$EXIT_STATUS"
