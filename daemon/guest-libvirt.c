@@ -72,8 +72,90 @@ static void nic_set_interface(
         (void) ownership_decide(&n->resolved, &n->ownership);
 }
 
-void guest_libvirt_apply(Guest *g, int domain_id, virDomainPtr domain, DomainXml *xml,
+/* How long a domain left paused by its migration waits for its NICs before it is resumed anyway:
+ * a guest kept from running costs more than a filter that follows late. */
+#define RESUME_MIGRATED_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
+static bool nic_settled(const Nic *n) {
+        return !n->query_in_flight && n->in_flight == 0 && n->state != NIC_STATE_PENDING &&
+               n->state != NIC_STATE_CONFIGURING;
+}
+
+static void guest_libvirt_resume(Guest *g, const char *why) {
+        int r;
+
+        g->resume_pending = false;
+        g->resume_timer = sd_event_source_disable_unref(g->resume_timer);
+        log_info("%s: %s: resuming the domain.", g->name, why);
+        r = g->manager->libvirt ? libvirt_conn_resume_domain(g->manager->libvirt, g) : -ENOTCONN;
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot ask libvirt to resume the domain, it stays paused: %m",
+                                g->name);
+}
+
+void guest_libvirt_maybe_resume(Guest *g) {
+        if (!g || !g->resume_pending)
+                return;
+        for (size_t i = 0; i < g->n_nics; i++)
+                if (!nic_settled(g->nics[i]))
+                        return;
+        guest_libvirt_resume(g, "its NICs are programmed");
+}
+
+static int on_resume_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Guest *g = userdata;
+
+        for (size_t i = 0; i < g->n_nics; i++)
+                if (!nic_settled(g->nics[i]))
+                        log_nic_warning(g->nics[i], "not programmed %llu s after the migration (state %s).",
+                                        RESUME_MIGRATED_TIMEOUT_USEC / USEC_PER_SEC,
+                                        nic_state_to_string(g->nics[i]->state));
+        guest_libvirt_resume(g, "its NICs are not all programmed in time");
+        return 0;
+}
+
+/* libvirt starts the destination's QEMU paused with reason "migration" and holds its
+ * incoming-migration job until the guest runs there, or until it is left paused (virsh migrate
+ * --suspend). A monitor command waits for that job: nothing is asked or written meanwhile. The
+ * source's domain pauses for the same reason only at its migration's end, after it ran here: a
+ * guest first seen so is the destination. */
+static void guest_libvirt_set_state(Guest *g, bool new_guest, int state, int reason) {
+        bool paused = state == VIR_DOMAIN_PAUSED;
+        int r;
+
+        if (paused && reason == VIR_DOMAIN_PAUSED_MIGRATION) {
+                if (new_guest) {
+                        g->migration = GUEST_MIGRATION_INCOMING;
+                        log_info("%s: arriving by live migration: its NICs are read and programmed when "
+                                 "the guest's state is here.",
+                                        g->name);
+                }
+                return;
+        }
+        if (g->migration != GUEST_MIGRATION_INCOMING)
+                return;
+        g->migration = GUEST_MIGRATION_NONE;
+        for (size_t i = 0; i < g->n_nics; i++)
+                g->nics[i]->has_asked = false; /* what QEMU had before the guest's state arrived */
+        if (!paused || !g->manager->config.resume_migrated) {
+                log_info("%s: incoming migration done (%s): reading its NICs' filters.", g->name,
+                                paused ? "left paused" : "running");
+                return;
+        }
+        log_info("%s: incoming migration done, left paused (virsh migrate --suspend): programming its NICs, "
+                 "then resuming it (ResumeMigratedDomains=yes).",
+                        g->name);
+        g->resume_pending = true;
+        r = sd_event_add_time_relative(g->manager->event, &g->resume_timer, CLOCK_MONOTONIC,
+                        RESUME_MIGRATED_TIMEOUT_USEC, USEC_PER_SEC / 10, on_resume_timeout, g);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot arm the resume timeout: %m", g->name);
+}
+
+void guest_libvirt_apply(Guest *g, int domain_id, int state, int reason, virDomainPtr domain, DomainXml *xml,
                 const NetworkXml *networks, size_t n_networks) {
+        bool new_guest = !g->has_xml;
+
         if (g->domain)
                 virDomainFree(g->domain);
         g->domain = domain;
@@ -126,6 +208,7 @@ void guest_libvirt_apply(Guest *g, int domain_id, virDomainPtr domain, DomainXml
                 }
         }
 
+        guest_libvirt_set_state(g, new_guest, state, reason);
         /* Query what vnicd owns: the first query also arms QEMU's event for each NIC, and anything
          * may have changed while we were not connected. */
         (void) guest_query_all(g);

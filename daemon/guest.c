@@ -221,6 +221,10 @@ int guest_query_all(Guest *g) {
         if (!guest_is_connected(g))
                 return -ENOTCONN;
         if (g->source == GUEST_SOURCE_LIBVIRT) {
+                /* libvirt holds a monitor command until its incoming-migration job ends: asked
+                 * now, it would tie up a worker for the whole migration. Asked when it ends. */
+                if (g->migration == GUEST_MIGRATION_INCOMING)
+                        return 0;
                 /* One query per NIC vnicd owns: asking for all would also re-arm the event of the
                  * NICs libvirt trusts and queries itself, and double their events. */
                 for (size_t i = 0; i < g->n_nics; i++)
@@ -365,6 +369,8 @@ int guest_query_vcpus(Guest *g) {
 
         if (!guest_is_connected(g) || g->vcpus_in_flight)
                 return 0;
+        if (g->source == GUEST_SOURCE_LIBVIRT && g->migration == GUEST_MIGRATION_INCOMING)
+                return 0; /* as guest_query_all(): asked when the migration ends */
         /* A monitor command through libvirt taints the domain: only where vnicd queries anyway. */
         for (size_t i = 0; i < g->n_nics && !asks; i++)
                 asks = nic_wants_queries(g->nics[i]);
@@ -537,6 +543,7 @@ Guest *guest_free(Guest *g) {
                 nic_drop(g->nics[g->n_nics - 1]);
         free(g->nics);
         g->qmp = qmp_client_free(g->qmp);
+        g->resume_timer = sd_event_source_disable_unref(g->resume_timer);
         if (g->manager->libvirt)
                 libvirt_conn_cancel(g->manager->libvirt, g);
         guest_libvirt_detach(g);

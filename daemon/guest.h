@@ -14,7 +14,8 @@ typedef enum GuestSource {
 
 typedef struct _virDomain *virDomainPtr;
 
-/* A QMP guest in a live migration, from QEMU's run state (query-status). */
+/* A guest in a live migration: from QEMU's run state (query-status) for a QMP guest, from libvirt's
+ * domain state for a libvirt guest. */
 typedef enum GuestMigration {
         GUEST_MIGRATION_NONE,
         GUEST_MIGRATION_INCOMING, /* "inmigrate": the guest's state has not arrived, nothing is written */
@@ -49,7 +50,9 @@ struct Guest {
         bool query_all_again;
         GuestMigration migration;
         bool status_in_flight, status_again;
-        QmpVcpu *vcpus; /* query-cpus-fast, at connect and every resync */
+        bool resume_pending;           /* libvirt: resume once the NICs are programmed (--suspend) */
+        sd_event_source *resume_timer; /* ... or when this fires, whatever they are */
+        QmpVcpu *vcpus;                /* query-cpus-fast, at connect and every resync */
         size_t n_vcpus;
         bool vcpus_in_flight;
         char *last_error;
@@ -97,8 +100,11 @@ int guest_libvirt_send(
                 Guest *g, const char *execute, const char *const *args, QmpReplyHandler h, void *userdata);
 /* The guest's NICs as the domain XML says ('xml' is taken), with its networks' XML. Takes
  * 'domain' (a reference of the current connection). */
-void guest_libvirt_apply(Guest *g, int domain_id, virDomainPtr domain, DomainXml *xml,
+void guest_libvirt_apply(Guest *g, int domain_id, int state, int reason, virDomainPtr domain, DomainXml *xml,
                 const NetworkXml *networks, size_t n_networks);
+/* A domain left paused by its incoming migration is resumed once every NIC is settled (programmed,
+ * failed, gone or unmanaged), with ResumeMigratedDomains=yes; called whenever a NIC may settle. */
+void guest_libvirt_maybe_resume(Guest *g);
 /* libvirt is away: keep the NICs as they are, but nothing can be asked until it is back. */
 void guest_libvirt_detach(Guest *g);
 /* The domain stopped: what vnicd made for its NICs is removed, the guest goes. */

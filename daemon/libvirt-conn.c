@@ -39,6 +39,7 @@ typedef struct DomainSnapshot {
         char name[DOMAIN_NAME_MAX];
         bool active;
         int id;
+        int state, reason; /* virDomainGetState() */
         virDomainPtr domain;
         DomainXml xml;
         bool has_xml;
@@ -88,6 +89,8 @@ static void snapshot_read(virDomainPtr dom, DomainSnapshot *s) {
         s->id = s->active ? (int) virDomainGetID(dom) : -1;
         if (!s->active)
                 return;
+        if (virDomainGetState(dom, &s->state, &s->reason, 0) < 0)
+                s->state = s->reason = -1;
         xml = virDomainGetXMLDesc(dom, 0);
         if (!xml) {
                 s->error = libvirt_error("cannot read the domain XML");
@@ -163,7 +166,8 @@ static void snapshot_apply(LibvirtConn *lc, DomainSnapshot *s) {
                 }
         }
         g->last_error = mfree(g->last_error);
-        guest_libvirt_apply(g, s->id, TAKE_PTR(s->domain), &s->xml, s->networks, s->n_networks);
+        guest_libvirt_apply(g, s->id, s->state, s->reason, TAKE_PTR(s->domain), &s->xml, s->networks,
+                        s->n_networks);
         s->has_xml = false; /* taken */
 }
 
@@ -588,6 +592,12 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
                 log_debug("libvirt: domain %s started or resumed (detail %d)", name, detail);
                 (void) libvirt_conn_refresh_domain(lc, name);
                 break;
+        case VIR_DOMAIN_EVENT_SUSPENDED:
+                /* An incoming migration that leaves the domain paused (virsh migrate --suspend)
+                 * ends with this, not with RESUMED. */
+                if (g && g->migration == GUEST_MIGRATION_INCOMING)
+                        (void) libvirt_conn_refresh_domain(lc, name);
+                break;
         case VIR_DOMAIN_EVENT_STOPPED:
                 if (g)
                         guest_libvirt_stopped(g, detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED
@@ -737,6 +747,58 @@ int libvirt_conn_monitor_command(LibvirtConn *lc, Guest *g, const char *execute,
                         lc->worker, userdata, monitor_job_run, monitor_job_done, monitor_job_free, j);
         if (r < 0)
                 monitor_job_free(j);
+        return r;
+}
+
+/* ---- resuming a domain ---- */
+
+typedef struct ResumeJob {
+        virDomainPtr domain;
+        char name[DOMAIN_NAME_MAX];
+        char *error;
+} ResumeJob;
+
+static void resume_job_free(void *data) {
+        ResumeJob *j = data;
+
+        if (j->domain)
+                virDomainFree(j->domain);
+        free(j->error);
+        free(j);
+}
+
+static void resume_job_run(void *data) {
+        ResumeJob *j = data;
+
+        if (virDomainResume(j->domain) < 0)
+                j->error = libvirt_error("cannot resume the domain");
+}
+
+/* Says only what happened: the guest may be gone by now, and its resume happens regardless. */
+static void resume_job_done(void *data) {
+        ResumeJob *j = data;
+
+        if (j->error)
+                log_warning("%s: %s", j->name, j->error);
+        else
+                log_info("%s: resumed.", j->name);
+}
+
+int libvirt_conn_resume_domain(LibvirtConn *lc, Guest *g) {
+        ResumeJob *j;
+        int r;
+
+        if (lc->state != LIBVIRT_CONN_CONNECTED || !g->domain)
+                return -ENOTCONN;
+        j = new0(ResumeJob, 1);
+        if (!j)
+                return -ENOMEM;
+        j->domain = g->domain;
+        (void) virDomainRef(j->domain);
+        (void) snprintf(j->name, sizeof(j->name), "%s", g->name);
+        r = libvirt_worker_submit(lc->worker, NULL, resume_job_run, resume_job_done, resume_job_free, j);
+        if (r < 0)
+                resume_job_free(j);
         return r;
 }
 

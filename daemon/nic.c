@@ -300,13 +300,16 @@ static void nic_touch(Nic *n) {
 }
 
 void nic_set_state(Nic *n, NicState s) {
-        if (n->state == s)
+        if (n->state == s) {
+                guest_libvirt_maybe_resume(n->guest);
                 return;
+        }
         log_nic_debug(n, "state %s -> %s", nic_state_to_string(n->state), nic_state_to_string(s));
         n->state = s;
         if (s != NIC_STATE_FAILED)
                 n->last_error = mfree(n->last_error);
         nic_bus_emit_changed(n);
+        guest_libvirt_maybe_resume(n->guest);
 }
 
 int nic_enter_failed(Nic *n, int error, const char *format, ...) {
@@ -906,4 +909,5 @@ void nic_request_done(Nic *n, int error, const char *what, const char *ext_ack) 
                 n->reconcile_after_flight = false;
                 manager_nic_dirty(n->guest->manager, n);
         }
+        guest_libvirt_maybe_resume(n->guest); /* a failed write settles the NIC too */
 }

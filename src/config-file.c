@@ -397,11 +397,11 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                                 return parser_value_error(p, r, key, value, "not a number of seconds");
                         return 0;
                 }
-                if (streq(key, "Libvirt")) {
+                if (streq(key, "Libvirt") || streq(key, "ResumeMigratedDomains")) {
                         r = parse_boolean(value);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not yes or no");
-                        p->new.libvirt = r;
+                        *(streq(key, "Libvirt") ? &p->new.libvirt : &p->new.resume_migrated) = r;
                         return 0;
                 }
                 /* Every per-NIC setting, as the host's default. */
@@ -588,6 +588,7 @@ static int config_merge(Config *c, Config *new) {
         c->sample_usec = new->sample_usec;
         c->defaults = new->defaults;
         c->libvirt = new->libvirt;
+        c->resume_migrated = new->resume_migrated;
         memcpy(c->libvirt_uri, new->libvirt_uri, sizeof(c->libvirt_uri));
 
         /* The strings moved to 'c': 'new' only keeps its (now empty) arrays. */
@@ -617,6 +618,7 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
         p.new.sample_usec = c->sample_usec;
         p.new.defaults = c->defaults;
         p.new.libvirt = c->libvirt;
+        p.new.resume_migrated = c->resume_migrated;
         memcpy(p.new.libvirt_uri, c->libvirt_uri, sizeof(p.new.libvirt_uri));
 
         /* A UTF-8 byte order mark, as some editors write, is not part of the first line. */

@@ -76,6 +76,7 @@ typedef struct Config {
         unsigned long long sample_usec; /* MultiqueueSampleSec=: load samples while a NIC carries traffic */
         NicSettings defaults;           /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
         bool libvirt;                   /* Libvirt=: follow libvirt's domains */
+        bool resume_migrated;           /* ResumeMigratedDomains=: resume after programming (--suspend) */
         char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */
         ConfigGuest *guests;
         size_t n_guests;

@@ -5,9 +5,15 @@
 # "src" and "dst", each with a host UUID of its own, as two hosts would be) in one network
 # namespace, each with its own vnicd on its own private bus. A TCG guest with a bridge NIC runs on
 # "src"; it takes a MAC its metadata allows and joins a non-IP group, and the source tap follows;
-# 'virsh migrate --live' moves it to "dst". The destination's tap must get the guest's current
-# filter (not the configured one) before the guest runs there, the source's state must go, and
-# the guest must be followed on the destination. tests/e2e/test-migrate.sh is the same in QMP mode.
+# 'virsh migrate --live --suspend' moves it to "dst", whose vnicd has ResumeMigratedDomains=yes.
+# The destination's tap must get the guest's current filter (not the configured one) before the
+# guest runs there, vnicd then resumes the domain, the source's state must go, and the guest must
+# be followed on the destination. tests/e2e/test-migrate.sh is the same in QMP mode.
+#
+# Why --suspend: libvirt holds the destination domain's incoming-migration job until it has
+# resumed the guest itself, and a monitor command (query-rx-filter) waits for that job, so a plain
+# --live migration gets the destination's filter only tens of milliseconds after the guest runs
+# there. With --suspend the job ends with the guest paused; vnicd reads and programs, then resumes.
 #
 #   netns $NS
 #   +----------------------------------------------------------------------------------------+
@@ -110,7 +116,7 @@ check_err $? "virsh start on src: $out"
 [[ $RET -eq 0 ]] || { log_test "src: domain defined and started"; exit 1; }
 vnicd_libvirt_start "$G/src" debug || exit 1
 libvirt_use dst
-vnicd_libvirt_start "$G/dst" debug || exit 1
+VNICD_MANAGER_EXTRA=ResumeMigratedDomains=yes vnicd_libvirt_start "$G/dst" debug || exit 1
 
 # Recorded from here on: the bridge's FDB/MDB notifications with their time (bridge -timestamp; the
 # kernel sends them as it writes), and the destination QEMU's RESUME events with QEMU's own
@@ -185,18 +191,22 @@ grep -q "$G/dst/agent.sock" "$G/dst.xml"
 check_err $? "the destination XML does not have the destination's agent socket"
 t0=$(date +%s%3N)
 out=$(timeout --foreground 120 nsenter -t "$LIBVIRTD_PID" -m -n -- virsh -q -c "$LIBVIRT_URI" \
-        migrate --live --xml "$G/dst.xml" "$DOM" "$DST_URI" tcp://127.0.0.1 2>&1)
-check_err $? "virsh migrate --live: $out"
+        migrate --live --suspend --xml "$G/dst.xml" "$DOM" "$DST_URI" tcp://127.0.0.1 2>&1)
+check_err $? "virsh migrate --live --suspend: $out"
 MIGRATE_MS=$(($(date +%s%3N) - t0))
 [[ $(virsh domstate "$DOM" --reason 2>&1) == "shut off (migrated)" ]]
 check_err $? "src: domain is '$(virsh domstate "$DOM" --reason 2>&1)', not shut off (migrated)"
 libvirt_use dst
-[[ $(virsh domstate "$DOM" --reason 2>&1) == "running (migrated)" ]]
-check_err $? "dst: domain is '$(virsh domstate "$DOM" --reason 2>&1)', not running (migrated)"
+# vnicd resumes it once its NIC is programmed.
+busywait 15000 eval "[[ \$(virsh domstate '$DOM' 2>&1) == running ]]"
+check_err $? "dst: domain is '$(virsh domstate "$DOM" --reason 2>&1)': vnicd did not resume it"
+RESUMED_MS=$(($(date +%s%3N) - t0 - MIGRATE_MS))
+grep -q "^$DOM: its NICs are programmed: resuming the domain" "$VNICD_LOG"
+check_err $? "dst vnicd did not resume the domain because its NICs were programmed: $(grep "^$DOM: " "$VNICD_LOG" | tail -n 3 | tr '\n' ';')"
 TD=$(domain_tap)
 [[ -n $TD && $TD != "$TS" ]]
 check_err $? "dst tap '$TD' (src tap $TS): $(virsh domiflist "$DOM" 2>&1)"
-log_test "virsh migrate --live src -> dst in $((MIGRATE_MS / 1000)).$(printf %03d $((MIGRATE_MS % 1000)))s; the guest runs on dst on $TD"
+log_test "virsh migrate --live --suspend src -> dst in $((MIGRATE_MS / 1000)).$(printf %03d $((MIGRATE_MS % 1000)))s, resumed by vnicd within ${RESUMED_MS} ms; the guest runs on dst on $TD"
 [[ $RET -eq 0 && -n $TD ]] || exit 1
 
 # --- the destination's tap gets the guest's current filter -------------------------------------
@@ -213,9 +223,7 @@ check_err $? "kernel: $TD learning/flood are $(port_flags "$TD"), not off"
 check_err $? "kernel: $TD got a static entry for the configured MAC $CONF_MAC (QEMU's default filter, not the guest's)"
 log_test "dst: $TD has the guest's current MAC $MAC1 and group (not the configured MAC), learning/flood off"
 
-# Before the guest runs there: as tests/e2e/test-migrate.sh asks of vnicd in QMP mode. Through
-# libvirt 9.0 the destination's filter can be read (virDomainQemuMonitorCommand, a 'query' job) only
-# once libvirt's 'migration in' async job lets go of the domain.
+# Before the guest runs there: as tests/e2e/test-migrate.sh asks of vnicd in QMP mode.
 # The time of the kernel's first notification whose line matches ERE, in µs since the epoch.
 first_notification_us() {
         local line ts="" us d
@@ -246,7 +254,7 @@ run_us=$(resume_us)
 [[ -n $run_us && -n $fdb_us && -n $mdb_us ]]
 check_err $? "no time for: RESUME [$(cat "$G/dst-resume.log")] or $TD's FDB/MDB notification (see $G/bridge-monitor.log)"
 if [[ $RET -eq 0 ]]; then
-        log_info "dst QEMU RESUME at $run_us µs; $TD's FDB entry $(((fdb_us - run_us) / 1000)) ms and MDB group $(((mdb_us - run_us) / 1000)) ms after it"
+        log_info "dst QEMU RESUME at $run_us µs; $TD's FDB entry $((run_us - fdb_us)) µs and MDB group $((run_us - mdb_us)) µs before it"
         ((fdb_us < run_us))
         check_err $? "kernel: $TD got $MAC1's static entry $(((fdb_us - run_us) / 1000)) ms after the guest ran there"
         ((mdb_us < run_us))

@@ -103,6 +103,24 @@ static void test_every_key(void **state) {
         assert_null(c.guests);
 }
 
+/* Off unless asked: a paused domain is the operator's until the operator says otherwise. */
+static void test_resume_migrated(void **state) {
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        config_init(&c);
+        assert_false(c.resume_migrated);
+        assert_int_equal(parse(&c, "[Manager]\nResumeMigratedDomains=yes\n", NULL), 0);
+        assert_true(c.resume_migrated);
+        assert_true(c.libvirt);
+        assert_int_equal(parse(&c, "[Manager]\nResumeMigratedDomains=maybe\n", &error), -EINVAL);
+        assert_string_equal(error, "vnicd.conf:2: ResumeMigratedDomains=maybe: not yes or no");
+        assert_true(c.resume_migrated); /* a refused file changes nothing */
+        assert_int_equal(parse(&c, "[Manager]\nResumeMigratedDomains=no\n", NULL), 0);
+        assert_false(c.resume_migrated);
+        config_done(&c);
+}
+
 static void test_bridge_keys(void **state) {
         static const char text[] = "[Guest]\n"
                                    "Name=web\n"
@@ -692,6 +710,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_defaults),
                         cmocka_unit_test(test_every_key),
+                        cmocka_unit_test(test_resume_migrated),
                         cmocka_unit_test(test_bridge_keys),
                         cmocka_unit_test(test_bridge_errors),
                         cmocka_unit_test(test_values),
