@@ -36,3 +36,9 @@ int render_list(json_object *doc, bool legend, FILE *f);
  * nothing when nothing is selected. Returns 0, -ENOMEM or -EIO; -EBADMSG when 'doc' is not an
  * object. */
 int render_show(json_object *doc, const char *guest, const char *nic, FILE *f);
+
+/* 'vnicctl explain': for one NIC object of the document, every setting with its value and origin,
+ * the inputs of its decisions (host device, owner, what the guest asked), each decision with its
+ * rule, the uplinks' reasons, the queue pairs' inputs and rule, and the refusals. Returns 0, -EIO,
+ * or -EBADMSG when 'nic' is not an object. */
+int render_explain(json_object *nic, FILE *f);

@@ -20,6 +20,8 @@ static const Verb verbs[] = {
                                 "List the guest NICs vnicd knows, with trust, state and sync (default)"},
                 {"show", VERB_ANY, 2, 0, verb_show, "[GUEST[/NIC]]",
                                 "Show what a guest asked, what its host device has, and why"},
+                {"explain", 2, 2, 0, verb_explain, "GUEST/NIC",
+                                "Show the inputs and the rule of each decision about one NIC"},
                 {"help", VERB_ANY, VERB_ANY, 0, verb_help, NULL, "Show this help"},
 };
 

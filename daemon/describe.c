@@ -462,6 +462,29 @@ static json_object *describe_mac_changes(const Nic *n) {
         return o;
 }
 
+/* Every per-NIC setting with its effective value and where it came from (the rule of
+ * precedence's winner); an unset one has a null value and what it means as its origin. */
+static json_object *describe_settings(const Nic *n) {
+        json_object *a = json_object_new_array();
+
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++) {
+                _cleanup_free_ char *value = NULL;
+                json_object *e = json_object_new_object();
+                bool trust = w == NIC_SETTING_TRUST;
+
+                if (!trust)
+                        (void) nic_settings_format(&n->settings, w, &value);
+                json_object_object_add(e, "key", json_text(nic_setting_to_key(w)));
+                json_object_object_add(e, "value", json_text(trust ? yes_no(n->trusted) : value));
+                json_object_object_add(e, "origin",
+                                json_text(trust         ? n->trust_origin
+                                                : value ? n->setting_origins[w]
+                                                        : nic_setting_unset_meaning(w)));
+                json_object_array_add(a, e);
+        }
+        return a;
+}
+
 static json_object *describe_nic(const Nic *n) {
         json_object *o = json_object_new_object();
 
@@ -483,6 +506,7 @@ static json_object *describe_nic(const Nic *n) {
         json_object_object_add(o, "owners", n->has_interface ? describe_ownership(n) : NULL);
         json_object_object_add(o, "interface", n->has_interface ? describe_interface(n) : NULL);
         json_object_object_add(o, "config_error", json_text(n->config_error));
+        json_object_object_add(o, "settings", describe_settings(n));
         json_object_object_add(
                         o, "configured_mac", n->has_configured_mac ? json_mac(&n->configured_mac) : NULL);
         json_object_object_add(o, "asked", n->has_asked ? describe_asked(&n->asked) : NULL);

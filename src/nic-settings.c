@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -50,6 +52,30 @@ static const char *const nic_mac_change_table[_NIC_MAC_CHANGE_MAX] = {
 /* The words of the settings that take one of a few: index = the value stored. */
 static const char *const allow_refuse_table[] = {"refuse", "allow"};
 static const char *const overflow_table[] = {"refuse", "allmulti"};
+
+/* What a NIC gets for a setting no layer gives (vnicd.conf(5)); test-nic-settings checks the
+ * figures against the NIC_MAC_CHANGE_*_DEFAULT values. */
+static const char *const nic_setting_unset_table[_NIC_SETTING_MAX] = {
+                [NIC_SETTING_TRUST] = "default: no",
+                [NIC_SETTING_ALLOWED_VLANS] = "default: none",
+                [NIC_SETTING_NATIVE_VLAN] = "default: none",
+                [NIC_SETTING_LEARNING] = "default: off",
+                [NIC_SETTING_UNICAST_FLOOD] = "default: off",
+                [NIC_SETTING_MULTICAST_FLOOD] = "default: as the bridge set the port",
+                [NIC_SETTING_MAC_CHANGE] = "unset: Trust= decides",
+                [NIC_SETTING_ALLOWED_MACS] = "default: none",
+                [NIC_SETTING_PROMISCUOUS] = "unset: Trust= decides",
+                [NIC_SETTING_ALLMULTI] = "unset: Trust= decides",
+                [NIC_SETTING_MULTICAST_GROUPS] = "unset: Trust= decides",
+                [NIC_SETTING_MULTICAST_OVERFLOW] = "unset: Trust= decides",
+                [NIC_SETTING_MAC_CHANGE_BURST] = "default: 10",
+                [NIC_SETTING_MAC_CHANGE_INTERVAL] = "default: 60",
+                [NIC_SETTING_MAC_CHANGE_HOLD] = "default: 60",
+};
+
+const char *nic_setting_unset_meaning(NicSetting s) {
+        return s >= 0 && s < _NIC_SETTING_MAX ? nic_setting_unset_table[s] : NULL;
+}
 
 const char *nic_mac_change_to_string(NicMacChange c) {
         return c >= 0 && c < _NIC_MAC_CHANGE_MAX ? nic_mac_change_table[c] : NULL;
@@ -266,6 +292,38 @@ int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const 
 
         s->set |= 1u << which;
         return 0;
+}
+
+int nic_settings_format(const NicSettings *s, NicSetting which, char **ret) {
+        const char *const *words, *why;
+        char buf[NIC_ALLOWED_MACS_MAX * ETHER_ADDR_STRING_MAX], mac[ETHER_ADDR_STRING_MAX];
+        NicSettings *m = (NicSettings *) s; /* the accessors only point into it */
+        size_t n_words, len = 0;
+        unsigned min, max;
+        int *b;
+
+        if (!s || !ret || which < 0 || which >= _NIC_SETTING_MAX)
+                return -EINVAL;
+        if (!nic_settings_has(s, which))
+                return -ENOENT;
+        if ((b = nic_settings_word(m, which, &words, &n_words)))
+                (void) snprintf(buf, sizeof(buf), "%s", *b >= 0 && (size_t) *b < n_words ? words[*b] : "?");
+        else if ((b = nic_settings_boolean(m, which)))
+                (void) snprintf(buf, sizeof(buf), "%s", *b > 0 ? "yes" : "no");
+        else if ((b = nic_settings_number(m, which, &min, &max, &why)))
+                (void) snprintf(buf, sizeof(buf), "%d", *b);
+        else if (which == NIC_SETTING_ALLOWED_VLANS) {
+                *ret = vlan_set_to_string(&s->allowed_vlans);
+                return *ret ? 0 : -ENOMEM;
+        } else if (which == NIC_SETTING_ALLOWED_MACS) {
+                buf[0] = 0;
+                for (size_t i = 0; i < s->n_allowed_macs; i++)
+                        len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s%s", i > 0 ? "," : "",
+                                        ether_addr_to_string(&s->allowed_macs[i], mac));
+        } else
+                (void) snprintf(buf, sizeof(buf), "%u", s->native_vlan);
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int nic_settings_check(const NicSettings *s, const char **ret_why) {

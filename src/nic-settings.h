@@ -83,6 +83,10 @@ static inline int nic_settings_has(const NicSettings *s, NicSetting which) {
  * pointing at a static explanation ("not yes or no"); 's' is untouched on failure. */
 int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const char **ret_why);
 
+/* The value of setting 'which' as nic_settings_set() reads it ("10,20", "allow", "yes"), in a
+ * malloc'ed '*ret'. -ENOENT when 's' does not set it, -ENOMEM. */
+int nic_settings_format(const NicSettings *s, NicSetting which, char **ret);
+
 /* Checks the settings against each other (a native VLAN may not also be an allowed, tagged one).
  * Returns 0 or -EINVAL with '*ret_why' set. */
 int nic_settings_check(const NicSettings *s, const char **ret_why);
@@ -99,3 +103,4 @@ const char *nic_setting_to_key(NicSetting s);       /* "AllowedVLANs" */
 NicSetting nic_setting_from_attribute(const char *s);
 NicSetting nic_setting_from_key(const char *s);
 const char *nic_mac_change_to_string(NicMacChange c); /* "allowed" */
+const char *nic_setting_unset_meaning(NicSetting s);  /* "default: off", "unset: Trust= decides" */

@@ -136,6 +136,14 @@ static int do_show(json_object *doc, FILE *f, const void *userdata) {
         return render_show(doc, s ? s->guest : NULL, s ? s->nic : NULL, f);
 }
 
+static int do_explain(json_object *doc, FILE *f, const void *userdata) {
+        const Selection *s = userdata;
+        json_object *nic = NULL;
+
+        assert_int_equal(describe_select(doc, s->guest, s->nic, &nic), 0);
+        return render_explain(nic, f);
+}
+
 static int json_file_filter(const struct dirent *de) {
         size_t l = strlen(de->d_name);
 
@@ -207,6 +215,26 @@ static void test_golden_show_selected(void **state) {
 
                 check_golden(cases[i].golden, out);
         }
+}
+
+/* 'explain GUEST/NIC': settings, inputs, decisions with their rules, uplinks, refusals. */
+static void test_golden_explain(void **state) {
+        static const struct {
+                const char *document;
+                Selection selection;
+                const char *golden;
+        } cases[] = {
+                        {"bridge-port.json", {"web", "net1"}, "bridge-port.explain-web-net1.txt"},
+                        {"multicast-64.json", {"stream", "net0"}, "multicast-64.explain-stream-net0.txt"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(json_object_putp) json_object *doc = load(cases[i].document);
+                _cleanup_free_ char *out = render_to_string(doc, do_explain, &cases[i].selection);
+
+                check_golden(cases[i].golden, out);
+        }
+        assert_int_equal(render_explain(NULL, stdout), -EBADMSG);
 }
 
 static void test_list_no_legend(void **state) {
@@ -457,6 +485,7 @@ int main(int argc, char *argv[]) {
                         cmocka_unit_test(test_golden_list),
                         cmocka_unit_test(test_golden_show),
                         cmocka_unit_test(test_golden_show_selected),
+                        cmocka_unit_test(test_golden_explain),
                         cmocka_unit_test(test_list_no_legend),
                         cmocka_unit_test(test_json_unchanged),
                         cmocka_unit_test(test_select),

@@ -32,6 +32,8 @@ Guest=web1
 Name=net0
 HostDevice=macvtap0
 Trust=yes
+AllowedVLANs=10,20
+MulticastGroups=8
 CONF
 run 0 "1 guest(s), 1 interface(s): OK" -c "$D/good.conf" --check-config
 check_err $? "a valid file is not accepted"
@@ -91,6 +93,27 @@ check_err $? "the first vnicd died"
 "$VNICCTL_BIN" list | grep -q "web1"
 check_err $? "vnicctl does not show the first vnicd's guest"
 log_test "a second vnicd is refused; the first keeps running"
+
+# --- vnicctl explain: every setting with its origin, the NIC's inputs ------------------------------
+out=$("$VNICCTL_BIN" explain web1/net0 2>&1)
+check_err $? "vnicctl explain web1/net0 failed: $out"
+echo "$out" >"$D/explain.txt"
+grep -qE "^  AllowedVLANs +10,20  \(\[Interface\] web1/net0 \(line 6\)\)" "$D/explain.txt" &&
+        grep -qE "^  MulticastGroups +8  \(" "$D/explain.txt" &&
+        grep -qE "^  Trust +yes  \(Trust=yes in \[Interface\] web1/net0\)" "$D/explain.txt" &&
+        grep -qE "^  MACChange +-  \(unset: Trust= decides\)" "$D/explain.txt" &&
+        grep -qE "^  MACChangeHoldSec +-  \(default: 60\)" "$D/explain.txt" &&
+        grep -qE "^  host device +macvtap0  \(HostDevice= in \[Interface\]" "$D/explain.txt"
+check_err $? "vnicctl explain does not show the settings and their origins: $out"
+"$VNICCTL_BIN" --json explain web1/net0 | jq -e '.settings | map(select(.key == "AllowedVLANs"))[0].value == "10,20"' >/dev/null
+check_err $? "vnicctl --json explain: no AllowedVLANs in .settings"
+"$VNICCTL_BIN" explain web1 >/dev/null 2>&1
+[[ $? == 2 ]]
+check_err $? "vnicctl explain GUEST (no NIC) is not a usage error"
+out=$("$VNICCTL_BIN" explain web1/net9 2>&1)
+[[ $? == 1 && $out == *"no NIC web1/net9 (known: web1/net0)"* ]]
+check_err $? "vnicctl explain of an unknown NIC: $out"
+log_test "vnicctl explain: settings with their origins, inputs; GUEST alone is a usage error, an unknown NIC named"
 
 # --- the bus API: introspectable; reads for everyone, changes for root only ---------------------
 busctl --system introspect org.vnicd1 /org/vnicd1 org.vnicd1.Manager | grep -q '^.Describe *method'

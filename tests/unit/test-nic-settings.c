@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -103,6 +104,69 @@ static void test_set(void **state) {
         }
 }
 
+/* Every setting reads back as it was written: the one formatter is the parser's inverse. */
+static void test_format(void **state) {
+        static const char *const values[_NIC_SETTING_MAX] = {
+                        [NIC_SETTING_TRUST] = "no",
+                        [NIC_SETTING_ALLOWED_VLANS] = "10,20-30,4094",
+                        [NIC_SETTING_NATIVE_VLAN] = "5",
+                        [NIC_SETTING_LEARNING] = "yes",
+                        [NIC_SETTING_UNICAST_FLOOD] = "no",
+                        [NIC_SETTING_MULTICAST_FLOOD] = "yes",
+                        [NIC_SETTING_MAC_CHANGE] = "allowed",
+                        [NIC_SETTING_ALLOWED_MACS] = "52:54:00:aa:00:01,52:54:00:aa:00:02",
+                        [NIC_SETTING_PROMISCUOUS] = "refuse",
+                        [NIC_SETTING_ALLMULTI] = "allow",
+                        [NIC_SETTING_MULTICAST_GROUPS] = "0",
+                        [NIC_SETTING_MULTICAST_OVERFLOW] = "allmulti",
+                        [NIC_SETTING_MAC_CHANGE_BURST] = "1000",
+                        [NIC_SETTING_MAC_CHANGE_INTERVAL] = "86400",
+                        [NIC_SETTING_MAC_CHANGE_HOLD] = "1",
+        };
+        NicSettings s;
+        char *v = NULL;
+
+        nic_settings_init(&s);
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++)
+                assert_int_equal(nic_settings_format(&s, w, &v), -ENOENT);
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++) {
+                const char *why = NULL;
+
+                assert_non_null(values[w]);
+                assert_int_equal(nic_settings_set(&s, w, values[w], &why), 0);
+                assert_int_equal(nic_settings_format(&s, w, &v), 0);
+                assert_string_equal(v, values[w]);
+                free(v);
+        }
+        /* A boolean given as "on" reads back in the one spelling vnicd writes. */
+        s = make((const char *const[]){"Learning=on", NULL});
+        assert_int_equal(nic_settings_format(&s, NIC_SETTING_LEARNING, &v), 0);
+        assert_string_equal(v, "yes");
+        free(v);
+        assert_int_equal(nic_settings_format(&s, _NIC_SETTING_MAX, &v), -EINVAL);
+}
+
+/* The words for an unset setting quote the defaults the policy uses. */
+static void test_unset_meaning(void **state) {
+        static const struct {
+                NicSetting which;
+                int value;
+        } defaults[] = {
+                        {NIC_SETTING_MAC_CHANGE_BURST, NIC_MAC_CHANGE_BURST_DEFAULT},
+                        {NIC_SETTING_MAC_CHANGE_INTERVAL, NIC_MAC_CHANGE_INTERVAL_DEFAULT},
+                        {NIC_SETTING_MAC_CHANGE_HOLD, NIC_MAC_CHANGE_HOLD_DEFAULT},
+        };
+        char want[32];
+
+        for (NicSetting w = 0; w < _NIC_SETTING_MAX; w++)
+                assert_non_null(nic_setting_unset_meaning(w));
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+                (void) snprintf(want, sizeof(want), "default: %d", defaults[i].value);
+                assert_string_equal(nic_setting_unset_meaning(defaults[i].which), want);
+        }
+        assert_null(nic_setting_unset_meaning(_NIC_SETTING_MAX));
+}
+
 static void test_check(void **state) {
         NicSettings s = make(STRV("AllowedVLANs=10-20", "NativeVLAN=15"));
         const char *why = NULL;
@@ -157,6 +221,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_names),
                         cmocka_unit_test(test_set),
+                        cmocka_unit_test(test_format),
+                        cmocka_unit_test(test_unset_meaning),
                         cmocka_unit_test(test_check),
                         cmocka_unit_test(test_merge),
         };
