@@ -498,8 +498,8 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the load sampling timer: %m");
 
-        log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %" PRIu64 " ms, resync %" PRIu64
-                 " s.",
+        log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %" PRIu64 " ms, "
+                 "resync %" PRIu64 " s.",
                         m->n_guests, m->config.debounce_usec / 1000, m->config.resync_usec / 1000000);
         return 0;
 }

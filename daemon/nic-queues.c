@@ -150,8 +150,8 @@ void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf
 }
 
 /* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than
- * MultiqueueIdlePacketRate=, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one RTM_GETLINK per
- * NIC per half minute at the default 5 s). */
+ * MultiqueueIdlePacketRate=, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one
+ * RTM_GETLINK per NIC per half minute at the default 5 s). */
 static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         const MultiqueueConfig *c = &m->config.multiqueue; /* verified when the file was read */
