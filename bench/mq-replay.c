@@ -445,45 +445,17 @@ static int replay_file(const char *path) {
         return 0;
 }
 
-static int config_set(const char *arg) {
-        const char *eq = strchr(arg, '=');
-        uint64_t v;
-        size_t n;
-
-        if (!eq)
-                return -EINVAL;
-        n = (size_t) (eq - arg);
-#define KEY(k) (n == strlen(k) && strncmp(arg, k, n) == 0)
-        if (parse_u64(eq + 1, UINT32_MAX, &v) < 0)
-                return -ERANGE;
-        if (KEY("MultiqueueIdlePacketRate"))
-                arg_config.idle_packet_rate = v;
-        else if (KEY("MultiqueueWorkerBusyHighPercent"))
-                arg_config.worker_busy_high_percent = (unsigned) v;
-        else if (KEY("MultiqueueWorkerBusyLowPercent"))
-                arg_config.worker_busy_low_percent = (unsigned) v;
-        else if (KEY("MultiqueueLargeFrameBytes"))
-                arg_config.large_frame_bytes = (unsigned) v;
-        else if (KEY("MultiqueuePacketRatePerPair"))
-                arg_config.packet_rate_per_pair = v;
-        else if (KEY("MultiqueueHoldDownSec"))
-                arg_config.hold_down_usec = v * USEC_PER_SEC;
-        else
-                return -ENOENT;
-#undef KEY
-        return 0;
-}
-
 static void help(void) {
         (void) printf("mq-replay [OPTIONS] TRACE...\n\n"
-                      "Replays multiqueue signal traces through the multiqueue policy and prints "
-                      "its\ndecisions next to the static choices 1 and min(vCPUs, max).\n\n  -w --window "
-                      "SEC     seconds per decision window (default 10, 1..%u)\n  -s --set KEY=VALUE  a "
-                      "policy setting: MultiqueueIdlePacketRate=,\n                      "
-                      "MultiqueueWorkerBusyHighPercent=, MultiqueueWorkerBusyLowPercent=,\n                 "
-                      "     MultiqueueLargeFrameBytes=, MultiqueuePacketRatePerPair=,\n                     "
-                      " MultiqueueHoldDownSec= (integers)\n  -S --summary        only the summary of each "
-                      "trace\n  -h --help\n",
+                      "Replays multiqueue signal traces through the multiqueue policy and prints its\n"
+                      "decisions next to the static choices 1 and min(vCPUs, max).\n\n"
+                      "  -w --window SEC     seconds per decision window (default 10, 1..%u)\n"
+                      "  -s --set KEY=VALUE  a multiqueue threshold, as in vnicd.conf(5) [Manager]:\n"
+                      "                      MultiqueueIdlePacketRate=, MultiqueueWorkerBusyHighPercent=,\n"
+                      "                      MultiqueueWorkerBusyLowPercent=, MultiqueueLargeFrameBytes=,\n"
+                      "                      MultiqueuePacketRatePerPair=, MultiqueueHoldDownSec=\n"
+                      "  -S --summary        only the summary of each trace\n"
+                      "  -h --help\n",
                         WINDOW_SEC_MAX);
 }
 
@@ -495,6 +467,7 @@ int main(int argc, char *argv[]) {
                         {"help", no_argument, NULL, 'h'},
                         {},
         };
+        _cleanup_free_ char *error = NULL;
         uint64_t v;
         int c, r, failed = 0;
 
@@ -511,10 +484,10 @@ int main(int argc, char *argv[]) {
                         arg_window_usec = v * USEC_PER_SEC;
                         break;
                 case 's':
-                        r = config_set(optarg);
+                        /* vnicd.conf's own parser: the same keys, bounds and messages. */
+                        r = config_set_multiqueue(&arg_config, optarg, "mq-replay: --set", &error);
                         if (r < 0) {
-                                (void) fprintf(stderr, "mq-replay: --set %s: %s\n", optarg,
-                                                r == -ENOENT ? "unknown key" : "expected KEY=INTEGER");
+                                (void) fprintf(stderr, "%s\n", error ?: "mq-replay: --set: out of memory");
                                 return 2;
                         }
                         break;
@@ -532,10 +505,9 @@ int main(int argc, char *argv[]) {
                 (void) fprintf(stderr, "mq-replay: no trace given (--help)\n");
                 return 2;
         }
-        if (multiqueue_config_verify(&arg_config) < 0) {
-                (void) fprintf(stderr,
-                                "mq-replay: the settings do not go together (high 1..100, low at most half "
-                                "of high, MultiqueuePacketRatePerPair > 0, hold-down <= 86400 s)\n");
+        /* Once every --set is made, as vnicd checks a file once it is read. */
+        if (multiqueue_config_verify(&arg_config, &error) < 0) {
+                (void) fprintf(stderr, "mq-replay: --set: %s\n", error ?: "out of memory");
                 return 2;
         }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
@@ -497,7 +498,8 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the load sampling timer: %m");
 
-        log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %llu ms, resync %llu s.",
+        log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %" PRIu64 " ms, "
+                 "resync %" PRIu64 " s.",
                         m->n_guests, m->config.debounce_usec / 1000, m->config.resync_usec / 1000000);
         return 0;
 }

@@ -149,12 +149,12 @@ void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf
                                 q->decision.pairs);
 }
 
-/* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than the
- * idle packet rate, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one RTM_GETLINK per
- * NIC per half minute at the default 5 s). */
+/* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than
+ * MultiqueueIdlePacketRate=, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one
+ * RTM_GETLINK per NIC per half minute at the default 5 s). */
 static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        MultiqueueConfig c = multiqueue_config_defaults();
+        const MultiqueueConfig *c = &m->config.multiqueue; /* verified when the file was read */
         bool busy = false;
         int r;
 
@@ -165,9 +165,9 @@ static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
 
                         if (!n->has_host || n->state == NIC_STATE_GONE)
                                 continue;
-                        if (nic_queues_sample(n, &c, &rate) < 0)
+                        if (nic_queues_sample(n, c, &rate) < 0)
                                 continue;
-                        busy = busy || rate >= (double) c.idle_packet_rate;
+                        busy = busy || rate >= (double) c->idle_packet_rate;
                 }
         r = sd_event_source_set_time_relative(
                         s, busy ? m->config.sample_usec : m->config.sample_usec * NIC_QUEUES_IDLE_FACTOR);

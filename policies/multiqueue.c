@@ -24,33 +24,6 @@ const char *multiqueue_rule_to_string(MultiqueueRule r) {
         return r >= 0 && r < _MULTIQUEUE_RULE_MAX ? multiqueue_rule_table[r] : NULL;
 }
 
-MultiqueueConfig multiqueue_config_defaults(void) {
-        return (MultiqueueConfig){
-                        .idle_packet_rate = 200,
-                        .worker_busy_high_percent = 75,
-                        .worker_busy_low_percent = 25,
-                        .large_frame_bytes = 16384,
-                        .packet_rate_per_pair = 250000,
-                        .hold_down_usec = 60 * USEC_PER_SEC,
-        };
-}
-
-int multiqueue_config_verify(const MultiqueueConfig *c) {
-        if (!c)
-                return -EINVAL;
-        if (c->worker_busy_high_percent < 1 || c->worker_busy_high_percent > 100)
-                return -EINVAL;
-        /* A scale-up to ceil(total / high) pairs leaves each above half the high mark: a low mark
-         * above that would call for fewer pairs right after every scale-up. */
-        if (c->worker_busy_low_percent * 2 > c->worker_busy_high_percent)
-                return -EINVAL;
-        if (c->packet_rate_per_pair == 0)
-                return -EINVAL;
-        if (c->hold_down_usec > 86400 * USEC_PER_SEC)
-                return -EINVAL;
-        return 0;
-}
-
 static unsigned cap_pairs(const MultiqueueInput *in) {
         return MAX(MIN(in->vcpus, in->max_pairs), 1u);
 }
@@ -214,7 +187,7 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
         if (need > cur && cur >= cap) {
                 d->rule = MULTIQUEUE_RULE_AT_CAP;
                 say_load(d, c);
-                say(d, " > %u%% on %u %s, already min(vCPUs %u, max %u): keeps %u",
+                say(d, " > %" PRIu64 "%% on %u %s, already min(vCPUs %u, max %u): keeps %u",
                                 c->worker_busy_high_percent, served, plural(served), in->vcpus,
                                 in->max_pairs, cur);
                 return;
@@ -223,8 +196,9 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
                 d->rule = MULTIQUEUE_RULE_SATURATED;
                 d->pairs = MIN(need, cap);
                 say_load(d, c);
-                say(d, " > %u%% on %u %s: %u pairs bring it to ~%.0f%%", c->worker_busy_high_percent, served,
-                                plural(served), d->pairs, l->load_total / d->pairs * 100);
+                say(d, " > %" PRIu64 "%% on %u %s: %u pairs bring it to ~%.0f%%",
+                                c->worker_busy_high_percent, served, plural(served), d->pairs,
+                                l->load_total / d->pairs * 100);
                 if (need > cap)
                         say(d, " (%u needed, min(vCPUs %u, max %u) = %u)", need, in->vcpus, in->max_pairs,
                                         cap);
@@ -234,7 +208,9 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
                 /* Recommended already; the guest has not followed (report-only, or not yet). */
                 d->rule = MULTIQUEUE_RULE_SATURATED;
                 say_load(d, c);
-                say(d, " > %u%% on %u %s: %u pairs bring it to ~%.0f%%: keeps %u (the guest runs %u)",
+                say(d,
+                                " > %" PRIu64
+                                "%% on %u %s: %u pairs bring it to ~%.0f%%: keeps %u (the guest runs %u)",
                                 c->worker_busy_high_percent, served, plural(served), need,
                                 l->load_total / need * 100, cur, served);
                 return;
@@ -244,7 +220,8 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
         d->rule = MULTIQUEUE_RULE_HOT_QUEUE;
         say_load(d, c);
         say(d,
-                        " > %u%% on one of %u %s, but they carry the total (%.0f%% of one pair) at ~%.0f%% "
+                        " > %" PRIu64
+                        "%% on one of %u %s, but they carry the total (%.0f%% of one pair) at ~%.0f%% "
                         "each if spread evenly: more pairs would not relieve the busiest: keeps %u",
                         c->worker_busy_high_percent, served, plural(served), l->load_total * 100,
                         l->load_total / served * 100, cur);
@@ -263,7 +240,7 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                 return -EINVAL;
         if (!c)
                 c = &defaults;
-        r = multiqueue_config_verify(c);
+        r = multiqueue_config_verify(c, NULL);
         if (r < 0)
                 return r;
         if (in->vcpus == 0 || in->max_pairs == 0 || in->active_pairs > in->max_pairs)
@@ -318,7 +295,7 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
         else if (c->large_frame_bytes > 0 && l->avg_frame >= c->large_frame_bytes && l->load_total < high) {
                 d.rule = MULTIQUEUE_RULE_LARGE_FRAMES;
                 say(&d,
-                                "average frame %.0f bytes >= %u, %.0f%% of one pair in all: few "
+                                "average frame %.0f bytes >= %" PRIu64 ", %.0f%% of one pair in all: few "
                                 "large-segment streams batch better on one queue",
                                 l->avg_frame, c->large_frame_bytes, l->load_total * 100);
                 if (cur > 1)
@@ -332,23 +309,27 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                         d.rule = MULTIQUEUE_RULE_LOW;
                         down = want;
                         say_load(&d, c);
-                        say(&d, " < %u%% on every pair: %u %s at ~%.0f%%", c->worker_busy_low_percent, want,
-                                        plural(want), l->load_total / want * 100);
+                        say(&d, " < %" PRIu64 "%% on every pair: %u %s at ~%.0f%%",
+                                        c->worker_busy_low_percent, want, plural(want),
+                                        l->load_total / want * 100);
                 } else {
                         d.rule = MULTIQUEUE_RULE_STEADY;
                         say_load(&d, c);
                         if (cur == 1)
-                                say(&d, " < %u%% on 1 pair: keeps 1", c->worker_busy_low_percent);
+                                say(&d, " < %" PRIu64 "%% on 1 pair: keeps 1", c->worker_busy_low_percent);
                         else
-                                say(&d, " < %u%% on every pair, but %u %s would carry ~%.0f%%: keeps %u",
+                                say(&d,
+                                                " < %" PRIu64
+                                                "%% on every pair, but %u %s would carry ~%.0f%%: keeps %u",
                                                 c->worker_busy_low_percent, cur - 1, plural(cur - 1),
                                                 l->load_total / (cur - 1) * 100, cur);
                 }
         } else {
                 d.rule = MULTIQUEUE_RULE_STEADY;
                 say_load(&d, c);
-                say(&d, " between %u%% and %u%% on %u %s: keeps %u", c->worker_busy_low_percent,
-                                c->worker_busy_high_percent, l->served_pairs, plural(l->served_pairs), cur);
+                say(&d, " between %" PRIu64 "%% and %" PRIu64 "%% on %u %s: keeps %u",
+                                c->worker_busy_low_percent, c->worker_busy_high_percent, l->served_pairs,
+                                plural(l->served_pairs), cur);
         }
 
         if (down > 0) {

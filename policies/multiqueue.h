@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config-file.h" /* MultiqueueConfig: the thresholds, vnicd.conf keys */
+
 /* How many virtio-net queue pairs one guest NIC should have, from its load over a window of
  * samples, with a reason. The host cannot set a running guest's active pairs (DESIGN "What
  * auto-tune can and cannot do"): this only recommends; actuators and vnicctl act on it.
@@ -34,36 +36,6 @@
 #define MULTIQUEUE_PAIRS_MAX   256  /* tun/macvtap MAX_TAP_QUEUES: no host device has more */
 #define MULTIQUEUE_WORKERS_MAX 256  /* vhost-net: one worker per queue pair */
 #define MULTIQUEUE_REASON_MAX  320
-
-/* The thresholds, each a future vnicd.conf key (in [Manager], per NIC later). */
-typedef struct MultiqueueConfig {
-        /* MultiqueueIdlePacketRate=200 (packets/s, rx + tx). Under it the NIC is idle and keeps its
-         * recommendation: an idle guest's background traffic (ARP, NDP, NTP, monitoring) is tens of
-         * packets a second, no worker is measurably busy at 200/s (a vhost worker moves ~10^6/s), and
-         * even 64 KiB super-frames at 200/s are ~100 Mbit/s, which any one pair carries. */
-        uint64_t idle_packet_rate;
-        /* MultiqueueWorkerBusyHighPercent=75. A pair over it is near saturation: queueing delay grows
-         * as busy/(1 - busy), 3x the service time at 75%, and /proc CPU times read a little late. */
-        unsigned worker_busy_high_percent;
-        /* MultiqueueWorkerBusyLowPercent=25. Every pair under it for the hold-down: fewer pairs, sized
-         * so each carries the middle of the band (50% by default). At most half the high mark (a
-         * scale-up leaves each pair above half the high mark, which must not count as low). */
-        unsigned worker_busy_low_percent;
-        /* MultiqueueLargeFrameBytes=16384. An average frame at least this big (in the direction
-         * carrying more bytes) is GSO super-frames: TCP streams with segmentation offload, which batch
-         * best on one queue. Above every MTU (jumbo 9216), so MTU-sized traffic never counts. 0 turns
-         * the rule off. */
-        unsigned large_frame_bytes;
-        /* MultiqueuePacketRatePerPair=250000 (packets/s). What one pair carries at 100% when no vhost
-         * worker can be measured (userspace virtio-net, TCG): its load is the packet rate per active
-         * pair over this, compared with the same high and low marks. A rough figure for QEMU's own
-         * virtio-net thread with small frames; calibrate with bench/mq-replay. */
-        uint64_t packet_rate_per_pair;
-        /* MultiqueueHoldDownSec=60. How long a call for fewer pairs must hold, and how old the last
-         * change must be, before the recommendation goes down. Each change costs the guest a ring
-         * reconfiguration (ethtool -L) and reorders flows: at most about one a minute. */
-        uint64_t hold_down_usec;
-} MultiqueueConfig;
 
 /* One reading of a NIC's counters, all cumulative. Times are CLOCK_MONOTONIC microseconds. */
 typedef struct MultiqueueSample {
@@ -141,13 +113,6 @@ typedef struct MultiqueueDecision {
         char reason[MULTIQUEUE_REASON_MAX];
 } MultiqueueDecision;
 
-/* The defaults above. */
-MultiqueueConfig multiqueue_config_defaults(void);
-
-/* 0 if 'c' can be used: high mark 1..100, low mark at most half of it, MultiqueuePacketRatePerPair=
- * above 0, a hold-down of at most a day. -EINVAL otherwise (also for NULL). */
-int multiqueue_config_verify(const MultiqueueConfig *c);
-
 /* Derives the window's figures from 'in' (samples and pairs) under 'c' (NULL: the defaults; only
  * MultiqueuePacketRatePerPair= is used). Worker figures come from the intervals whose two samples
  * have as many workers as the last sample. Returns 0, -EINVAL for NULL arguments, no sample, time
@@ -158,10 +123,11 @@ int multiqueue_load_compute(const MultiqueueInput *in, const MultiqueueConfig *c
 /* Decides the recommendation for the window in 'in' under 'c' (NULL: the defaults). A NIC without
  * a recommendation yet ('in->state.pairs' 0) starts from its active pairs if known, else from
  * min(vCPUs, max), what a Linux guest enables at probe; that start is not a change. Fills 'ret'
- * (pairs, rule, reason, figures, the state for next time) and returns 0; -EINVAL for NULL
- * arguments, a bad config, vCPUs 0, max pairs 0, active pairs above max, state times after the
- * last sample, or what multiqueue_load_compute() refuses; -E2BIG for max pairs or bounds past the
- * MULTIQUEUE_*_MAX. 'ret' untouched on failure. */
+ * (pairs, rule, reason citing the thresholds used, figures, the state for next time) and returns 0;
+ * -EINVAL for NULL arguments, vCPUs 0, max pairs 0, active pairs above max, state times after the
+ * last sample, or what multiqueue_load_compute() refuses; what multiqueue_config_verify() returns
+ * for a bad 'c'; -E2BIG for max pairs or bounds past the MULTIQUEUE_*_MAX. 'ret' untouched on
+ * failure. */
 int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, MultiqueueDecision *ret);
 
 const char *multiqueue_rule_to_string(MultiqueueRule r);

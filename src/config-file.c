@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,6 @@
 #define CONFIG_LINE_MAX     4096
 #define CONFIG_SECTIONS_MAX 1024
 #define CONFIG_FILE_MAX     (1024 * 1024)
-#define DEBOUNCE_SEC_MAX    10
-#define RESYNC_SEC_MAX      86400
-#define SAMPLE_SEC_MAX      3600
 #define IFNAME_MAX          15 /* IFNAMSIZ without the NUL */
 
 typedef enum Section {
@@ -49,15 +48,220 @@ int config_check_libvirt_uri(const char *s) {
         return 0;
 }
 
+typedef enum NumberUnit {
+        NUMBER_SECONDS, /* "N" or "N.F" with at most 6 decimals; kept in microseconds */
+        NUMBER_INTEGER, /* "N" */
+} NumberUnit;
+
+/* The [Manager] keys that take a number: the one place their bounds and defaults are written.
+ * config_init() and multiqueue_config_defaults() take the defaults from here, the parser, its
+ * messages and multiqueue_config_verify() the bounds. Values are in the field's unit (microseconds
+ * for NUMBER_SECONDS). */
+typedef struct NumberKey {
+        const char *key;
+        NumberUnit unit;
+        size_t offset; /* of a uint64_t in Config */
+        uint64_t min, max, def;
+} NumberKey;
+
+#define SEC(x)         ((uint64_t) (x) *USEC_PER_SEC)
+#define MULTIQUEUE(f)  offsetof(Config, multiqueue.f)
+#define MULTIQUEUE_END (offsetof(Config, multiqueue) + sizeof(MultiqueueConfig))
+
+static const NumberKey number_keys[] = {
+                {"DebounceSec", NUMBER_SECONDS, offsetof(Config, debounce_usec), 0, SEC(10), SEC(1) / 20},
+                {"ResyncSec", NUMBER_SECONDS, offsetof(Config, resync_usec), 0, SEC(86400), SEC(30)},
+                /* A counter read 10 times a second tells nothing more. */
+                {"MultiqueueSampleSec", NUMBER_SECONDS, offsetof(Config, sample_usec), SEC(1) / 10,
+                                SEC(3600), SEC(5)},
+                /* The multiqueue policy's thresholds; why these defaults: MultiqueueConfig. A worker
+                 * moves ~10^6 packets/s: 10^7 is above any NIC's idle and any pair's capacity. */
+                {"MultiqueueIdlePacketRate", NUMBER_INTEGER, MULTIQUEUE(idle_packet_rate), 0, 10000000, 200},
+                {"MultiqueueWorkerBusyHighPercent", NUMBER_INTEGER, MULTIQUEUE(worker_busy_high_percent), 1,
+                                100, 75},
+                /* At most half the high mark, which is at most 100. */
+                {"MultiqueueWorkerBusyLowPercent", NUMBER_INTEGER, MULTIQUEUE(worker_busy_low_percent), 0,
+                                50, 25},
+                /* A tap's GSO super-frames are at most 64 KiB. */
+                {"MultiqueueLargeFrameBytes", NUMBER_INTEGER, MULTIQUEUE(large_frame_bytes), 0, 65536,
+                                16384},
+                {"MultiqueuePacketRatePerPair", NUMBER_INTEGER, MULTIQUEUE(packet_rate_per_pair), 1000,
+                                100000000, 250000},
+                /* A change a day is as good as never. */
+                {"MultiqueueHoldDownSec", NUMBER_SECONDS, MULTIQUEUE(hold_down_usec), 0, SEC(86400),
+                                SEC(60)},
+};
+
+static bool number_key_is_multiqueue(const NumberKey *k) {
+        return k->offset >= offsetof(Config, multiqueue) && k->offset < MULTIQUEUE_END;
+}
+
+/* The key's field in 'c'. */
+static uint64_t *number_key_field(const NumberKey *k, Config *c) {
+        return (uint64_t *) ((char *) c + k->offset);
+}
+
+/* The key's field in 'mq', NULL for a key that is not a multiqueue threshold. */
+static uint64_t *number_key_multiqueue_field(const NumberKey *k, MultiqueueConfig *mq) {
+        if (!number_key_is_multiqueue(k))
+                return NULL;
+        return (uint64_t *) ((char *) mq + (k->offset - offsetof(Config, multiqueue)));
+}
+
+static const NumberKey *number_key_find(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(number_keys); i++)
+                if (streq(number_keys[i].key, key))
+                        return &number_keys[i];
+        return NULL;
+}
+
+/* 'v' as the key's value would be written: "0.1" for 100000 usec of a seconds key. */
+static const char *number_format(const NumberKey *k, uint64_t v, char buf[static 32]) {
+        uint64_t sec = v / USEC_PER_SEC, usec = v % USEC_PER_SEC;
+
+        if (k->unit == NUMBER_INTEGER || usec == 0)
+                (void) snprintf(buf, 32, "%" PRIu64, k->unit == NUMBER_INTEGER ? v : sec);
+        else {
+                int n = snprintf(buf, 32, "%" PRIu64 ".%06" PRIu64, sec, usec);
+
+                while (n > 0 && buf[n - 1] == '0')
+                        buf[--n] = 0;
+        }
+        return buf;
+}
+
+/* "N", or for seconds "N.F" with at most 6 decimals; no sign, blank or unit. -ERANGE outside the
+ * key's bounds, however long the number. */
+static int number_parse(const NumberKey *k, const char *s, uint64_t *ret) {
+        uint64_t whole = 0, frac = 0, scale = USEC_PER_SEC,
+                 unit = k->unit == NUMBER_SECONDS ? USEC_PER_SEC : 1;
+        uint64_t cap = k->max / unit + 1, v;
+        const char *p = s;
+
+        if (*p < '0' || *p > '9')
+                return -EINVAL;
+        /* Saturate instead of overflowing: past the maximum the exact value no longer matters. */
+        for (; *p >= '0' && *p <= '9'; p++)
+                whole = MIN(whole * 10 + (unsigned) (*p - '0'), cap);
+        if (*p == '.' && k->unit == NUMBER_SECONDS) {
+                p++;
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        scale /= 10;
+                        if (scale == 0)
+                                return -EINVAL; /* finer than a microsecond */
+                        frac += (unsigned) (*p - '0') * scale;
+                }
+        }
+        if (*p != 0)
+                return -EINVAL;
+        v = whole * unit + frac;
+        if (whole >= cap || v < k->min || v > k->max)
+                return -ERANGE;
+
+        *ret = v;
+        return 0;
+}
+
+/* Parses 'value' for 'k' into '*field', or sets '*ret_error' to "ORIGIN: Key=value: what is wrong". */
+static int number_key_set(const NumberKey *k, uint64_t *field, const char *value, const char *origin,
+                char **ret_error) {
+        char buf[EXCERPT_MAX], min[32], max[32];
+        int r;
+
+        r = number_parse(k, value, field);
+        if (r == -ERANGE)
+                return parse_error(ret_error, r, "%s: %s=%s: out of range (%s-%s)", origin, k->key,
+                                string_excerpt(value, strlen(value), buf), number_format(k, k->min, min),
+                                number_format(k, k->max, max));
+        if (r < 0)
+                return parse_error(ret_error, r, "%s: %s=%s: %s", origin, k->key,
+                                string_excerpt(value, strlen(value), buf),
+                                k->unit == NUMBER_SECONDS ? "not a number of seconds"
+                                                          : "not a decimal number");
+        return 0;
+}
+
+MultiqueueConfig multiqueue_config_defaults(void) {
+        MultiqueueConfig mq = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(number_keys); i++) {
+                uint64_t *field = number_key_multiqueue_field(&number_keys[i], &mq);
+
+                if (field)
+                        *field = number_keys[i].def;
+        }
+        return mq;
+}
+
+int multiqueue_config_verify(const MultiqueueConfig *c, char **ret_error) {
+        if (!c)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(number_keys); i++) {
+                const NumberKey *k = &number_keys[i];
+                const uint64_t *field = number_key_multiqueue_field(k, (MultiqueueConfig *) c);
+                char v[32], min[32], max[32];
+
+                if (field && (*field < k->min || *field > k->max))
+                        return parse_error(ret_error, -ERANGE, "%s=%s: out of range (%s-%s)", k->key,
+                                        number_format(k, *field, v), number_format(k, k->min, min),
+                                        number_format(k, k->max, max));
+        }
+        /* A scale-up to ceil(total / high) pairs leaves each above half the high mark: a low mark
+         * above that would call for fewer pairs right after every scale-up. */
+        if (c->worker_busy_low_percent * 2 > c->worker_busy_high_percent)
+                return parse_error(ret_error, -EINVAL,
+                                "MultiqueueWorkerBusyLowPercent=%" PRIu64 " is more than half of "
+                                "MultiqueueWorkerBusyHighPercent=%" PRIu64
+                                ": pairs added for a load over the high mark would count as low at once",
+                                c->worker_busy_low_percent, c->worker_busy_high_percent);
+        if (c->idle_packet_rate >= c->packet_rate_per_pair)
+                return parse_error(ret_error, -EINVAL,
+                                "MultiqueueIdlePacketRate=%" PRIu64 " is not below "
+                                "MultiqueuePacketRatePerPair=%" PRIu64
+                                ": a NIC that fills a pair would count as idle",
+                                c->idle_packet_rate, c->packet_rate_per_pair);
+        return 0;
+}
+
+int config_set_multiqueue(
+                MultiqueueConfig *c, const char *assignment, const char *origin, char **ret_error) {
+        _cleanup_free_ char *key = NULL;
+        char buf[EXCERPT_MAX];
+        const NumberKey *k;
+        const char *eq;
+        uint64_t v;
+        int r;
+
+        if (!c || !assignment || !origin)
+                return -EINVAL;
+        eq = strchr(assignment, '=');
+        if (!eq)
+                return parse_error(ret_error, -EINVAL, "%s: expected Key=value, got %s", origin,
+                                string_excerpt(assignment, strlen(assignment), buf));
+        key = strndup(assignment, (size_t) (eq - assignment));
+        if (!key)
+                return -ENOMEM;
+        k = number_key_find(key);
+        if (!k || !number_key_is_multiqueue(k))
+                return parse_error(ret_error, -ENOENT, "%s: unknown key %s: not a multiqueue threshold",
+                                origin, string_excerpt(key, strlen(key), buf));
+        r = number_key_set(k, &v, eq + 1, origin, ret_error);
+        if (r < 0)
+                return r;
+        *number_key_multiqueue_field(k, c) = v;
+        return 0;
+}
+
 void config_init(Config *c) {
         *c = (Config){
                         .log_level = -1,
-                        .debounce_usec = 50 * 1000,
-                        .resync_usec = 30 * USEC_PER_SEC,
-                        .sample_usec = 5 * USEC_PER_SEC,
                         .libvirt = true,
                         .libvirt_uri = CONFIG_LIBVIRT_URI_DEFAULT,
         };
+        for (size_t i = 0; i < ELEMENTSOF(number_keys); i++)
+                *number_key_field(&number_keys[i], c) = number_keys[i].def;
         /* Trust=no is the host default even when [Manager] does not say it. */
         nic_settings_init(&c->defaults);
         c->defaults.trust = 0;
@@ -171,53 +375,6 @@ static const char *check_ifname(const char *s) {
         return NULL;
 }
 
-/* The [Manager] keys that take seconds, with their bounds. */
-typedef struct SecondsKey {
-        const char *key;
-        size_t offset; /* of the unsigned long long usec field in Config */
-        unsigned long long min_usec;
-        const char *min_text;
-        unsigned max_sec;
-} SecondsKey;
-
-static const SecondsKey seconds_keys[] = {
-                {"DebounceSec", offsetof(Config, debounce_usec), 0, "0", DEBOUNCE_SEC_MAX},
-                {"ResyncSec", offsetof(Config, resync_usec), 0, "0", RESYNC_SEC_MAX},
-                /* A counter read 10 times a second tells nothing more. */
-                {"MultiqueueSampleSec", offsetof(Config, sample_usec), USEC_PER_SEC / 10, "0.1",
-                                SAMPLE_SEC_MAX},
-};
-
-/* "N" or "N.F" seconds with at most 6 decimals, no sign, no unit; -ERANGE above 'max_sec'. */
-static int parse_seconds(const char *s, unsigned max_sec, unsigned long long *ret) {
-        unsigned long long sec = 0, usec = 0, scale = USEC_PER_SEC;
-        const char *p = s;
-
-        if (*p < '0' || *p > '9')
-                return -EINVAL;
-        /* Saturate instead of overflowing: past 'max_sec' the exact value no longer matters. */
-        for (; *p >= '0' && *p <= '9'; p++)
-                sec = MIN(sec * 10 + (unsigned) (*p - '0'), (unsigned long long) max_sec + 1);
-        if (*p == '.') {
-                p++;
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                for (; *p >= '0' && *p <= '9'; p++) {
-                        scale /= 10;
-                        if (scale == 0)
-                                return -EINVAL; /* finer than a microsecond */
-                        usec += (unsigned) (*p - '0') * scale;
-                }
-        }
-        if (*p != 0)
-                return -EINVAL;
-        if (sec > max_sec || (sec == max_sec && usec > 0))
-                return -ERANGE;
-
-        *ret = sec * USEC_PER_SEC + usec;
-        return 0;
-}
-
 typedef struct Parser {
         const Config *base; /* what the caller had: only read, for cross-checks */
         Config new;         /* its scalars, then what this text sets and adds */
@@ -227,6 +384,7 @@ typedef struct Parser {
         Section section;
         unsigned section_line;
         unsigned n_sections;
+        unsigned multiqueue_line; /* the last line setting a multiqueue threshold; 0 = none */
 } Parser;
 
 static void parser_done(Parser *p) {
@@ -363,7 +521,8 @@ static int parser_set_nic_setting(Parser *p, NicSettings *s, const char *key, co
 }
 
 static int parser_assign(Parser *p, const char *key, const char *value) {
-        char buf[EXCERPT_MAX], kbuf[EXCERPT_MAX];
+        char kbuf[EXCERPT_MAX];
+        const NumberKey *k;
         int r;
 
         if (value[0] == 0)
@@ -380,22 +539,15 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         p->new.log_level = r;
                         return 0;
                 }
-                for (size_t i = 0; i < ELEMENTSOF(seconds_keys); i++) {
-                        const SecondsKey *k = &seconds_keys[i];
-                        unsigned long long *field = (unsigned long long *) ((char *) &p->new + k->offset);
+                k = number_key_find(key);
+                if (k) {
+                        char origin[PATH_MAX + 16]; /* "FILE:LINE" */
 
-                        if (!streq(key, k->key))
-                                continue;
-                        r = parse_seconds(value, k->max_sec, field);
-                        if (r >= 0 && *field < k->min_usec)
-                                r = -ERANGE;
-                        if (r == -ERANGE)
-                                return parser_error(p, p->line, r, "%s=%s: out of range (%s-%u)", key,
-                                                string_excerpt(value, strlen(value), buf), k->min_text,
-                                                k->max_sec);
-                        if (r < 0)
-                                return parser_value_error(p, r, key, value, "not a number of seconds");
-                        return 0;
+                        (void) snprintf(origin, sizeof(origin), "%s:%u", p->filename, p->line);
+                        r = number_key_set(k, number_key_field(k, &p->new), value, origin, p->ret_error);
+                        if (r >= 0 && number_key_is_multiqueue(k))
+                                p->multiqueue_line = p->line;
+                        return r;
                 }
                 if (streq(key, "Libvirt") || streq(key, "ResumeMigratedDomains")) {
                         r = parse_boolean(value);
@@ -513,8 +665,19 @@ static int parser_line(Parser *p, char *l) {
 }
 
 /* Cross-checks over the whole result (the caller's entries and ours), once every section is read:
- * an [Interface] may name a guest defined further down. */
+ * an [Interface] may name a guest defined further down, a threshold be set before the one it is
+ * checked against. */
 static int parser_check(Parser *p) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        /* Against the thresholds in force after this text: the caller's were fine. */
+        r = multiqueue_config_verify(&p->new.multiqueue, p->ret_error ? &why : NULL);
+        if (r < 0 && p->multiqueue_line == 0)
+                return parse_error(p->ret_error, r, "%s: %s", p->filename, why ?: "");
+        if (r < 0)
+                return parser_error(p, p->multiqueue_line, r, "%s", why ?: "");
+
         for (size_t i = 0; i < p->new.n_interfaces; i++) {
                 const ConfigInterface *f = &p->new.interfaces[i];
 
@@ -545,6 +708,17 @@ static int parser_check(Parser *p) {
                                                 f->host_device);
         }
         return 0;
+}
+
+/* What a later file overrides: everything but the sections' arrays. */
+static void config_copy_scalars(Config *to, const Config *from) {
+        to->log_level = from->log_level;
+        for (size_t i = 0; i < ELEMENTSOF(number_keys); i++)
+                *number_key_field(&number_keys[i], to) = *number_key_field(&number_keys[i], (Config *) from);
+        to->defaults = from->defaults;
+        to->libvirt = from->libvirt;
+        to->resume_migrated = from->resume_migrated;
+        memcpy(to->libvirt_uri, from->libvirt_uri, sizeof(to->libvirt_uri));
 }
 
 /* Appends what 'new' holds to 'c' and takes its scalars. Everything that can fail happens before
@@ -582,14 +756,7 @@ static int config_merge(Config *c, Config *new) {
                                 new->n_interfaces * sizeof(ConfigInterface));
         c->n_guests += new->n_guests;
         c->n_interfaces += new->n_interfaces;
-        c->log_level = new->log_level;
-        c->debounce_usec = new->debounce_usec;
-        c->resync_usec = new->resync_usec;
-        c->sample_usec = new->sample_usec;
-        c->defaults = new->defaults;
-        c->libvirt = new->libvirt;
-        c->resume_migrated = new->resume_migrated;
-        memcpy(c->libvirt_uri, new->libvirt_uri, sizeof(c->libvirt_uri));
+        config_copy_scalars(c, new);
 
         /* The strings moved to 'c': 'new' only keeps its (now empty) arrays. */
         free(new->guests);
@@ -612,14 +779,7 @@ int config_parse_string(Config *c, const char *text, size_t len, const char *fil
                 return -EINVAL;
 
         config_init(&p.new);
-        p.new.log_level = c->log_level;
-        p.new.debounce_usec = c->debounce_usec;
-        p.new.resync_usec = c->resync_usec;
-        p.new.sample_usec = c->sample_usec;
-        p.new.defaults = c->defaults;
-        p.new.libvirt = c->libvirt;
-        p.new.resume_migrated = c->resume_migrated;
-        memcpy(p.new.libvirt_uri, c->libvirt_uri, sizeof(p.new.libvirt_uri));
+        config_copy_scalars(&p.new, c);
 
         /* A UTF-8 byte order mark, as some editors write, is not part of the first line. */
         if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nic-settings.h"
 
@@ -12,6 +13,8 @@
  *   LogLevel=info               err|warning|notice|info|debug
  *   DebounceSec=0.05            wait this long after an event before querying (0–10)
  *   ResyncSec=30                re-read guests and kernel this often (0 = never, max 86400)
+ *   MultiqueueSampleSec=5       read NIC load counters this often (0.1-3600)
+ *   MultiqueueIdlePacketRate=200 and the other thresholds of the multiqueue policy: MultiqueueConfig
  *   Trust=no                    and every other [Interface] setting below: the host's
  *                               default for NICs that do not say
  *   Libvirt=yes                 follow the running domains of libvirtd
@@ -69,14 +72,47 @@ typedef struct ConfigBridge {
         unsigned line;
 } ConfigBridge;
 
+/* The thresholds of the multiqueue policy (policies/multiqueue.h), each a [Manager] key of its own.
+ * The defaults and bounds are in the key table of config-file.c. */
+typedef struct MultiqueueConfig {
+        /* MultiqueueIdlePacketRate=200 (packets/s, rx + tx). Under it the NIC is idle and keeps its
+         * recommendation: an idle guest's background traffic (ARP, NDP, NTP, monitoring) is tens of
+         * packets a second, no worker is measurably busy at 200/s (a vhost worker moves ~10^6/s), and
+         * even 64 KiB super-frames at 200/s are ~100 Mbit/s, which any one pair carries. 0: never idle.
+         * The sampler reads counters faster while some NIC is above it. */
+        uint64_t idle_packet_rate;
+        /* MultiqueueWorkerBusyHighPercent=75. A pair over it is near saturation: queueing delay grows
+         * as busy/(1 - busy), 3x the service time at 75%, and /proc CPU times read a little late. */
+        uint64_t worker_busy_high_percent;
+        /* MultiqueueWorkerBusyLowPercent=25. Every pair under it for the hold-down: fewer pairs, sized
+         * so each carries the middle of the band (50% by default). At most half the high mark (a
+         * scale-up leaves each pair above half the high mark, which must not count as low). */
+        uint64_t worker_busy_low_percent;
+        /* MultiqueueLargeFrameBytes=16384. An average frame at least this big (in the direction
+         * carrying more bytes) is GSO super-frames: TCP streams with segmentation offload, which batch
+         * best on one queue. Above every MTU (jumbo 9216), so MTU-sized traffic never counts. 0 turns
+         * the rule off. */
+        uint64_t large_frame_bytes;
+        /* MultiqueuePacketRatePerPair=250000 (packets/s). What one pair carries at 100% when no vhost
+         * worker can be measured (userspace virtio-net, TCG): its load is the packet rate per active
+         * pair over this, compared with the same high and low marks. A rough figure for QEMU's own
+         * virtio-net thread with small frames; calibrate with bench/mq-replay. Above the idle rate. */
+        uint64_t packet_rate_per_pair;
+        /* MultiqueueHoldDownSec=60. How long a call for fewer pairs must hold, and how old the last
+         * change must be, before the recommendation goes down. Each change costs the guest a ring
+         * reconfiguration (ethtool -L) and reorders flows: at most about one a minute. */
+        uint64_t hold_down_usec;
+} MultiqueueConfig;
+
 typedef struct Config {
         int log_level; /* -1 not set */
-        unsigned long long debounce_usec;
-        unsigned long long resync_usec; /* 0 = never */
-        unsigned long long sample_usec; /* MultiqueueSampleSec=: load samples while a NIC carries traffic */
-        NicSettings defaults;           /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
-        bool libvirt;                   /* Libvirt=: follow libvirt's domains */
-        bool resume_migrated;           /* ResumeMigratedDomains=: resume after programming (--suspend) */
+        uint64_t debounce_usec;
+        uint64_t resync_usec;        /* 0 = never */
+        uint64_t sample_usec;        /* MultiqueueSampleSec=: load samples while a NIC carries traffic */
+        MultiqueueConfig multiqueue; /* MultiqueueIdlePacketRate= ... MultiqueueHoldDownSec= */
+        NicSettings defaults;        /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
+        bool libvirt;                /* Libvirt=: follow libvirt's domains */
+        bool resume_migrated;        /* ResumeMigratedDomains=: resume after programming (--suspend) */
         char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */
         ConfigGuest *guests;
         size_t n_guests;
@@ -86,7 +122,8 @@ typedef struct Config {
         size_t n_bridges;
 } Config;
 
-/* Fills 'c' with the defaults (DebounceSec=0.05, ResyncSec=30, Trust=no, nothing else). */
+/* Fills 'c' with the defaults (DebounceSec=0.05, ResyncSec=30, the multiqueue thresholds, Trust=no,
+ * nothing else). */
 void config_init(Config *c);
 void config_done(Config *c);
 
@@ -94,7 +131,8 @@ void config_done(Config *c);
  * Returns 0, or -EINVAL / -ERANGE / -E2BIG / -ENOMEM with '*ret_error' set to a malloc'ed
  * "FILE:LINE: what is wrong" message (when ret_error is not NULL). On failure 'c' is left as it
  * was before the call: nothing half-parsed is kept. Cross-checks (an [Interface] naming an unknown
- * guest, duplicate names) are done here too. */
+ * guest, duplicate names, multiqueue_config_verify() on the thresholds in force after this text) are
+ * done here too. */
 int config_parse_string(Config *c, const char *text, size_t len, const char *filename, char **ret_error);
 
 /* Reads and parses a file (at most 1 MiB). -ENOENT etc. from open(), with a message. */
@@ -119,3 +157,21 @@ int config_check_libvirt_uri(const char *s);
 
 const ConfigInterface *config_find_interface(const Config *c, const char *guest, const char *name);
 const ConfigBridge *config_find_bridge(const Config *c, const char *name);
+
+/* The multiqueue thresholds' defaults, from the same table as config_init()'s. */
+MultiqueueConfig multiqueue_config_defaults(void);
+
+/* 0 if 'c' can be used: every threshold within its key's bounds, MultiqueueWorkerBusyLowPercent= at
+ * most half of MultiqueueWorkerBusyHighPercent=, MultiqueueIdlePacketRate= below
+ * MultiqueuePacketRatePerPair=. Else -ERANGE (bounds) or -EINVAL (NULL, the rules between keys) with
+ * '*ret_error' set to a malloc'ed message naming the keys (when ret_error is not NULL; nothing is
+ * allocated otherwise). */
+int multiqueue_config_verify(const MultiqueueConfig *c, char **ret_error);
+
+/* Parses 'assignment', "Key=value" with Key one of the multiqueue thresholds (not
+ * MultiqueueSampleSec=), into 'c' with the same parser, bounds and messages as a [Manager] line of
+ * vnicd.conf; for command lines (bench/mq-replay --set). The rules between keys are left to
+ * multiqueue_config_verify(), once every assignment is made. Returns 0, or -EINVAL / -ERANGE /
+ * -ENOENT (not such a key) with '*ret_error' set to a malloc'ed "ORIGIN: what is wrong" message
+ * ('origin', e.g. "--set", names where the assignment came from); 'c' is untouched on failure. */
+int config_set_multiqueue(MultiqueueConfig *c, const char *assignment, const char *origin, char **ret_error);

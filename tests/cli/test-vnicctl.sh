@@ -79,7 +79,7 @@ test_usage() {
         expect 1 "vnicctl: cannot connect to the system bus at unix:path=/nonexistent: No such file or directory" \
                 --json=pretty show demo/net0
 
-        expect 2 "vnicctl: unknown command 'frobnicate' (known: list, show, help)" frobnicate
+        expect 2 "vnicctl: unknown command 'frobnicate' (known: list, show, explain, help)" frobnicate
         expect 2 "vnicctl: unknown option '--frobnicate'" --frobnicate
         expect 2 "vnicctl: unknown option -x" -x list
         expect 2 "vnicctl: unknown --json format 'xml' (expected short, pretty or off)" --json=xml
@@ -89,6 +89,8 @@ test_usage() {
         # A malformed selector is a usage error even though the bus is missing too.
         expect 2 "vnicctl: invalid selector 'demo/net0/x': expected GUEST or GUEST/NIC" show demo/net0/x
         expect 2 "vnicctl: invalid selector 'demo/': expected GUEST or GUEST/NIC" show demo/
+        expect 2 "vnicctl: invalid selector 'demo': expected GUEST/NIC" explain demo
+        expect 2 "vnicctl: missing argument for 'explain' (usage: vnicctl explain GUEST/NIC)" explain
 
         expect 0 "" --help
         grep -q '^  show \[GUEST\[/NIC\]\] ' "$tmp/out"

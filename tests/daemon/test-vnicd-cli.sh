@@ -70,6 +70,20 @@ check_err $? "a drop-in repeating a guest is not refused"
 rm "$D/drop.conf.d/40-dup.conf"
 log_test "check-config: drop-ins in FILE.d/ read in name order, errors name the drop-in and line"
 
+# The multiqueue thresholds: bounds per key, the rules between keys once each file is read.
+mkdir -p "$D/mq.conf.d"
+printf '[Manager]\nMultiqueueWorkerBusyHighPercent=40\nMultiqueueHoldDownSec=90.5\n[Manager]\nMultiqueueWorkerBusyLowPercent=20\n' >"$D/mq.conf"
+run 0 "0 guest(s), 0 interface(s): OK" -c "$D/mq.conf" --check-config
+check_err $? "thresholds that go together are refused"
+printf '[Manager]\nMultiqueueLargeFrameBytes=70000\n' >"$D/mq.conf.d/10-frames.conf"
+run 1 "mq.conf.d/10-frames.conf:2: MultiqueueLargeFrameBytes=70000: out of range (0-65536)" -c "$D/mq.conf" --check-config
+check_err $? "a threshold out of range is not reported with its file and line"
+printf '[Manager]\nMultiqueueWorkerBusyLowPercent=30\n' >"$D/mq.conf.d/10-frames.conf"
+run 1 "mq.conf.d/10-frames.conf:2: MultiqueueWorkerBusyLowPercent=30 is more than half of MultiqueueWorkerBusyHighPercent=40" \
+        -c "$D/mq.conf" --check-config
+check_err $? "a drop-in's low mark above half the main file's high mark is not refused"
+log_test "check-config: multiqueue thresholds, their bounds and the rules between them"
+
 run 2 "" --no-such-option
 check_err $? "an unknown option does not exit 2"
 run 2 "--qmp=bad" --qmp=bad

@@ -11,15 +11,32 @@
 
 static bool config_same_counts(const Config *a, const Config *b) {
         return a->log_level == b->log_level && a->debounce_usec == b->debounce_usec &&
-               a->resync_usec == b->resync_usec &&
+               a->resync_usec == b->resync_usec && a->sample_usec == b->sample_usec &&
+               memcmp(&a->multiqueue, &b->multiqueue, sizeof(a->multiqueue)) == 0 &&
                memcmp(&a->defaults, &b->defaults, sizeof(a->defaults)) == 0 && a->n_guests == b->n_guests &&
                a->n_interfaces == b->n_interfaces;
+}
+
+/* The same text as one command-line assignment (bench/mq-replay --set): a failure leaves the
+ * thresholds as they were. */
+static void fuzz_set_multiqueue(const uint8_t *data, size_t size) {
+        _cleanup_free_ char *s = NULL, *error = NULL;
+        MultiqueueConfig mq = multiqueue_config_defaults(), before = mq;
+
+        s = strndup((const char *) data, size);
+        if (!s)
+                return;
+        if (config_set_multiqueue(&mq, s, "--set", &error) < 0 &&
+                        (!error || memcmp(&mq, &before, sizeof(mq)) != 0))
+                abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *error = NULL, *error2 = NULL;
         Config c, before;
         int r;
+
+        fuzz_set_multiqueue(data, size);
 
         config_init(&c);
         r = config_parse_string(&c, (const char *) data, size, "fuzz.conf", &error);
@@ -33,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         }
 
+        /* Whatever a file sets, the policy takes it. */
+        if (multiqueue_config_verify(&c.multiqueue, NULL) < 0)
+                abort();
         for (size_t i = 0; i < c.n_interfaces; i++)
                 if (!c.interfaces[i].guest || !c.interfaces[i].name ||
                                 !config_find_interface(&c, c.interfaces[i].guest, c.interfaces[i].name))

@@ -50,6 +50,12 @@ static void test_every_key(void **state) {
                                    "DebounceSec=0.25\n"
                                    "ResyncSec=600\n"
                                    "MultiqueueSampleSec=2.5\n"
+                                   "MultiqueueIdlePacketRate=500\n"
+                                   "MultiqueueWorkerBusyHighPercent=80\n"
+                                   "MultiqueueWorkerBusyLowPercent=30\n"
+                                   "MultiqueueLargeFrameBytes=32768\n"
+                                   "MultiqueuePacketRatePerPair=300000\n"
+                                   "MultiqueueHoldDownSec=120\n"
                                    "Trust=yes\n"
                                    "\n"
                                    "[Guest]\n"
@@ -74,12 +80,18 @@ static void test_every_key(void **state) {
         assert_int_equal(c.debounce_usec, 250000);
         assert_int_equal(c.resync_usec, 600000000ULL);
         assert_int_equal(c.sample_usec, 2500000ULL);
+        assert_int_equal(c.multiqueue.idle_packet_rate, 500);
+        assert_int_equal(c.multiqueue.worker_busy_high_percent, 80);
+        assert_int_equal(c.multiqueue.worker_busy_low_percent, 30);
+        assert_int_equal(c.multiqueue.large_frame_bytes, 32768);
+        assert_int_equal(c.multiqueue.packet_rate_per_pair, 300000);
+        assert_int_equal(c.multiqueue.hold_down_usec, 120000000ULL);
         assert_true(c.defaults.trust);
 
         assert_int_equal(c.n_guests, 1);
         assert_string_equal(c.guests[0].name, "demo");
         assert_string_equal(c.guests[0].qmp_socket, "/run/qemu/demo.qmp");
-        assert_int_equal(c.guests[0].line, 9);
+        assert_int_equal(c.guests[0].line, 15);
 
         assert_int_equal(c.n_interfaces, 2);
         i = config_find_interface(&c, "demo", "net0");
@@ -88,12 +100,12 @@ static void test_every_key(void **state) {
         assert_string_equal(i->guest, "demo");
         assert_string_equal(i->host_device, "macvtap0");
         assert_int_equal(i->settings.trust, 0);
-        assert_int_equal(i->line, 13);
+        assert_int_equal(i->line, 19);
         i = config_find_interface(&c, "demo", "net1");
         assert_non_null(i);
         assert_null(i->host_device);
         assert_int_equal(i->settings.trust, -1);
-        assert_int_equal(i->line, 19);
+        assert_int_equal(i->line, 25);
 
         assert_null(config_find_interface(&c, "demo", "net2"));
         assert_null(config_find_interface(&c, "other", "net0"));
@@ -424,6 +436,268 @@ static void test_errors(void **state) {
         }
 }
 
+/* Every multiqueue threshold: its default, both bounds, one past each, bad syntax; in a file and as
+ * a command-line assignment (config_set_multiqueue()). 'with' holds what a bound needs beside it to
+ * pass the rules between keys. */
+typedef struct ThresholdCase {
+        const char *key;
+        size_t offset; /* in MultiqueueConfig */
+        uint64_t def;
+        const char *min, *max; /* as written */
+        uint64_t min_value, max_value;
+        const char *below, *above; /* refused; 'below' NULL when the minimum is 0 */
+        const char *range;
+        const char *with_min, *with_max;
+        const char *not_a_number;
+} ThresholdCase;
+
+#define MQ(f) offsetof(MultiqueueConfig, f)
+
+static const ThresholdCase thresholds[] = {
+                {"MultiqueueIdlePacketRate", MQ(idle_packet_rate), 200, "0", "10000000", 0, 10000000, NULL,
+                                "10000001", "0-10000000", "", "MultiqueuePacketRatePerPair=10000001\n",
+                                "not a decimal number"},
+                {"MultiqueueWorkerBusyHighPercent", MQ(worker_busy_high_percent), 75, "1", "100", 1, 100,
+                                "0", "101", "1-100", "MultiqueueWorkerBusyLowPercent=0\n", "",
+                                "not a decimal number"},
+                {"MultiqueueWorkerBusyLowPercent", MQ(worker_busy_low_percent), 25, "0", "50", 0, 50, NULL,
+                                "51", "0-50", "", "MultiqueueWorkerBusyHighPercent=100\n",
+                                "not a decimal number"},
+                {"MultiqueueLargeFrameBytes", MQ(large_frame_bytes), 16384, "0", "65536", 0, 65536, NULL,
+                                "65537", "0-65536", "", "", "not a decimal number"},
+                {"MultiqueuePacketRatePerPair", MQ(packet_rate_per_pair), 250000, "1000", "100000000", 1000,
+                                100000000, "999", "100000001", "1000-100000000", "", "",
+                                "not a decimal number"},
+                {"MultiqueueHoldDownSec", MQ(hold_down_usec), 60 * USEC_PER_SEC, "0", "86400", 0,
+                                86400 * USEC_PER_SEC, NULL, "86400.000001", "0-86400", "", "",
+                                "not a number of seconds"},
+};
+
+static uint64_t threshold(const MultiqueueConfig *mq, const ThresholdCase *t) {
+        return *(const uint64_t *) ((const char *) mq + t->offset);
+}
+
+/* Parses "[Manager]\nKEY=VALUE\nWITH" and returns what parse() returns; '*ret' gets the threshold. */
+static int parse_threshold(
+                const ThresholdCase *t, const char *value, const char *with, uint64_t *ret, char **error) {
+        _cleanup_free_ char *text = NULL;
+        Config c;
+        int r;
+
+        assert_true(asprintf(&text, "[Manager]\n%s=%s\n%s", t->key, value, with) >= 0);
+        config_init(&c);
+        r = parse(&c, text, error);
+        *ret = threshold(&c.multiqueue, t);
+        config_done(&c);
+        return r;
+}
+
+/* Both ways of setting 'value' fail with 'r' and "…: KEY=VALUE: 'why'". */
+static void assert_threshold_refused(const ThresholdCase *t, const char *value, int r, const char *why) {
+        _cleanup_free_ char *error = NULL, *set_error = NULL, *assignment = NULL, *expect = NULL;
+        MultiqueueConfig mq = multiqueue_config_defaults(), before = mq;
+        uint64_t v;
+
+        print_message("  %s=%s: %s\n", t->key, value, why);
+        assert_int_equal(parse_threshold(t, value, "", &v, &error), r);
+        assert_true(asprintf(&expect, "vnicd.conf:2: %s=%s: %s", t->key, value, why) >= 0);
+        assert_string_equal(error, expect);
+        assert_int_equal(v, t->def);
+
+        assert_true(asprintf(&assignment, "%s=%s", t->key, value) >= 0);
+        assert_int_equal(config_set_multiqueue(&mq, assignment, "--set", &set_error), r);
+        assert_string_equal(set_error + strlen("--set"), expect + strlen("vnicd.conf:2"));
+        assert_memory_equal(&mq, &before, sizeof(mq));
+}
+
+static void test_multiqueue_keys(void **state) {
+        static const char *const not_numbers[] = {"-1", "+1", "1e3", "0x10", "1,5", "12abc", "1 2", ".5"};
+        MultiqueueConfig defaults = multiqueue_config_defaults();
+        char range[64];
+        Config c;
+
+        config_init(&c);
+        assert_memory_equal(&c.multiqueue, &defaults, sizeof(defaults));
+        assert_int_equal(multiqueue_config_verify(&defaults, NULL), 0);
+        config_done(&c);
+
+        for (size_t i = 0; i < ELEMENTSOF(thresholds); i++) {
+                const ThresholdCase *t = &thresholds[i];
+                _cleanup_free_ char *assignment = NULL;
+                MultiqueueConfig mq = defaults;
+                uint64_t v;
+
+                print_message("%s\n", t->key);
+                assert_int_equal(threshold(&defaults, t), t->def);
+
+                /* both bounds, in a file and on a command line */
+                assert_int_equal(parse_threshold(t, t->min, t->with_min, &v, NULL), 0);
+                assert_int_equal(v, t->min_value);
+                assert_int_equal(parse_threshold(t, t->max, t->with_max, &v, NULL), 0);
+                assert_int_equal(v, t->max_value);
+                assert_true(asprintf(&assignment, "%s=%s", t->key, t->max) >= 0);
+                assert_int_equal(config_set_multiqueue(&mq, assignment, "--set", NULL), 0);
+                assert_int_equal(threshold(&mq, t), t->max_value);
+
+                /* one past either bound, and far past */
+                (void) snprintf(range, sizeof(range), "out of range (%s)", t->range);
+                if (t->below)
+                        assert_threshold_refused(t, t->below, -ERANGE, range);
+                assert_threshold_refused(t, t->above, -ERANGE, range);
+                assert_threshold_refused(t, "99999999999999999999999999", -ERANGE, range);
+
+                for (size_t j = 0; j < ELEMENTSOF(not_numbers); j++)
+                        assert_threshold_refused(t, not_numbers[j], -EINVAL, t->not_a_number);
+        }
+
+        /* integers are integers; seconds take up to 6 decimals */
+        assert_threshold_refused(&thresholds[0], "1.5", -EINVAL, "not a decimal number");
+        assert_threshold_refused(&thresholds[5], "1.0000001", -EINVAL, "not a number of seconds");
+        assert_int_equal(parse(&c, "[Manager]\nMultiqueueHoldDownSec=90.25\n", NULL), 0);
+        assert_int_equal(c.multiqueue.hold_down_usec, 90250000);
+        config_done(&c);
+}
+
+static void test_multiqueue_rules(void **state) {
+        static const struct {
+                const char *text;
+                int r;
+                const char *error; /* NULL: accepted */
+        } cases[] = {
+                        /* the low mark at most half the high mark, so below it */
+                        {"[Manager]\nMultiqueueWorkerBusyLowPercent=40\n", -EINVAL,
+                                        "vnicd.conf:2: MultiqueueWorkerBusyLowPercent=40 is more than half "
+                                        "of "
+                                        "MultiqueueWorkerBusyHighPercent=75: pairs added for a load over "
+                                        "the "
+                                        "high mark would count as low at once"},
+                        {"[Manager]\nMultiqueueWorkerBusyHighPercent=40\nLogLevel=info\n", -EINVAL,
+                                        "vnicd.conf:2: MultiqueueWorkerBusyLowPercent=25 is more than half "
+                                        "of "
+                                        "MultiqueueWorkerBusyHighPercent=40: pairs added for a load over "
+                                        "the "
+                                        "high mark would count as low at once"},
+                        {"[Manager]\nMultiqueueWorkerBusyHighPercent=50\nMultiqueueWorkerBusyLowPercent="
+                         "50\n",
+                                        -EINVAL,
+                                        "vnicd.conf:3: MultiqueueWorkerBusyLowPercent=50 is more than half "
+                                        "of "
+                                        "MultiqueueWorkerBusyHighPercent=50: pairs added for a load over "
+                                        "the "
+                                        "high mark would count as low at once"},
+                        {"[Manager]\nMultiqueueWorkerBusyHighPercent=49\n", -EINVAL,
+                                        "vnicd.conf:2: MultiqueueWorkerBusyLowPercent=25 is more than half "
+                                        "of "
+                                        "MultiqueueWorkerBusyHighPercent=49: pairs added for a load over "
+                                        "the "
+                                        "high mark would count as low at once"},
+                        {"[Manager]\nMultiqueueWorkerBusyHighPercent=50\n", 0, NULL},
+                        {"[Manager]\nMultiqueueWorkerBusyLowPercent=0\nMultiqueueWorkerBusyHighPercent=1\n",
+                                        0, NULL},
+                        /* checked once the file is read: the keys may come in any order and section */
+                        {"[Manager]\nMultiqueueWorkerBusyHighPercent=40\n[Guest]\nName=a\nQMPSocket=/a\n"
+                         "[Manager]\nMultiqueueWorkerBusyLowPercent=20\n",
+                                        0, NULL},
+                        /* the idle rate below the rate a pair carries */
+                        {"[Manager]\nMultiqueueIdlePacketRate=250000\n", -EINVAL,
+                                        "vnicd.conf:2: MultiqueueIdlePacketRate=250000 is not below "
+                                        "MultiqueuePacketRatePerPair=250000: a NIC that fills a pair would "
+                                        "count as idle"},
+                        {"[Manager]\nMultiqueueIdlePacketRate=5000\nMultiqueuePacketRatePerPair=1000\n",
+                                        -EINVAL,
+                                        "vnicd.conf:3: MultiqueueIdlePacketRate=5000 is not below "
+                                        "MultiqueuePacketRatePerPair=1000: a NIC that fills a pair would "
+                                        "count "
+                                        "as idle"},
+                        {"[Manager]\nMultiqueueIdlePacketRate=249999\n", 0, NULL},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                MultiqueueConfig defaults = multiqueue_config_defaults();
+                Config c;
+
+                print_message("case %zu\n", i);
+                config_init(&c);
+                assert_int_equal(parse(&c, cases[i].text, &error), cases[i].r);
+                if (cases[i].error) {
+                        assert_string_equal(error, cases[i].error);
+                        assert_memory_equal(&c.multiqueue, &defaults, sizeof(defaults));
+                        assert_int_equal(c.n_guests, 0);
+                } else
+                        assert_null(error);
+                config_done(&c);
+        }
+}
+
+static void test_multiqueue_rules_across_files(void **state) {
+        static const char one[] =
+                        "[Manager]\nMultiqueueWorkerBusyHighPercent=40\nMultiqueueWorkerBusyLowPercent=20\n";
+        static const char two[] = "[Manager]\nResyncSec=5\nMultiqueueWorkerBusyLowPercent=30\n";
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        /* a later file is checked against what the earlier ones set, and refused as a whole */
+        config_init(&c);
+        assert_int_equal(config_parse_string(&c, one, strlen(one), "one.conf", NULL), 0);
+        assert_int_equal(config_parse_string(&c, two, strlen(two), "two.conf", &error), -EINVAL);
+        assert_string_equal(error,
+                        "two.conf:3: MultiqueueWorkerBusyLowPercent=30 is more than half of "
+                        "MultiqueueWorkerBusyHighPercent=40: pairs added for a load over the high "
+                        "mark would count as low at once");
+        assert_int_equal(c.multiqueue.worker_busy_high_percent, 40);
+        assert_int_equal(c.multiqueue.worker_busy_low_percent, 20);
+        assert_int_equal(c.resync_usec, 30 * USEC_PER_SEC);
+        config_done(&c);
+}
+
+static void test_multiqueue_verify(void **state) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL;
+        MultiqueueConfig mq = multiqueue_config_defaults();
+
+        /* what a caller builds by hand is held to the file's bounds and rules */
+        assert_int_equal(multiqueue_config_verify(NULL, NULL), -EINVAL);
+        mq.packet_rate_per_pair = 0;
+        assert_int_equal(multiqueue_config_verify(&mq, NULL), -ERANGE);
+        assert_int_equal(multiqueue_config_verify(&mq, &e1), -ERANGE);
+        assert_string_equal(e1, "MultiqueuePacketRatePerPair=0: out of range (1000-100000000)");
+        mq = multiqueue_config_defaults();
+        mq.hold_down_usec = 86400 * USEC_PER_SEC + 500000;
+        assert_int_equal(multiqueue_config_verify(&mq, &e2), -ERANGE);
+        assert_string_equal(e2, "MultiqueueHoldDownSec=86400.5: out of range (0-86400)");
+        mq = multiqueue_config_defaults();
+        mq.worker_busy_low_percent = 38;
+        assert_int_equal(multiqueue_config_verify(&mq, &e3), -EINVAL);
+        assert_non_null(strstr(e3, "MultiqueueWorkerBusyLowPercent=38 is more than half"));
+}
+
+static void test_set_multiqueue(void **state) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
+        MultiqueueConfig mq = multiqueue_config_defaults(), before = mq;
+
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueHoldDownSec=0.5", "--set", NULL), 0);
+        assert_int_equal(mq.hold_down_usec, 500000);
+        /* the rules between keys wait for the caller: one assignment at a time may cross them */
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueWorkerBusyHighPercent=30", "--set", NULL), 0);
+        assert_int_equal(multiqueue_config_verify(&mq, NULL), -EINVAL);
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueWorkerBusyLowPercent=15", "--set", NULL), 0);
+        assert_int_equal(multiqueue_config_verify(&mq, NULL), 0);
+
+        mq = before;
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueSampleSec=1", "--set", &e1), -ENOENT);
+        assert_string_equal(e1, "--set: unknown key MultiqueueSampleSec: not a multiqueue threshold");
+        assert_int_equal(config_set_multiqueue(&mq, "LogLevel=debug", "--set", &e2), -ENOENT);
+        assert_string_equal(e2, "--set: unknown key LogLevel: not a multiqueue threshold");
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueHoldDownSec", "--set", &e3), -EINVAL);
+        assert_string_equal(e3, "--set: expected Key=value, got MultiqueueHoldDownSec");
+        assert_int_equal(config_set_multiqueue(&mq, "MultiqueueHoldDownSec=", "--set", &e4), -EINVAL);
+        assert_string_equal(e4, "--set: MultiqueueHoldDownSec=: not a number of seconds");
+        assert_int_equal(config_set_multiqueue(&mq, " MultiqueueHoldDownSec=1", "--set", NULL), -ENOENT);
+        assert_int_equal(config_set_multiqueue(NULL, "MultiqueueHoldDownSec=1", "--set", NULL), -EINVAL);
+        assert_int_equal(config_set_multiqueue(&mq, NULL, "--set", NULL), -EINVAL);
+        assert_memory_equal(&mq, &before, sizeof(mq));
+}
+
 static void test_nul_and_long_lines(void **state) {
         _cleanup_free_ char *error = NULL, *e2 = NULL, *e3 = NULL, *text = NULL;
         static const char nul[] = "[Manager]\nTrust=y\0es\n";
@@ -716,6 +990,11 @@ int main(void) {
                         cmocka_unit_test(test_values),
                         cmocka_unit_test(test_names),
                         cmocka_unit_test(test_errors),
+                        cmocka_unit_test(test_multiqueue_keys),
+                        cmocka_unit_test(test_multiqueue_rules),
+                        cmocka_unit_test(test_multiqueue_rules_across_files),
+                        cmocka_unit_test(test_multiqueue_verify),
+                        cmocka_unit_test(test_set_multiqueue),
                         cmocka_unit_test(test_nul_and_long_lines),
                         cmocka_unit_test(test_drop_ins),
                         cmocka_unit_test(test_too_many_sections),

@@ -91,7 +91,7 @@ typedef struct Case {
         Load load;
         unsigned vcpus, max, active;
         MultiqueueState state;
-        const MultiqueueConfig *config; /* NULL: defaults */
+        const char *set; /* vnicd.conf thresholds changed from the defaults, "Key=value ..."; NULL: none */
         unsigned pairs;
         MultiqueueRule rule;
         bool changed, held;
@@ -99,23 +99,8 @@ typedef struct Case {
         int64_t down_since; /* the new state's, in usec; -1: not checked */
 } Case;
 
-static const MultiqueueConfig narrow_band = {
-                .idle_packet_rate = 200,
-                .worker_busy_high_percent = 60,
-                .worker_busy_low_percent = 30,
-                .large_frame_bytes = 16384,
-                .packet_rate_per_pair = 250000,
-                .hold_down_usec = SEC(60),
-};
-
-static const MultiqueueConfig no_large_frames = {
-                .idle_packet_rate = 200,
-                .worker_busy_high_percent = 75,
-                .worker_busy_low_percent = 25,
-                .large_frame_bytes = 0,
-                .packet_rate_per_pair = 250000,
-                .hold_down_usec = SEC(60),
-};
+#define NARROW_BAND     "MultiqueueWorkerBusyHighPercent=60 MultiqueueWorkerBusyLowPercent=30"
+#define NO_LARGE_FRAMES "MultiqueueLargeFrameBytes=0"
 
 static const Case cases[] = {
                 /* The limits. */
@@ -214,7 +199,7 @@ static const Case cases[] = {
                                 4, {.pairs = 4}, NULL, 4, MULTIQUEUE_RULE_STEADY, false, false,
                                 "worker busy 70% between 25% and 75% on 4 pairs: keeps 4", 0},
                 {"large frames, rule off", {10, BULK_TX(20000), W4(40, 2, 1, 1)}, 4, 4, 4, {.pairs = 4},
-                                &no_large_frames, 4, MULTIQUEUE_RULE_STEADY, false, false, "worker busy 40%",
+                                NO_LARGE_FRAMES, 4, MULTIQUEUE_RULE_STEADY, false, false, "worker busy 40%",
                                 0},
                 {"MTU-sized frames are not large",
                                 {10, .rx_pps = 100000, .tx_pps = 100000, .rx_frame = 9000, .tx_frame = 9000,
@@ -251,7 +236,7 @@ static const Case cases[] = {
                                 NULL, 1, MULTIQUEUE_RULE_STEADY, false, false,
                                 "worker busy 10% < 25% on 1 pair: keeps 1", 0},
                 {"low, but fewer pairs would be too busy", {10, SMALL(100000), W4(28, 28, 0, 0)}, 4, 4, 2,
-                                {.pairs = 2, .down_since_usec = T0 - SEC(50)}, &narrow_band, 2,
+                                {.pairs = 2, .down_since_usec = T0 - SEC(50)}, NARROW_BAND, 2,
                                 MULTIQUEUE_RULE_STEADY, false, false,
                                 "worker busy 28% < 30% on every pair, but 1 pair would carry ~56%: keeps 2",
                                 0},
@@ -262,28 +247,106 @@ static const Case cases[] = {
                 {"a worker read late is capped at 100%", {10, SMALL(900000), W4(104, 0, 0, 0)}, 4, 4, 1,
                                 {.pairs = 1}, NULL, 2, MULTIQUEUE_RULE_SATURATED, true, false,
                                 "worker busy 100% > 75% on 1 pair: 2 pairs bring it to ~50%", 0},
+
+                /* Each threshold changed from its default changes a decision above, and the reason
+                 * cites the figure used. */
+                {"MultiqueueIdlePacketRate= lower: 150 packets/s is load", {10, SMALL(150), W4(1, 0, 0, 0)},
+                                4, 4, 4, {.pairs = 4}, "MultiqueueIdlePacketRate=100", 4,
+                                MULTIQUEUE_RULE_LOW, false, true, "worker busy 1% < 25% on every pair", T0},
+                {"MultiqueueIdlePacketRate= higher: 30000 packets/s is idle",
+                                {10, SMALL(30000), W4(1, 0, 0, 0)}, 4, 4, 4, {.pairs = 4},
+                                "MultiqueueIdlePacketRate=50000", 4, MULTIQUEUE_RULE_IDLE, false, false,
+                                "idle: keeps 4 (30000 packets/s < 50000)", 0},
+                {"MultiqueueWorkerBusyHighPercent= higher: 92% is not saturated",
+                                {10, SMALL(600000), W4(92, 0, 0, 0)}, 4, 4, 1, {.pairs = 1},
+                                "MultiqueueWorkerBusyHighPercent=95", 1, MULTIQUEUE_RULE_STEADY, false,
+                                false, "worker busy 92% between 25% and 95% on 1 pair: keeps 1", 0},
+                {"MultiqueueWorkerBusyHighPercent= lower: 60% is saturated",
+                                {10, SMALL(600000), W4(60, 0, 0, 0)}, 4, 4, 1, {.pairs = 1},
+                                "MultiqueueWorkerBusyHighPercent=50", 2, MULTIQUEUE_RULE_SATURATED, true,
+                                false, "worker busy 60% > 50% on 1 pair: 2 pairs bring it to ~30%", 0},
+                {"MultiqueueWorkerBusyLowPercent= higher: 30% is low", {10, SMALL(300000), W4(30, 30, 0, 0)},
+                                4, 4, 2, {.pairs = 2, .down_since_usec = T0 - SEC(50)},
+                                "MultiqueueWorkerBusyHighPercent=100 MultiqueueWorkerBusyLowPercent=50", 1,
+                                MULTIQUEUE_RULE_LOW, true, false,
+                                "worker busy 30% < 50% on every pair: 1 pair at ~60%", 0},
+                {"MultiqueueWorkerBusyLowPercent= lower: 10% is not low",
+                                {10, SMALL(100000), W4(10, 10, 10, 10)}, 4, 4, 4,
+                                {.pairs = 4, .down_since_usec = T0 - SEC(50)},
+                                "MultiqueueWorkerBusyLowPercent=5", 4, MULTIQUEUE_RULE_STEADY, false, false,
+                                "worker busy 10% between 5% and 75% on 4 pairs: keeps 4", 0},
+                {"MultiqueueLargeFrameBytes= above the frames", {10, BULK_TX(20000), W4(40, 2, 1, 1)}, 4, 4,
+                                4, {.pairs = 4, .down_since_usec = T0 - SEC(50)},
+                                "MultiqueueLargeFrameBytes=65536", 4, MULTIQUEUE_RULE_STEADY, false, false,
+                                "worker busy 40% between 25% and 75% on 4 pairs: keeps 4", 0},
+                {"MultiqueueLargeFrameBytes= down to jumbo frames",
+                                {10, .rx_pps = 100000, .tx_pps = 100000, .rx_frame = 9000, .tx_frame = 9000,
+                                                W4(40, 2, 1, 1)},
+                                4, 4, 4, {.pairs = 4, .down_since_usec = T0 - SEC(50)},
+                                "MultiqueueLargeFrameBytes=9000", 1, MULTIQUEUE_RULE_LARGE_FRAMES, true,
+                                false, "average frame 9000 bytes >= 9000", 0},
+                {"MultiqueuePacketRatePerPair= lower: 100000/s per pair is saturated", {10, SMALL(200000)},
+                                4, 4, 2, {.pairs = 2}, "MultiqueuePacketRatePerPair=100000", 3,
+                                MULTIQUEUE_RULE_SATURATED, true, false,
+                                "packet rate per pair 100000/s (100% of 100000) > 75% on 2 pairs: 3 pairs "
+                                "bring it to ~67%",
+                                0},
+                {"MultiqueuePacketRatePerPair= higher: 400000/s on one pair is steady", {10, SMALL(400000)},
+                                4, 4, 1, {.pairs = 1}, "MultiqueuePacketRatePerPair=1000000", 1,
+                                MULTIQUEUE_RULE_STEADY, false, false,
+                                "packet rate per pair 400000/s (40% of 1000000) between 25% and 75% on 1 "
+                                "pair",
+                                0},
+                {"MultiqueueHoldDownSec= shorter: 50 s of low load is enough",
+                                {10, SMALL(100000), W4(10, 10, 10, 10)}, 4, 4, 4,
+                                {.pairs = 4, .down_since_usec = T0 - SEC(40)}, "MultiqueueHoldDownSec=30", 1,
+                                MULTIQUEUE_RULE_LOW, true, false, "1 pair at ~40%", 0},
+                {"MultiqueueHoldDownSec= longer: 60 s of low load is not",
+                                {10, SMALL(100000), W4(10, 10, 10, 10)}, 4, 4, 4,
+                                {.pairs = 4, .down_since_usec = T0 - SEC(50)}, "MultiqueueHoldDownSec=120",
+                                4, MULTIQUEUE_RULE_LOW, false, true, "for 60 s of 120 s: keeps 4",
+                                T0 - SEC(50)},
+                {"MultiqueueHoldDownSec=0: at once", {10, SMALL(100000), W4(10, 10, 10, 10)}, 4, 4, 4,
+                                {.pairs = 4, .changed_usec = T0 + SEC(9)}, "MultiqueueHoldDownSec=0", 1,
+                                MULTIQUEUE_RULE_LOW, true, false, "1 pair at ~40%", 0},
 };
+
+/* The defaults with the case's "Key=value ..." applied by vnicd.conf's own parser. */
+static MultiqueueConfig case_config(const Case *c) {
+        _cleanup_free_ char *copy = NULL;
+        MultiqueueConfig mq = multiqueue_config_defaults();
+        char *save = NULL;
+
+        if (!c->set)
+                return mq;
+        copy = strdup(c->set);
+        assert_non_null(copy);
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                assert_int_equal(config_set_multiqueue(&mq, w, c->name, NULL), 0);
+        assert_int_equal(multiqueue_config_verify(&mq, NULL), 0);
+        return mq;
+}
 
 static void test_cases(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 const Case *c = &cases[i];
-                MultiqueueDecision d;
+                MultiqueueConfig mq = case_config(c);
+                MultiqueueDecision d, d_default;
+                MultiqueueInput in;
                 Gen g = gen_new();
                 Window w;
 
                 print_message("case: %s\n", c->name);
                 gen_window(&g, &c->load, &w);
-                assert_int_equal(multiqueue_decide(
-                                                 &(MultiqueueInput){
-                                                                 .samples = w.samples,
-                                                                 .n_samples = w.n,
-                                                                 .vcpus = c->vcpus,
-                                                                 .max_pairs = c->max,
-                                                                 .active_pairs = c->active,
-                                                                 .state = c->state,
-                                                 },
-                                                 c->config, &d),
-                                0);
+                in = (MultiqueueInput){
+                                .samples = w.samples,
+                                .n_samples = w.n,
+                                .vcpus = c->vcpus,
+                                .max_pairs = c->max,
+                                .active_pairs = c->active,
+                                .state = c->state,
+                };
+                assert_int_equal(multiqueue_decide(&in, &mq, &d), 0);
                 print_message("      %s: %u, %s\n", multiqueue_rule_to_string(d.rule), d.pairs, d.reason);
                 assert_int_equal(d.pairs, c->pairs);
                 assert_int_equal(d.rule, c->rule);
@@ -298,6 +361,15 @@ static void test_cases(void **state) {
                         assert_int_equal(d.state.changed_usec, w.samples[w.n - 1].time_usec);
                 else
                         assert_int_equal(d.state.changed_usec, c->state.changed_usec);
+
+                /* A changed threshold matters: the defaults decide the same window otherwise. */
+                if (!c->set)
+                        continue;
+                assert_int_equal(multiqueue_decide(&in, NULL, &d_default), 0);
+                print_message("      by default %s: %u, %s\n", multiqueue_rule_to_string(d_default.rule),
+                                d_default.pairs, d_default.reason);
+                assert_true(d_default.pairs != d.pairs || d_default.rule != d.rule ||
+                                d_default.held != d.held || !streq(d_default.reason, d.reason));
         }
 }
 
@@ -409,6 +481,7 @@ static void test_invalid(void **state) {
         MultiqueueSample big[MULTIQUEUE_SAMPLES_MAX + 1];
         MultiqueueConfig c = multiqueue_config_defaults();
         MultiqueueDecision d = {.pairs = 77}, d_before;
+        MultiqueueInput in = {.samples = s, .n_samples = 3, .vcpus = 4, .max_pairs = 4};
         MultiqueueLoad l;
 
         d_before = d;
@@ -466,29 +539,14 @@ static void test_invalid(void **state) {
                                          NULL, &l),
                         -E2BIG);
 
-        /* bad configs */
-        assert_int_equal(multiqueue_config_verify(&c), 0);
-        c.worker_busy_high_percent = 0;
-        assert_int_equal(multiqueue_config_verify(&c), -EINVAL);
-        c.worker_busy_high_percent = 101;
-        assert_int_equal(multiqueue_config_verify(&c), -EINVAL);
+        /* bad configs (every rule: test-config-file.c): refused, not used */
         c.worker_busy_high_percent = 60;
         c.worker_busy_low_percent = 31;
-        assert_int_equal(multiqueue_config_verify(&c), -EINVAL);
-        assert_int_equal(multiqueue_decide(&(MultiqueueInput){.samples = s,
-                                                           .n_samples = 3,
-                                                           .vcpus = 4,
-                                                           .max_pairs = 4},
-                                         &c, &d),
-                        -EINVAL);
-        c.worker_busy_low_percent = 30;
-        assert_int_equal(multiqueue_config_verify(&c), 0);
+        assert_int_equal(multiqueue_decide(&in, &c, &d), -EINVAL);
+        c = multiqueue_config_defaults();
         c.packet_rate_per_pair = 0;
-        assert_int_equal(multiqueue_config_verify(&c), -EINVAL);
-        c.packet_rate_per_pair = 1;
-        c.hold_down_usec = SEC(86401);
-        assert_int_equal(multiqueue_config_verify(&c), -EINVAL);
-        assert_int_equal(multiqueue_config_verify(NULL), -EINVAL);
+        assert_int_equal(multiqueue_decide(&in, &c, &d), -ERANGE);
+        assert_int_equal(multiqueue_load_compute(&in, &c, &l), -EINVAL);
 
         /* nothing written on failure */
         assert_memory_equal(&d, &d_before, sizeof(d));
