@@ -92,6 +92,19 @@ static const NumberKey number_keys[] = {
                                 SEC(60)},
 };
 
+/* The [Manager] yes/no keys: one parser, one copy (config_copy_scalars()). */
+static const struct {
+        const char *key;
+        size_t offset;
+} bool_keys[] = {
+                {"Libvirt", offsetof(Config, libvirt)},
+                {"ResumeMigratedDomains", offsetof(Config, resume_migrated)},
+};
+
+static bool *bool_key_field(size_t i, Config *c) {
+        return (bool *) ((char *) c + bool_keys[i].offset);
+}
+
 static bool number_key_is_multiqueue(const NumberKey *k) {
         return k->offset >= offsetof(Config, multiqueue) && k->offset < MULTIQUEUE_END;
 }
@@ -549,11 +562,13 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                                 p->multiqueue_line = p->line;
                         return r;
                 }
-                if (streq(key, "Libvirt") || streq(key, "ResumeMigratedDomains")) {
+                for (size_t i = 0; i < ELEMENTSOF(bool_keys); i++) {
+                        if (!streq(key, bool_keys[i].key))
+                                continue;
                         r = parse_boolean(value);
                         if (r < 0)
                                 return parser_value_error(p, r, key, value, "not yes or no");
-                        *(streq(key, "Libvirt") ? &p->new.libvirt : &p->new.resume_migrated) = r;
+                        *bool_key_field(i, &p->new) = r;
                         return 0;
                 }
                 /* Every per-NIC setting, as the host's default. */
@@ -716,8 +731,8 @@ static void config_copy_scalars(Config *to, const Config *from) {
         for (size_t i = 0; i < ELEMENTSOF(number_keys); i++)
                 *number_key_field(&number_keys[i], to) = *number_key_field(&number_keys[i], (Config *) from);
         to->defaults = from->defaults;
-        to->libvirt = from->libvirt;
-        to->resume_migrated = from->resume_migrated;
+        for (size_t i = 0; i < ELEMENTSOF(bool_keys); i++)
+                *bool_key_field(i, to) = *bool_key_field(i, (Config *) from);
         memcpy(to->libvirt_uri, from->libvirt_uri, sizeof(to->libvirt_uri));
 }
 

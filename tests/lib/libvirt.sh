@@ -32,12 +32,13 @@
 #                           left behind, by PID; keep its capability cache for the next start
 #   libvirtd_restart        stop libvirtd only (its domains keep running) and start it again; the
 #                           new daemon reconnects to them
-#   libvirt_scenario_xml NAME DIR [ON_REBOOT] [METADATA]
+#   libvirt_scenario_xml NAME DIR [ON_REBOOT] [METADATA] [INTERFACES]
 #                           print the domain XML of the tier's scenario guest: the sandbox kernel
 #                           and initramfs, console in DIR/console.log, the test agent channel at
 #                           DIR/agent.sock, and three virtio NICs: 52:54:00:12:34:50 direct on
 #                           'uplink' with trustGuestRxFilters='yes', :51 direct on 'uplink', :52
-#                           in bridge br0; METADATA goes inside <metadata>. ACPI is on: without
+#                           in bridge br0, or the <interface> elements INTERFACES gives instead;
+#                           METADATA goes inside <metadata>. ACPI is on: without
 #                           it libvirt starts QEMU with -no-acpi and PCI hot-unplug is refused
 #   vnicd_libvirt_start DIR [LOGLEVEL] [ARGS...]
 #                           write DIR/vnicd.conf ([Manager] LogLevel, default info; DebounceSec from
@@ -106,7 +107,13 @@ libvirt_guest_ready() {
 }
 
 libvirt_scenario_xml() {
-        local name=$1 dir=$2 on_reboot=${3:-destroy} metadata=${4:-}
+        local name=$1 dir=$2 on_reboot=${3:-destroy} metadata=${4:-} interfaces=${5:-}
+
+        if [[ -z $interfaces ]]; then
+                interfaces="$(libvirt_interface_xml trusted:uplink 52:54:00:12:34:50)
+$(libvirt_interface_xml direct:uplink 52:54:00:12:34:51)
+$(libvirt_interface_xml bridge:br0 52:54:00:12:34:52)"
+        fi
 
         cat <<XML
 <domain type='qemu'>
@@ -136,9 +143,7 @@ libvirt_scenario_xml() {
       <source mode='bind' path='$dir/agent.sock'/>
       <target type='virtio' name='org.vnicd.test.0'/>
     </channel>
-$(libvirt_interface_xml trusted:uplink 52:54:00:12:34:50)
-$(libvirt_interface_xml direct:uplink 52:54:00:12:34:51)
-$(libvirt_interface_xml bridge:br0 52:54:00:12:34:52)
+$interfaces
     <memballoon model='none'/>
   </devices>
 </domain>

@@ -70,43 +70,11 @@ libvirtd_start src || exit 1
 libvirtd_start dst || exit 1
 DST_URI=$LIBVIRT_REMOTE_URI
 
-cat >"$G/domain.xml" <<XML
-<domain type='qemu'>
-  <name>$DOM</name>
-  <metadata>
+libvirt_scenario_xml "$DOM" "$G/src" destroy "
     <vnicd:nics xmlns:vnicd='https://vnicd.org/xmlns/vnicd/1'>
       <vnicd:nic mac='$CONF_MAC' trust='yes' mac-change='allowed' allowed-macs='$MAC1,$MAC2'/>
     </vnicd:nics>
-  </metadata>
-  <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$SANDBOX_KERNEL</kernel>
-    <initrd>$SANDBOX_INITRD</initrd>
-    <cmdline>console=ttyS0 panic=-1 ${SANDBOX_APPEND:-}</cmdline>
-  </os>
-  <features>
-    <acpi/>
-  </features>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <controller type='usb' model='none'/>
-    <serial type='file'>
-      <source path='$G/src/console.log' append='on'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <source mode='bind' path='$G/src/agent.sock'/>
-      <target type='virtio' name='org.vnicd.test.0'/>
-    </channel>
-$(libvirt_interface_xml bridge:br0 "$CONF_MAC")
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+  " "$(libvirt_interface_xml bridge:br0 "$CONF_MAC")" >"$G/domain.xml"
 
 libvirt_use src
 out=$(virsh define "$G/domain.xml" 2>&1)
