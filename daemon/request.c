@@ -215,12 +215,17 @@ static void describe(const Request *r, char *buf, size_t size) {
 
 typedef struct InFlight {
         Nic *nic;
+        RequestType type;
         char what[96];
 } InFlight;
 
 static void on_netlink_reply(int error, const char *ext_ack, void *userdata) {
         InFlight *f = userdata;
 
+        /* A reconcile deletes what it saw: an entry gone meanwhile is what it wanted. Deleting a
+         * MAC's VID 0 entry takes its entries on every VLAN of the port with it. */
+        if (error == -ENOENT && f->type == REQUEST_FDB_DEL)
+                error = 0;
         nic_request_done(f->nic, error, f->what, ext_ack);
         nic_unref(f->nic);
         free(f);
@@ -308,6 +313,7 @@ static int request_send(Request *r) {
                 if (!f)
                         return -ENOMEM;
                 f->nic = nic_ref(r->nic);
+                f->type = r->type;
                 memcpy(f->what, what, sizeof(f->what));
                 k = rtnl_send(r->manager->rtnl, msg, on_netlink_reply, f);
                 if (k < 0) {

@@ -28,8 +28,9 @@
 # The host kernel here has no bridge VLAN filtering (and no 802.1Q): vnicd reports the port's
 # VLANs n/a. So the 4094-VLAN phase checks that vnicctl shows the asked VLANs and the n/a
 # decision and that nothing VLAN-related is written (no write for either NIC, the FDB entry still
-# without VLAN); refusals by AllowedVLANs= on a VLAN-aware bridge are the kernel-VM tier's. The
-# guest needs 1 GiB for 8188 VLAN devices (about 45 kB each; 256 MiB runs out at ~3500).
+# without VLAN); refusals by AllowedVLANs= on a VLAN-aware bridge are the kernel-VM tier's
+# (tests/kvm/test-vnicd-vlan-faults.sh). The guest needs 1 GiB for 8188 VLAN devices (about 45 kB
+# each; 256 MiB runs out at ~3500).
 
 source "$(dirname "$0")/../lib/sandbox.sh"
 source "$(dirname "$0")/../lib/vnicd.sh"

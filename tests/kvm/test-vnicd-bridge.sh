@@ -24,10 +24,7 @@ source "$(dirname "$0")/../lib/vnicd.sh"
 require_root
 require_cmd ip bridge jq dbus-daemon busctl
 [[ -x $VNIC_BUILD_DIR/tests/tools/qmp-hostile ]] || skip "qmp-hostile not built"
-if ! ip link add vnic-probe type bridge vlan_filtering 1 2>/dev/null; then
-        skip "this kernel has no bridge VLAN filtering: run in the kernel VM (tests/kvm)"
-fi
-ip link del vnic-probe
+require_vlan_filtering
 
 setup_ns NS
 __sandbox_dir || exit 1
@@ -48,32 +45,12 @@ ip -n "$SANDBOX_NS" tuntap add tap0 mode tap || exit 1
 ip -n "$SANDBOX_NS" link set tap0 master br0 up || exit 1
 
 filter() { # MAC VIDS-JSON-ARRAY
-        qmp_peer_filter "$SANDBOX_DIR" "$(printf '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "%s", "vlan-table": %s, "unicast-table": [], "multicast-table": []}]' "$1" "$2")"
+        qmp_peer_filter_nic "$SANDBOX_DIR" "$1" "$2"
 }
 filter 52:54:00:12:34:50 '[30, 20, 10, 0]'
 qmp_peer_start "$SANDBOX_DIR" || exit 1
 
-cat >"$SANDBOX_DIR/vnicd.conf" <<CONF
-[Manager]
-DebounceSec=0.02
-ResyncSec=2
-
-[Guest]
-Name=vm
-QMPSocket=$SANDBOX_DIR/qmp.sock
-
-[Interface]
-Guest=vm
-Name=net0
-HostDevice=tap0
-Trust=yes
-AllowedVLANs=10,20,100-110
-NativeVLAN=5
-
-[Bridge]
-Name=br0
-VLANFiltering=yes
-CONF
+qmp_peer_conf "$SANDBOX_DIR" 2 10,20,100-110 5
 vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
 
 port_vlans() { # "vid[p][u] ..." as the kernel reports them for tap0

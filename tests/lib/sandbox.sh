@@ -13,6 +13,8 @@
 #   defer_run                  run and clear the cleanup stack now
 #   skip REASON                print "SKIP: REASON" and exit 77 (meson: skipped)
 #   require_root, require_cmd CMD...   skip when not root / a command is missing
+#   require_vlan_filtering     skip when this kernel's bridge has no VLAN filtering (the
+#                              host's: such tests run in the kernel VM, tests/kvm)
 #   setup_ns VAR...            create one netns per VAR with a unique name
 #                              (vnic-<var>-<pid>-<random>), lo up, stored in VAR;
 #                              the first one also becomes $SANDBOX_NS; deleted on exit
@@ -203,6 +205,12 @@ busywait() {
                 ((now - start < timeout_ms)) || return "$rc"
                 sleep "$SANDBOX_POLL"
         done
+}
+
+require_vlan_filtering() {
+        ip link add vnic-probe type bridge vlan_filtering 1 2>/dev/null ||
+                skip "this kernel has no bridge VLAN filtering: run in the kernel VM (tests/kvm)"
+        ip link del vnic-probe
 }
 
 setup_ns() {

@@ -12,9 +12,16 @@
 #   vnicctl ARGS...               the built vnicctl on the private bus
 #   qmp_peer_filter DIR JSON      the rx-filter list a stand-in QEMU answers with (written to
 #                                 DIR/filter.json at once)
+#   qmp_peer_filter_nic DIR MAC VLAN-TABLE
+#                                 the same for one NIC net0 with main MAC MAC and that vlan-table
+#                                 (a JSON array), every mode "normal", no other table
 #   qmp_peer_start DIR            a stand-in QEMU (tests/tools/qmp-hostile, script mode) on
 #                                 DIR/qmp.sock answering query-rx-filter with DIR/filter.json;
 #                                 sets QMP_PEER_PID (kill -USR1 it: an rx-filter event), killed on exit
+#   qmp_peer_conf DIR RESYNC ALLOWED NATIVE
+#                                 DIR/vnicd.conf for that stand-in: guest vm, NIC net0 on tap0,
+#                                 Trust=yes, AllowedVLANs=ALLOWED, NativeVLAN=NATIVE, br0 made
+#                                 VLAN-aware by vnicd, DebounceSec=0.02, ResyncSec=RESYNC
 #   guest_json GUEST              that guest's object from 'vnicctl --json'
 #   nic_json GUEST NIC            that NIC's object from 'vnicctl --json'
 #   wait_nic GUEST NIC JQ [MS]    wait until JQ (a jq boolean over the NIC object) holds;
@@ -72,6 +79,16 @@ qmp_peer_filter() {
         printf '%s\n' "$2" >"$1/filter.json.new" && mv "$1/filter.json.new" "$1/filter.json"
 }
 
+qmp_peer_filter_nic() {
+        local f='[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal",'
+
+        f+=' "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false,'
+        f+=' "unicast-overflow": false, "main-mac": "%s", "vlan-table": %s, "unicast-table": [],'
+        f+=' "multicast-table": []}]'
+        # shellcheck disable=SC2059  # the format is ours
+        qmp_peer_filter "$1" "$(printf "$f" "$2" "$3")"
+}
+
 qmp_peer_start() {
         local dir=$1 peer=$VNIC_BUILD_DIR/tests/tools/qmp-hostile
 
@@ -80,6 +97,30 @@ qmp_peer_start() {
         QMP_PEER_PID=$!
         defer kill "$QMP_PEER_PID"
         busywait 5000 test -S "$dir/qmp.sock"
+}
+
+qmp_peer_conf() {
+        cat >"$1/vnicd.conf" <<CONF
+[Manager]
+DebounceSec=0.02
+ResyncSec=$2
+
+[Guest]
+Name=vm
+QMPSocket=$1/qmp.sock
+
+[Interface]
+Guest=vm
+Name=net0
+HostDevice=tap0
+Trust=yes
+AllowedVLANs=$3
+NativeVLAN=$4
+
+[Bridge]
+Name=br0
+VLANFiltering=yes
+CONF
 }
 
 guest_json() {
