@@ -88,6 +88,17 @@ int describe_int(json_object *o, const char *key, int64_t *ret) {
         return 0;
 }
 
+int describe_double(json_object *o, const char *key, double *ret) {
+        json_object *v = member(o, key, json_type_double);
+
+        if (!v)
+                v = member(o, key, json_type_int);
+        if (!v)
+                return -ENODATA;
+        *ret = json_object_get_double(v);
+        return 0;
+}
+
 json_object *describe_object(json_object *o, const char *key) {
         return member(o, key, json_type_object);
 }

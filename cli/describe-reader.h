@@ -34,6 +34,10 @@ int describe_bool(json_object *o, const char *key);
  * integer. */
 int describe_int(json_object *o, const char *key, int64_t *ret);
 
+/* Stores number member 'key' of 'o' (a double or an integer) in '*ret'; -ENODATA (ret untouched)
+ * when absent or not a number. */
+int describe_double(json_object *o, const char *key, double *ret);
+
 /* Member 'key' of 'o' when it is an object (an array), else NULL. */
 json_object *describe_object(json_object *o, const char *key);
 json_object *describe_array(json_object *o, const char *key);

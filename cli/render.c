@@ -662,6 +662,42 @@ static int show_queues(json_object *n, FILE *f) {
         return 0;
 }
 
+/* The guest's vhost-net workers: "TID FORM busy N% CPUs LIST" each, or "none (why)". Nothing from a
+ * daemon that does not report them. */
+static int show_vhost_workers(json_object *g, FILE *f) {
+        _cleanup_(value_done) Value v = {};
+        json_object *workers = describe_array(g, "vhost_workers");
+        int r;
+
+        if (!workers)
+                return 0;
+        r = value_begin(&v);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < describe_array_length(workers); i++) {
+                json_object *w = describe_array_get_object(workers, i);
+                const char *cpus = describe_str(w, "cpus");
+                int64_t tid;
+                double busy;
+
+                if (!w || describe_int(w, "tid", &tid) < 0)
+                        continue;
+                value_part(&v, "%" PRIi64 " %s", tid, describe_str(w, "form") ?: "-");
+                if (describe_double(w, "busy_percent", &busy) >= 0)
+                        (void) fprintf(v.f, " busy %.0f%%", busy);
+                else
+                        (void) fputs(" busy -", v.f);
+                (void) fprintf(v.f, " CPUs %s", cpus ?: "-");
+        }
+        if (v.n_parts == 0)
+                (void) fprintf(v.f, "none (%s)", describe_str(g, "vhost_workers_reason") ?: "-");
+        r = value_end(&v);
+        if (r < 0)
+                return r;
+        print_field(f, "Vhost workers", v.buf);
+        return 0;
+}
+
 static int show_refusals(json_object *n, FILE *f) {
         json_object *refusals = describe_array(n, "refusals");
         bool first = true;
@@ -896,6 +932,9 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
         print_field(f, "Last error", describe_str(n, "last_error"));
         show_mac_hold(n, f);
         r = show_queues(n, f);
+        if (r < 0)
+                return r;
+        r = show_vhost_workers(g, f);
         if (r < 0)
                 return r;
         return show_refusals(n, f);

@@ -533,6 +533,25 @@ static json_object *describe_nic(const Nic *n) {
         return o;
 }
 
+/* The guest's vhost-net workers: tid, form, busy over the last sample interval and allowed CPUs. */
+static json_object *describe_vhost_workers(const GuestVhost *v) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < v->n_workers; i++) {
+                const VhostWorker *w = &v->workers[i];
+                json_object *o = json_object_new_object();
+                _cleanup_free_ char *cpus = w->has_cpus ? cpu_set_to_string(&w->cpus) : NULL;
+
+                json_object_object_add(o, "tid", json_object_new_int((int) w->tid));
+                json_object_object_add(o, "form", json_text(vhost_worker_form_to_string(w->form)));
+                json_object_object_add(o, "busy_percent",
+                                w->has_busy ? json_object_new_double(w->busy_percent) : NULL);
+                json_object_object_add(o, "cpus", json_text(cpus));
+                json_object_array_add(arr, o);
+        }
+        return arr;
+}
+
 static json_object *describe_guest(Guest *g) {
         json_object *o = json_object_new_object(), *nics = json_object_new_array();
 
@@ -548,6 +567,12 @@ static json_object *describe_guest(Guest *g) {
         json_object_object_add(o, "last_error", json_text(g->last_error));
         json_object_object_add(o, "warning", json_text(g->warning));
         json_object_object_add(o, "migration", json_text(guest_migration_to_string(g->migration)));
+        json_object_object_add(o, "qemu_pid",
+                        g->vhost.qemu_pid > 0 ? json_object_new_int((int) g->vhost.qemu_pid) : NULL);
+        json_object_object_add(
+                        o, "qemu_pid_source", json_text(g->vhost.qemu_pid > 0 ? g->vhost.pid_source : NULL));
+        json_object_object_add(o, "vhost_workers", describe_vhost_workers(&g->vhost));
+        json_object_object_add(o, "vhost_workers_reason", json_text(g->vhost.status));
         for (size_t i = 0; i < g->n_nics; i++)
                 json_object_array_add(nics, describe_nic(g->nics[i]));
         json_object_object_add(o, "nics", nics);

@@ -359,6 +359,8 @@ static void on_query_vcpus_reply(QmpClient *c, const QmpMessage *reply, void *us
         free(g->vcpus);
         g->vcpus = TAKE_PTR(vcpus);
         g->n_vcpus = n;
+        /* New vCPU threads may belong to another QEMU (restarted behind the same socket). */
+        guest_vhost_invalidate(g);
         for (size_t i = 0; i < g->n_nics; i++)
                 manager_nic_dirty(g->manager, g->nics[i]);
 }
@@ -429,6 +431,7 @@ static void on_qmp_state(QmpClient *c, QmpClientState state, int error, const ch
                 log_info("%s: connected to QEMU %s at %s", g->name, strempty(qmp_client_get_version(c)),
                                 g->qmp_socket);
                 g->last_error = mfree(g->last_error);
+                guest_vhost_invalidate(g);
                 /* Migrating? Asked first, so its answer is in before the filters'. */
                 (void) guest_enable_migration_events(g);
                 (void) guest_query_status(g);
@@ -479,6 +482,8 @@ Guest *guest_alloc(Manager *m, GuestSource source, const char *name) {
         g->source = source;
         g->domain_id = -1;
         g->log_rl = (RateLimit){.interval_usec = 10ULL * 1000 * 1000, .burst = 5};
+        g->vhost.stale = true;
+        (void) snprintf(g->vhost.status, sizeof(g->vhost.status), "not looked for yet");
         g->name = strdup(name);
         if (!g->name)
                 return guest_free(g);
@@ -553,6 +558,7 @@ Guest *guest_free(Guest *g) {
         free(g->name);
         free(g->qmp_socket);
         free(g->vcpus);
+        guest_vhost_done(&g->vhost);
         free(g->last_error);
         free(g->last_logged);
         free(g->warning);

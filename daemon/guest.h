@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "guest-vhost.h"
 #include "manager.h"
 #include "network-xml.h"
 #include "qmp-client.h"
@@ -55,6 +56,7 @@ struct Guest {
         QmpVcpu *vcpus;                /* query-cpus-fast, at connect and every resync */
         size_t n_vcpus;
         bool vcpus_in_flight;
+        GuestVhost vhost; /* its vhost-net workers (guest-vhost.c) */
         char *last_error;
         char *last_logged;         /* the last connection failure logged: said once, not per retry */
         char *warning;             /* configuration that does not match what QEMU reports */

@@ -132,6 +132,7 @@ void manager_resync(Manager *m) {
 
                 (void) guest_query_status(g); /* a migration whose events we did not get */
                 (void) guest_query_vcpus(g);  /* vCPUs hot-plugged, threads restarted */
+                guest_vhost_invalidate(g);    /* NICs hot-plugged: workers come and go */
                 (void) guest_query_all(g);
                 for (size_t j = 0; j < g->n_nics; j++) {
                         g->nics[j]->unconverged_rounds = 0;

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "nic-queues.h"
@@ -58,6 +59,29 @@ void nic_queues_seen(const Nic *n, NicQueuesSeen *ret) {
                 q->max = q->active;
 }
 
+/* The guest's vhost workers' CPU times go with the sample, all of them: the kernel does not say
+ * which serve this NIC. A sample where one could not be read has none (the policy leaves its
+ * intervals out), and a new set of workers drops the older samples' figures. */
+static void queues_sample_workers(NicQueues *q, const GuestVhost *v) {
+        MultiqueueSample *s = &q->samples[q->n_samples - 1];
+        long ticks_per_sec = sysconf(_SC_CLK_TCK);
+
+        if (v->generation != q->worker_generation) {
+                for (size_t i = 0; i < q->n_samples; i++)
+                        q->samples[i].n_workers = 0;
+                q->worker_generation = v->generation;
+        }
+        for (size_t i = 0; i + 1 < q->n_samples; i++)
+                q->samples[i].worker_cpu_usec = q->worker_usec[i]; /* moved with the window */
+        if (!v->complete || v->n_workers == 0 || v->n_workers > NIC_QUEUES_WORKERS_MAX || ticks_per_sec <= 0)
+                return;
+        for (size_t w = 0; w < v->n_workers; w++)
+                q->worker_usec[q->n_samples - 1][w] =
+                                v->workers[w].ticks * USEC_PER_SEC / (uint64_t) ticks_per_sec;
+        s->n_workers = v->n_workers;
+        s->worker_cpu_usec = q->worker_usec[q->n_samples - 1];
+}
+
 static void queues_status(NicQueues *q, const char *why) {
         q->has_decision = false;
         (void) snprintf(q->status, sizeof(q->status), "%s", why);
@@ -83,6 +107,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
 
         if (q->n_samples == NIC_QUEUES_WINDOW) {
                 memmove(q->samples, q->samples + 1, (NIC_QUEUES_WINDOW - 1) * sizeof(MultiqueueSample));
+                memmove(q->worker_usec, q->worker_usec + 1,
+                                (NIC_QUEUES_WINDOW - 1) * sizeof(q->worker_usec[0]));
                 q->n_samples--;
         }
         s = &q->samples[q->n_samples++];
@@ -93,6 +119,7 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                         .rx_bytes = st.rx_bytes,
                         .tx_bytes = st.tx_bytes,
         };
+        queues_sample_workers(q, &g->vhost);
         if (q->n_samples >= 2) {
                 const MultiqueueSample *p = s - 1;
                 uint64_t dt = s->time_usec - p->time_usec;
@@ -128,6 +155,15 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                 queues_status(q, why);
                 return 0;
         }
+        if (d.load.has_workers) {
+                size_t k = strlen(d.reason);
+
+                (void) snprintf(d.reason + k, sizeof(d.reason) - k,
+                                " (the busiest of the guest's %zu vhost workers: the kernel does not say "
+                                "which "
+                                "queue a worker serves)",
+                                d.load.n_workers);
+        }
         if (d.changed)
                 log_nic_info(n, "multiqueue: %u pairs recommended (%s): %s", d.pairs,
                                 multiqueue_rule_to_string(d.rule), d.reason);
@@ -158,7 +194,10 @@ static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         bool busy = false;
         int r;
 
-        for (size_t i = 0; i < m->n_guests; i++)
+        for (size_t i = 0; i < m->n_guests; i++) {
+                /* The workers first: their CPU times go with each of the guest's NIC samples. */
+                if (m->guests[i]->n_nics > 0)
+                        guest_vhost_sample(m->guests[i]);
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++) {
                         Nic *n = m->guests[i]->nics[j];
                         double rate;
@@ -169,6 +208,7 @@ static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
                                 continue;
                         busy = busy || rate >= (double) c->idle_packet_rate;
                 }
+        }
         r = sd_event_source_set_time_relative(
                         s, busy ? m->config.sample_usec : m->config.sample_usec * NIC_QUEUES_IDLE_FACTOR);
         if (r < 0)

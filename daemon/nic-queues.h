@@ -13,7 +13,8 @@
 
 #define NIC_QUEUES_WINDOW      12 /* samples the policy sees: a minute at the default 5 s */
 #define NIC_QUEUES_SOURCE_MAX  192
-#define NIC_QUEUES_IDLE_FACTOR 6 /* sampling slows down this much while no NIC carries traffic */
+#define NIC_QUEUES_IDLE_FACTOR 6  /* sampling slows down this much while no NIC carries traffic */
+#define NIC_QUEUES_WORKERS_MAX 64 /* vhost workers fed to the policy; a guest with more feeds none */
 
 typedef struct Nic Nic;
 typedef struct Manager Manager;
@@ -31,6 +32,10 @@ typedef struct NicQueuesSeen {
 typedef struct NicQueues {
         MultiqueueSample samples[NIC_QUEUES_WINDOW]; /* oldest first */
         size_t n_samples;
+        /* The CPU times (usec) of the guest's vhost workers in each sample, and which set of them
+         * (GuestVhost's generation): the policy matches workers by position. */
+        uint64_t worker_usec[NIC_QUEUES_WINDOW][NIC_QUEUES_WORKERS_MAX];
+        unsigned worker_generation;
         MultiqueueState state; /* the policy's, passed back at the next sample */
         bool has_decision;
         MultiqueueDecision decision;

@@ -130,48 +130,6 @@ int link_mc_parse(const char *text, size_t size, int ifindex, EtherAddr **ret, s
         return 0;
 }
 
-static int read_virtual_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t size = 0, allocated = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        /* procfs reports size 0: read until EOF. */
-        for (;;) {
-                ssize_t k;
-
-                if (allocated - size < 4096) {
-                        size_t a = MAX(allocated * 2, (size_t) 16384);
-                        char *b;
-
-                        if (a > LINK_MC_FILE_MAX)
-                                return -EFBIG;
-                        b = realloc(buf, a);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-
-                k = read(fd, buf + size, allocated - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 int link_mc_list(int ifindex, EtherAddr **ret, size_t *ret_n) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -182,9 +140,9 @@ int link_mc_list(int ifindex, EtherAddr **ret, size_t *ret_n) {
 
         /* /proc/net follows the namespace of the reading thread only through thread-self: plain
          * /proc/self/net is the main thread's. */
-        r = read_virtual_file("/proc/thread-self/net/dev_mcast", &text, &size);
+        r = read_virtual_file("/proc/thread-self/net/dev_mcast", LINK_MC_FILE_MAX, &text, &size);
         if (r == -ENOENT)
-                r = read_virtual_file("/proc/self/net/dev_mcast", &text, &size);
+                r = read_virtual_file("/proc/self/net/dev_mcast", LINK_MC_FILE_MAX, &text, &size);
         if (r < 0)
                 return log_debug_errno(r, "link-mc: cannot read dev_mcast: %m");
 

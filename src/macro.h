@@ -114,6 +114,11 @@ int free_and_strdup(char **p, const char *s);
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
 
+/* The whole of a file whose size stat() does not tell (procfs, sysfs), read to EOF into a malloc'ed
+ * buffer (not NUL-terminated) of '*ret_size' bytes. -EFBIG when it takes more than 'max' bytes of
+ * buffer (at least 16 KiB), or -errno of open()/read(). */
+int read_virtual_file(const char *path, size_t max, char **ret, size_t *ret_size);
+
 /* The next reconnect delay: 'min' after a working connection (current 0), then doubling up to
  * 'max'. Set the current delay back to 0 once a connection has proved useful. */
 static inline unsigned long long backoff_next(

@@ -11,7 +11,9 @@
  *       array); with a "name" argument, as QEMU does, with only that NIC's element when FILE is
  *       a JSON array holding it. SIGUSR1 sends NIC_RX_FILTER_CHANGED for net0, or, with EVENTS,
  *       one for each NIC named in that file (names separated by white space: the NICs whose
- *       filter changed). The test rewrites FILE (and EVENTS), then signals.
+ *       filter changed). The test rewrites FILE (and EVENTS), then signals. Any other command X
+ *       is answered with the content of X.json next to FILE when there is one (query-cpus-fast:
+ *       the thread ids of a stand-in process), else with CommandNotFound.
  *   qmp-hostile SOCKET mute
  *       answers qmp_capabilities, then never answers anything (a hung QEMU).
  *   qmp-hostile SOCKET flood SECONDS RATE COUNTFILE
@@ -220,6 +222,27 @@ static char *command_name_arg(const char *line) {
         return s;
 }
 
+/* In script mode, the answer to command 'line' from "<execute>.json" in FILE's directory, or NULL. */
+static char *script_other(const char *script, const char *line) {
+        json_object *cmd = json_tokener_parse(line), *execute;
+        const char *slash = strrchr(script, '/');
+        char *path = NULL, *body = NULL;
+        const char *name;
+
+        if (cmd && json_object_object_get_ex(cmd, "execute", &execute) &&
+                        json_object_is_type(execute, json_type_string)) {
+                name = json_object_get_string(execute);
+                /* A command name never holds '/' or starts with '.': no path outside the directory. */
+                if (!strchr(name, '/') && name[0] != '.' &&
+                                asprintf(&path, "%.*s%s.json", slash ? (int) (slash - script + 1) : 0,
+                                                script, name) >= 0)
+                        body = read_script(path);
+        }
+        free(path);
+        json_object_put(cmd);
+        return body;
+}
+
 /* FILE's element for NIC 'name', as a one-element array (QEMU's answer to a query with a name);
  * the whole 'body' when it is no JSON array or has no such NIC. Takes 'body'. */
 static char *script_select(char *body, const char *name) {
@@ -266,6 +289,21 @@ static int send_script_events(Server *s, int fd) {
         return r;
 }
 
+/* {"return": BODY, "id": ID}; takes 'body' (NULL: out of memory). */
+static int send_return(int fd, char *body, long long id) {
+        char *out;
+        int r;
+
+        if (!body || asprintf(&out, "{\"return\": %s, \"id\": %lld}", body, id) < 0)
+                r = -ENOMEM;
+        else {
+                r = send_line(fd, out);
+                free(out);
+        }
+        free(body);
+        return r;
+}
+
 /* Handles every complete command in 'buf'; returns < 0 when the client is gone. */
 static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
         char *nl;
@@ -287,8 +325,6 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                 } else if (s->mute) {
                         ; /* a hung QEMU: the command is read and never answered */
                 } else if (strstr(line, "query-rx-filter")) {
-                        char *out;
-
                         s->queries++;
                         if (s->script) {
                                 char *name = command_name_arg(line);
@@ -300,13 +336,9 @@ static int handle_commands(Server *s, int fd, char *buf, size_t *len) {
                         } else
                                 body = s->flood ? strdup(valid_filter)
                                                 : hostile_filter((unsigned) s->queries);
-                        if (!body || asprintf(&out, "{\"return\": %s, \"id\": %lld}", body, idv) < 0)
-                                r = -ENOMEM;
-                        else {
-                                r = send_line(fd, out);
-                                free(out);
-                        }
-                        free(body);
+                        r = send_return(fd, body, idv);
+                } else if (s->script && (body = script_other(s->script, line))) {
+                        r = send_return(fd, body, idv);
                 } else {
                         snprintf(reply, sizeof(reply),
                                         "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, "
