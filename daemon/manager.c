@@ -498,6 +498,12 @@ int manager_start(Manager *m) {
         r = manager_start_queue_sampling(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the load sampling timer: %m");
+        /* Without it, a tap's active pairs on a kernel that sends no RTM_NEWLINK for queue changes
+         * (Debian 12's 6.1) are re-read at the resync and at each load sample only. */
+        r = manager_start_queue_uevents(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to listen for kernel uevents, tap queue changes are seen at "
+                                     "the next resync or load sample: %m");
 
         log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %" PRIu64 " ms, "
                  "resync %" PRIu64 " s.",
@@ -523,6 +529,7 @@ Manager *manager_free(Manager *m) {
         libvirt_event_detach();
         manager_bus_stop(m);
         m->queue_sample = sd_event_source_disable_unref(m->queue_sample);
+        m->uevent_io = sd_event_source_disable_unref(m->uevent_io);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
         m->neigh_io = sd_event_source_disable_unref(m->neigh_io);

@@ -28,6 +28,7 @@ typedef struct Manager {
         sd_event_source *post;
         sd_event_source *resync;
         sd_event_source *queue_sample; /* load samples for the multiqueue policy (nic-queues.c) */
+        sd_event_source *uevent_io;    /* kernel uevents: tap queue changes (queue-uevents.c) */
 
         Config config;
         char *config_path;    /* vnicd.conf; its drop-ins are in config_path.d/ */

@@ -55,3 +55,7 @@ void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf
 
 /* Starts the manager's sampling timer. */
 int manager_start_queue_sampling(Manager *m);
+
+/* Listens for the kernel's uevents of tap queues (queue-uevents.c). Returns 0 or -errno when the
+ * uevent socket cannot be opened. */
+int manager_start_queue_uevents(Manager *m);

@@ -560,6 +560,11 @@ static int nic_read_host(Nic *n) {
                         return r;
         }
 
+        /* The guest's active pairs changed (QEMU attached or detached tap queues). */
+        if (n->has_host && n->host.has_tun_queues && link.has_tun_queues &&
+                        n->host.ifindex == link.ifindex && n->host.tun_queues != link.tun_queues)
+                log_nic_info(n, "tap %s: %u queues attached, %u detached (were %u attached)", link.ifname,
+                                link.tun_queues, link.tun_disabled_queues, n->host.tun_queues);
         if (!n->has_host || memcmp(&n->host, &link, sizeof(link)) != 0 || n->n_host_mc != n_mc ||
                         (n_mc > 0 && memcmp(n->host_mc, mc, n_mc * sizeof(EtherAddr)) != 0))
                 nic_touch(n);
