@@ -149,6 +149,15 @@ static void explain_queues(json_object *n, FILE *f) {
                 line(f, "recommended", NULL, describe_str(q, "reason"));
                 return;
         }
+        /* The rule chain: each rule passed over and why, then the one that decided. */
+        for (size_t i = 0; i < describe_array_length(describe_array(q, "passed_over")); i++) {
+                json_object *e = describe_array_get_object(describe_array(q, "passed_over"), i);
+
+                if (!e)
+                        continue;
+                (void) snprintf(b, sizeof(b), "%s: does not apply", describe_str(e, "rule") ?: "?");
+                line(f, i == 0 ? "rule chain" : "", b, describe_str(e, "why"));
+        }
         (void) snprintf(b, sizeof(b), "%" PRIi64 " by rule %s%s", k, describe_str(q, "rule") ?: "-",
                         describe_bool(q, "held") > 0 ? " (held down)" : "");
         line(f, "recommended", b, describe_str(q, "reason"));

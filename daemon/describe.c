@@ -402,6 +402,21 @@ static json_object *describe_ownership(const Nic *n) {
         return o;
 }
 
+/* The multiqueue rules checked before the one that decided, in order, each with why it did not
+ * apply: with "rule", the rule chain. */
+static json_object *describe_passed_over(const MultiqueueDecision *d) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; i < d->n_passed; i++) {
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "rule", json_text(multiqueue_rule_to_string(d->passed[i].rule)));
+                json_object_object_add(e, "why", json_text(d->passed[i].why));
+                json_object_array_add(a, e);
+        }
+        return a;
+}
+
 /* Queue pairs: the most the NIC can have and the guest's active ones, each with how vnicd knows; the
  * multiqueue recommendation with its rule, reason and the figures it looked at, next to the static
  * choices; the command an operator would run for it. */
@@ -429,6 +444,7 @@ static json_object *describe_queues(const Nic *n) {
         json_object_object_add(o, "recommended", json_object_new_int64(q->decision.pairs));
         json_object_object_add(o, "rule", json_text(multiqueue_rule_to_string(q->decision.rule)));
         json_object_object_add(o, "reason", json_text(q->decision.reason));
+        json_object_object_add(o, "passed_over", describe_passed_over(&q->decision));
         json_object_object_add(o, "held", json_object_new_boolean(q->decision.held));
         json_object_object_add(o, "static_one", json_object_new_int64(q->decision.static_one));
         json_object_object_add(o, "static_cap", json_object_new_int64(q->decision.static_cap));

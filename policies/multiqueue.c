@@ -177,6 +177,20 @@ static void say_load(MultiqueueDecision *d, const MultiqueueConfig *c) {
                                 c->packet_rate_per_pair);
 }
 
+/* Records that rule 'r' did not apply and why. */
+_printf_(3, 4) static void pass_over(MultiqueueDecision *d, MultiqueueRule r, const char *fmt, ...) {
+        MultiqueuePassed *p;
+        va_list ap;
+
+        if (d->n_passed >= ELEMENTSOF(d->passed))
+                return;
+        p = &d->passed[d->n_passed++];
+        p->rule = r;
+        va_start(ap, fmt);
+        (void) vsnprintf(p->why, sizeof(p->why), fmt, ap);
+        va_end(ap);
+}
+
 static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, unsigned cur, unsigned cap,
                 const MultiqueueInput *in) {
         const MultiqueueLoad *l = &d->load;
@@ -270,29 +284,51 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                 d.rule = MULTIQUEUE_RULE_ONE_QUEUE;
                 d.pairs = 1;
                 say(&d, "the NIC has one queue pair");
-        } else if (in->vcpus == 1) {
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_ONE_QUEUE, "max %u pairs > 1", in->max_pairs);
+        if (in->vcpus == 1) {
                 d.rule = MULTIQUEUE_RULE_ONE_VCPU;
                 d.pairs = 1;
                 say(&d, "the guest has one vCPU: min(vCPUs 1, max %u) = 1", in->max_pairs);
-        } else if (cur > cap) {
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_ONE_VCPU, "%u vCPUs > 1", in->vcpus);
+        if (cur > cap) {
                 /* A hard limit (vCPUs unplugged, <driver queues> lowered): no hold-down. */
                 d.rule = MULTIQUEUE_RULE_CLAMP;
                 d.pairs = cap;
                 say(&d, "clamped to min(vCPUs %u, max %u) = %u: %u is above it", in->vcpus, in->max_pairs,
                                 cap, cur);
-        } else if (l->packet_usec == 0) {
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_CLAMP, "%u <= min(vCPUs %u, max %u) = %u", cur, in->vcpus,
+                        in->max_pairs, cap);
+        if (l->packet_usec == 0) {
                 d.rule = MULTIQUEUE_RULE_NO_DATA;
                 if (in->n_samples < 2)
                         say(&d, "no load figures yet (1 sample): keeps %u", cur);
                 else
                         say(&d, "no load figures (every interval crossed a counter reset): keeps %u", cur);
-        } else if (l->packet_rate < c->idle_packet_rate) {
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_NO_DATA, "load figures over %.1f s of %zu samples",
+                        (double) l->packet_usec / USEC_PER_SEC, in->n_samples);
+        if (l->packet_rate < c->idle_packet_rate) {
                 d.rule = MULTIQUEUE_RULE_IDLE;
                 say(&d, "idle: keeps %u (%.0f packets/s < %" PRIu64 ")", cur, l->packet_rate,
                                 c->idle_packet_rate);
-        } else if (l->load_peak > high)
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_IDLE, "%.0f packets/s >= %" PRIu64, l->packet_rate,
+                        c->idle_packet_rate);
+        if (l->load_peak > high) {
                 decide_saturated(&d, c, cur, cap, in);
-        else if (c->large_frame_bytes > 0 && l->avg_frame >= c->large_frame_bytes && l->load_total < high) {
+                goto decided;
+        }
+        pass_over(&d, MULTIQUEUE_RULE_SATURATED, "busiest pair %.0f%% <= %" PRIu64 "%%", l->load_peak * 100,
+                        c->worker_busy_high_percent);
+        if (c->large_frame_bytes > 0 && l->avg_frame >= c->large_frame_bytes && l->load_total < high) {
                 d.rule = MULTIQUEUE_RULE_LARGE_FRAMES;
                 say(&d,
                                 "average frame %.0f bytes >= %" PRIu64 ", %.0f%% of one pair in all: few "
@@ -302,7 +338,17 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                         down = 1;
                 else
                         say(&d, ": keeps 1");
-        } else if (l->load_peak < low) {
+                goto decided;
+        }
+        if (c->large_frame_bytes == 0)
+                pass_over(&d, MULTIQUEUE_RULE_LARGE_FRAMES, "off (MultiqueueLargeFrameBytes=0)");
+        else if (l->avg_frame < c->large_frame_bytes)
+                pass_over(&d, MULTIQUEUE_RULE_LARGE_FRAMES, "average frame %.0f bytes < %" PRIu64,
+                                l->avg_frame, c->large_frame_bytes);
+        else
+                pass_over(&d, MULTIQUEUE_RULE_LARGE_FRAMES, "%.0f%% of one pair in all >= %" PRIu64 "%%",
+                                l->load_total * 100, c->worker_busy_high_percent);
+        if (l->load_peak < low) {
                 unsigned want = pairs_for(l->load_total, middle);
 
                 if (want < cur) {
@@ -312,26 +358,31 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                         say(&d, " < %" PRIu64 "%% on every pair: %u %s at ~%.0f%%",
                                         c->worker_busy_low_percent, want, plural(want),
                                         l->load_total / want * 100);
-                } else {
-                        d.rule = MULTIQUEUE_RULE_STEADY;
-                        say_load(&d, c);
-                        if (cur == 1)
-                                say(&d, " < %" PRIu64 "%% on 1 pair: keeps 1", c->worker_busy_low_percent);
-                        else
-                                say(&d,
-                                                " < %" PRIu64
-                                                "%% on every pair, but %u %s would carry ~%.0f%%: keeps %u",
-                                                c->worker_busy_low_percent, cur - 1, plural(cur - 1),
-                                                l->load_total / (cur - 1) * 100, cur);
+                        goto decided;
                 }
-        } else {
+                if (cur == 1)
+                        pass_over(&d, MULTIQUEUE_RULE_LOW, "already 1 pair");
+                else
+                        pass_over(&d, MULTIQUEUE_RULE_LOW, "%u %s would carry ~%.0f%% > %.0f%%", cur - 1,
+                                        plural(cur - 1), l->load_total / (cur - 1) * 100, middle * 100);
                 d.rule = MULTIQUEUE_RULE_STEADY;
                 say_load(&d, c);
-                say(&d, " between %" PRIu64 "%% and %" PRIu64 "%% on %u %s: keeps %u",
-                                c->worker_busy_low_percent, c->worker_busy_high_percent, l->served_pairs,
-                                plural(l->served_pairs), cur);
+                if (cur == 1)
+                        say(&d, " < %" PRIu64 "%% on 1 pair: keeps 1", c->worker_busy_low_percent);
+                else
+                        say(&d, " < %" PRIu64 "%% on every pair, but %u %s would carry ~%.0f%%: keeps %u",
+                                        c->worker_busy_low_percent, cur - 1, plural(cur - 1),
+                                        l->load_total / (cur - 1) * 100, cur);
+                goto decided;
         }
+        pass_over(&d, MULTIQUEUE_RULE_LOW, "busiest pair %.0f%% >= %" PRIu64 "%%", l->load_peak * 100,
+                        c->worker_busy_low_percent);
+        d.rule = MULTIQUEUE_RULE_STEADY;
+        say_load(&d, c);
+        say(&d, " between %" PRIu64 "%% and %" PRIu64 "%% on %u %s: keeps %u", c->worker_busy_low_percent,
+                        c->worker_busy_high_percent, l->served_pairs, plural(l->served_pairs), cur);
 
+decided:
         if (down > 0) {
                 /* Fewer pairs only when called for without a break for the hold-down (from the start of
                  * the first window that called for them), and not within a hold-down of the last change. */

@@ -101,9 +101,22 @@ typedef enum MultiqueueRule {
         _MULTIQUEUE_RULE_INVALID = -EINVAL,
 } MultiqueueRule;
 
+#define MULTIQUEUE_WHY_MAX 96
+
+/* A rule the decision passed over on its way to the one that decided, and why it did not apply. */
+typedef struct MultiqueuePassed {
+        MultiqueueRule rule;
+        char why[MULTIQUEUE_WHY_MAX]; /* "max 4 pairs > 1", "812 packets/s >= 200" */
+} MultiqueuePassed;
+
 typedef struct MultiqueueDecision {
-        unsigned pairs;        /* recommended, 1..min(vCPUs, max) */
-        MultiqueueRule rule;   /* the rule that decided, for vnicctl explain */
+        unsigned pairs;      /* recommended, 1..min(vCPUs, max) */
+        MultiqueueRule rule; /* the rule that decided, for vnicctl explain */
+        /* The rules checked before it, in order, each with the condition that failed: the rule
+         * chain vnicctl explain prints. The three rules of a pair over the high mark (saturated,
+         * at-cap, hot-queue) are one step of the chain. */
+        MultiqueuePassed passed[_MULTIQUEUE_RULE_MAX];
+        size_t n_passed;
         bool changed;          /* 'pairs' differs from the input's recommendation */
         bool held;             /* the rule called for fewer pairs; the hold-down kept 'pairs' */
         unsigned static_one;   /* the static choices to compare with: 1 (multiqueue off) */

@@ -226,6 +226,7 @@ static void test_golden_explain(void **state) {
         } cases[] = {
                         {"bridge-port.json", {"web", "net1"}, "bridge-port.explain-web-net1.txt"},
                         {"multicast-64.json", {"stream", "net0"}, "multicast-64.explain-stream-net0.txt"},
+                        {"tap-queues.json", {"vm", "net0"}, "tap-queues.explain-vm-net0.txt"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

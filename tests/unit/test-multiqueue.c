@@ -327,6 +327,68 @@ static MultiqueueConfig case_config(const Case *c) {
         return mq;
 }
 
+/* The rule chain: the rules passed over come in the policy's order, each with why, and how many
+ * there are follows from the rule that decided (the three rules of a pair over the high mark are
+ * one step). */
+static void check_chain(const MultiqueueDecision *d) {
+        static const size_t before[_MULTIQUEUE_RULE_MAX] = {
+                        [MULTIQUEUE_RULE_ONE_QUEUE] = 0,
+                        [MULTIQUEUE_RULE_ONE_VCPU] = 1,
+                        [MULTIQUEUE_RULE_CLAMP] = 2,
+                        [MULTIQUEUE_RULE_NO_DATA] = 3,
+                        [MULTIQUEUE_RULE_IDLE] = 4,
+                        [MULTIQUEUE_RULE_SATURATED] = 5,
+                        [MULTIQUEUE_RULE_AT_CAP] = 5,
+                        [MULTIQUEUE_RULE_HOT_QUEUE] = 5,
+                        [MULTIQUEUE_RULE_LARGE_FRAMES] = 6,
+                        [MULTIQUEUE_RULE_LOW] = 7,
+                        [MULTIQUEUE_RULE_STEADY] = 8,
+        };
+
+        assert_int_equal(d->n_passed, before[d->rule]);
+        for (size_t i = 0; i < d->n_passed; i++) {
+                print_message("      passed over %s: %s\n", multiqueue_rule_to_string(d->passed[i].rule),
+                                d->passed[i].why);
+                assert_true(d->passed[i].rule < d->rule);
+                assert_true(i == 0 || d->passed[i - 1].rule < d->passed[i].rule);
+                assert_true(d->passed[i].rule != MULTIQUEUE_RULE_AT_CAP &&
+                                d->passed[i].rule != MULTIQUEUE_RULE_HOT_QUEUE);
+                assert_true(d->passed[i].why[0] != 0);
+        }
+}
+
+/* What explain prints for a steady NIC: every rule it passed over, with the figures and thresholds. */
+static void test_chain_text(void **state) {
+        const Load load = {10, SMALL(200000)};
+        MultiqueueDecision d;
+        Gen g = gen_new();
+        Window w;
+        static const char *const want[] = {
+                        "max 4 pairs > 1",
+                        "4 vCPUs > 1",
+                        "2 <= min(vCPUs 4, max 4) = 4",
+                        "load figures over 10.0 s of 11 samples",
+                        "200000 packets/s >= 200",
+                        "busiest pair 40% <= 75%",
+                        "average frame 300 bytes < 16384",
+                        "busiest pair 40% >= 25%",
+        };
+
+        gen_window(&g, &load, &w);
+        assert_int_equal(multiqueue_decide(&(MultiqueueInput){.samples = w.samples,
+                                                           .n_samples = w.n,
+                                                           .vcpus = 4,
+                                                           .max_pairs = 4,
+                                                           .active_pairs = 2},
+                                         NULL, &d),
+                        0);
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_STEADY);
+        assert_int_equal(d.n_passed, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                assert_string_equal(d.passed[i].why, want[i]);
+        assert_int_equal(d.passed[5].rule, MULTIQUEUE_RULE_SATURATED);
+}
+
 static void test_cases(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 const Case *c = &cases[i];
@@ -353,6 +415,7 @@ static void test_cases(void **state) {
                 assert_int_equal(d.changed, c->changed);
                 assert_int_equal(d.held, c->held);
                 assert_non_null(strstr(d.reason, c->reason));
+                check_chain(&d);
                 assert_int_equal(d.static_one, 1);
                 assert_int_equal(d.static_cap, MIN(c->vcpus, c->max));
                 assert_int_equal(d.state.pairs, d.pairs);
@@ -718,6 +781,7 @@ static void test_random_loads(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_cases),
+                        cmocka_unit_test(test_chain_text),
                         cmocka_unit_test(test_figures),
                         cmocka_unit_test(test_counter_reset),
                         cmocka_unit_test(test_worker_changes),
