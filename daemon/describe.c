@@ -436,6 +436,9 @@ static json_object *describe_queues(const Nic *n) {
                                         ? json_object_new_int64((int64_t) n->guest->n_vcpus)
                                         : NULL);
         json_object_object_add(o, "samples", json_object_new_int64((int64_t) q->n_samples));
+        json_object_object_add(o, "sampled",
+                        q->n_samples > 0 ? json_time_monotonic(q->samples[q->n_samples - 1].time_usec)
+                                         : NULL);
         if (!q->has_decision) {
                 json_object_object_add(o, "recommended", NULL);
                 json_object_object_add(o, "reason", json_text(q->status[0] ? q->status : "no sample yet"));

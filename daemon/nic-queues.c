@@ -96,6 +96,7 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         MultiqueueInput in;
         LinkStats st;
         LinkInfo li;
+        size_t window;
         int r;
 
         *ret_rate = 0;
@@ -105,10 +106,11 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         if (r < 0)
                 return r;
 
-        if (q->n_samples == NIC_QUEUES_WINDOW) {
-                memmove(q->samples, q->samples + 1, (NIC_QUEUES_WINDOW - 1) * sizeof(MultiqueueSample));
-                memmove(q->worker_usec, q->worker_usec + 1,
-                                (NIC_QUEUES_WINDOW - 1) * sizeof(q->worker_usec[0]));
+        /* Room for the new sample within the window (which a reload may have made shorter). */
+        window = (size_t) g->manager->config.window_samples;
+        while (q->n_samples >= window) {
+                memmove(q->samples, q->samples + 1, (q->n_samples - 1) * sizeof(MultiqueueSample));
+                memmove(q->worker_usec, q->worker_usec + 1, (q->n_samples - 1) * sizeof(q->worker_usec[0]));
                 q->n_samples--;
         }
         s = &q->samples[q->n_samples++];
@@ -186,8 +188,8 @@ void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf
 }
 
 /* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than
- * MultiqueueIdlePacketRate=, else NIC_QUEUES_IDLE_FACTOR times as long (an idle host costs one
- * RTM_GETLINK per NIC per half minute at the default 5 s). */
+ * MultiqueueIdlePacketRate=, else every MultiqueueIdleSampleSec= (an idle host costs one RTM_GETLINK
+ * per NIC per half minute by default). */
 static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         const MultiqueueConfig *c = &m->config.multiqueue; /* verified when the file was read */
@@ -210,7 +212,8 @@ static int on_queue_sample(sd_event_source *s, uint64_t usec, void *userdata) {
                 }
         }
         r = sd_event_source_set_time_relative(
-                        s, busy ? m->config.sample_usec : m->config.sample_usec * NIC_QUEUES_IDLE_FACTOR);
+                        s, busy ? m->config.sample_usec
+                                : MAX(m->config.idle_sample_usec, m->config.sample_usec));
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(s, SD_EVENT_ON);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config-file.h"
 #include "multiqueue.h"
 
 /* A NIC's queue pairs (issue 8, parts 1 to 3): the most it can have and how many the guest uses
@@ -11,9 +12,9 @@
  * load. vnicd cannot set a running guest's pairs: the recommendation is shown with the command an
  * operator would run. */
 
-#define NIC_QUEUES_WINDOW      12 /* samples the policy sees: a minute at the default 5 s */
+/* The most samples a NIC keeps; the policy sees the last MultiqueueWindowSamples= of them. */
+#define NIC_QUEUES_WINDOW      CONFIG_WINDOW_SAMPLES_MAX
 #define NIC_QUEUES_SOURCE_MAX  192
-#define NIC_QUEUES_IDLE_FACTOR 6  /* sampling slows down this much while no NIC carries traffic */
 #define NIC_QUEUES_WORKERS_MAX 64 /* vhost workers fed to the policy; a guest with more feeds none */
 
 typedef struct Nic Nic;

@@ -74,6 +74,13 @@ static const NumberKey number_keys[] = {
                 /* A counter read 10 times a second tells nothing more. */
                 {"MultiqueueSampleSec", NUMBER_SECONDS, offsetof(Config, sample_usec), SEC(1) / 10,
                                 SEC(3600), SEC(5)},
+                /* An idle host: one RTM_GETLINK per NIC per half minute. Never faster than the above. */
+                {"MultiqueueIdleSampleSec", NUMBER_SECONDS, offsetof(Config, idle_sample_usec), SEC(1) / 10,
+                                SEC(3600), SEC(30)},
+                /* A minute at the default 5 s: long enough that one burst is not a trend, short enough
+                 * to follow a workload that changes every few minutes. */
+                {"MultiqueueWindowSamples", NUMBER_INTEGER, offsetof(Config, window_samples), 2,
+                                CONFIG_WINDOW_SAMPLES_MAX, 12},
                 /* The multiqueue policy's thresholds; why these defaults: MultiqueueConfig. A worker
                  * moves ~10^6 packets/s: 10^7 is above any NIC's idle and any pair's capacity. */
                 {"MultiqueueIdlePacketRate", NUMBER_INTEGER, MULTIQUEUE(idle_packet_rate), 0, 10000000, 200},

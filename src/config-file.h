@@ -14,6 +14,8 @@
  *   DebounceSec=0.05            wait this long after an event before querying (0–10)
  *   ResyncSec=30                re-read guests and kernel this often (0 = never, max 86400)
  *   MultiqueueSampleSec=5       read NIC load counters this often (0.1-3600)
+ *   MultiqueueIdleSampleSec=30  this often while no NIC carries traffic (never faster than the above)
+ *   MultiqueueWindowSamples=12  the multiqueue policy decides over the last this many (2-24)
  *   MultiqueueIdlePacketRate=200 and the other thresholds of the multiqueue policy: MultiqueueConfig
  *   Trust=no                    and every other [Interface] setting below: the host's
  *                               default for NICs that do not say
@@ -49,6 +51,7 @@
  * empty unless said. Lines are at most 4096 bytes, at most 1024 sections. */
 
 #define CONFIG_NAME_MAX            64
+#define CONFIG_WINDOW_SAMPLES_MAX  24 /* MultiqueueWindowSamples= at most: each NIC keeps that many */
 #define CONFIG_LIBVIRT_URI_MAX     256
 #define CONFIG_LIBVIRT_URI_DEFAULT "qemu:///system"
 
@@ -109,6 +112,8 @@ typedef struct Config {
         uint64_t debounce_usec;
         uint64_t resync_usec;        /* 0 = never */
         uint64_t sample_usec;        /* MultiqueueSampleSec=: load samples while a NIC carries traffic */
+        uint64_t idle_sample_usec;   /* MultiqueueIdleSampleSec=: and while none does (at least the above) */
+        uint64_t window_samples;     /* MultiqueueWindowSamples=: the policy sees the last this many */
         MultiqueueConfig multiqueue; /* MultiqueueIdlePacketRate= ... MultiqueueHoldDownSec= */
         NicSettings defaults;        /* per-NIC settings in [Manager]: the host's defaults (Trust=no) */
         bool libvirt;                /* Libvirt=: follow libvirt's domains */

@@ -32,6 +32,9 @@ cat >"$SANDBOX_DIR/vnicd.conf" <<CONF
 DebounceSec=0.02
 ResyncSec=1
 MultiqueueSampleSec=0.5
+MultiqueueIdleSampleSec=3
+# a short window: the policy keeps this many samples and no more
+MultiqueueWindowSamples=4
 # not the default 200: the reason must cite the threshold vnicd.conf set
 MultiqueueIdlePacketRate=180
 
@@ -102,19 +105,26 @@ jq -e '(.recommended == 1 or .recommended == 2) and .rule == "idle" and .static_
         .packet_rate < 180' <<<"$q" >/dev/null
 check_err $? "vnicctl: net0's recommendation is not 'idle, keeps': $q"
 REC=$(jq -r .recommended <<<"$q")
-SAMPLES=$(jq -r .samples <<<"$q")
-more_samples() { nic_json mq net0 | jq -e --argjson n "$SAMPLES" '.queues.samples > $n' >/dev/null; }
+SAMPLED=$(jq -r .sampled <<<"$q")
+more_samples() { nic_json mq net0 | jq -e --arg t "$SAMPLED" '.queues.sampled != $t' >/dev/null; }
 busywait 20000 more_samples
-check_err $? "vnicctl: no new sample for net0 after $SAMPLES"
+check_err $? "vnicctl: no new sample for net0 after the one at $SAMPLED"
 nic_json mq net0 | jq -e --argjson r "$REC" '.queues.recommended == $r and .queues.rule == "idle"' >/dev/null
 check_err $? "vnicctl: an idle net0's recommendation changed: $(nic_json mq net0 | jq -c .queues)"
 log_info "net0 queues: $q"
+# The window: samples stop at MultiqueueWindowSamples=4, the oldest dropped for each new one.
+busywait 20000 eval 'nic_json mq net0 | jq -e ".queues.samples == 4" >/dev/null'
+check_err $? "vnicctl: net0 never had 4 samples: $(nic_json mq net0 | jq -c .queues.samples)"
+SAMPLED=$(nic_json mq net0 | jq -r .queues.sampled)
+busywait 20000 more_samples
+nic_json mq net0 | jq -e '.queues.samples == 4' >/dev/null
+check_err $? "vnicctl: net0 has more samples than MultiqueueWindowSamples=4: $(nic_json mq net0 | jq -c .queues.samples)"
 # net1: one queue, nothing to decide.
 busywait 20000 queues_are net1 1 1 2
 check_err $? "vnicctl: net1 queues $(nic_json mq net1 | jq -c .queues), wanted max 1 active 1"
 busywait 20000 eval 'nic_json mq net1 | jq -e ".queues.recommended == 1 and .queues.rule == \"one-queue\"" >/dev/null'
 check_err $? "vnicctl: net1 recommendation $(nic_json mq net1 | jq -c .queues)"
-log_test "recommendation: idle net0 keeps its pairs (static 1 and 2 beside it), net1 one queue"
+log_test "recommendation: idle net0 keeps its pairs (static 1 and 2 beside it) over a 4-sample window, net1 one queue"
 
 # --- the table for people ----------------------------------------------------------------------
 out=$(vnicctl show mq/net0)

@@ -27,6 +27,9 @@ static void test_defaults(void **state) {
         assert_int_equal(c.log_level, -1);
         assert_int_equal(c.debounce_usec, 50000);
         assert_int_equal(c.resync_usec, 30000000);
+        assert_int_equal(c.sample_usec, 5000000);
+        assert_int_equal(c.idle_sample_usec, 30000000);
+        assert_int_equal(c.window_samples, 12);
         assert_false(c.defaults.trust);
         assert_int_equal(c.n_guests, 0);
         assert_null(c.guests);
@@ -50,6 +53,8 @@ static void test_every_key(void **state) {
                                    "DebounceSec=0.25\n"
                                    "ResyncSec=600\n"
                                    "MultiqueueSampleSec=2.5\n"
+                                   "MultiqueueIdleSampleSec=20\n"
+                                   "MultiqueueWindowSamples=24\n"
                                    "MultiqueueIdlePacketRate=500\n"
                                    "MultiqueueWorkerBusyHighPercent=80\n"
                                    "MultiqueueWorkerBusyLowPercent=30\n"
@@ -80,6 +85,8 @@ static void test_every_key(void **state) {
         assert_int_equal(c.debounce_usec, 250000);
         assert_int_equal(c.resync_usec, 600000000ULL);
         assert_int_equal(c.sample_usec, 2500000ULL);
+        assert_int_equal(c.idle_sample_usec, 20000000ULL);
+        assert_int_equal(c.window_samples, 24);
         assert_int_equal(c.multiqueue.idle_packet_rate, 500);
         assert_int_equal(c.multiqueue.worker_busy_high_percent, 80);
         assert_int_equal(c.multiqueue.worker_busy_low_percent, 30);
@@ -91,7 +98,7 @@ static void test_every_key(void **state) {
         assert_int_equal(c.n_guests, 1);
         assert_string_equal(c.guests[0].name, "demo");
         assert_string_equal(c.guests[0].qmp_socket, "/run/qemu/demo.qmp");
-        assert_int_equal(c.guests[0].line, 15);
+        assert_int_equal(c.guests[0].line, 17);
 
         assert_int_equal(c.n_interfaces, 2);
         i = config_find_interface(&c, "demo", "net0");
@@ -100,12 +107,12 @@ static void test_every_key(void **state) {
         assert_string_equal(i->guest, "demo");
         assert_string_equal(i->host_device, "macvtap0");
         assert_int_equal(i->settings.trust, 0);
-        assert_int_equal(i->line, 19);
+        assert_int_equal(i->line, 21);
         i = config_find_interface(&c, "demo", "net1");
         assert_non_null(i);
         assert_null(i->host_device);
         assert_int_equal(i->settings.trust, -1);
-        assert_int_equal(i->line, 25);
+        assert_int_equal(i->line, 27);
 
         assert_null(config_find_interface(&c, "demo", "net2"));
         assert_null(config_find_interface(&c, "other", "net0"));
@@ -351,6 +358,18 @@ static void test_errors(void **state) {
                                         "vnicd.conf:2: MultiqueueSampleSec=0.05: out of range (0.1-3600)"},
                         {"[Manager]\nMultiqueueSampleSec=3601\n", -ERANGE,
                                         "vnicd.conf:2: MultiqueueSampleSec=3601: out of range (0.1-3600)"},
+                        {"[Manager]\nMultiqueueIdleSampleSec=0.09\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueIdleSampleSec=0.09: out of range "
+                                        "(0.1-3600)"},
+                        {"[Manager]\nMultiqueueIdleSampleSec=3600.5\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueIdleSampleSec=3600.5: out of range "
+                                        "(0.1-3600)"},
+                        {"[Manager]\nMultiqueueWindowSamples=1\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueWindowSamples=1: out of range (2-24)"},
+                        {"[Manager]\nMultiqueueWindowSamples=25\n", -ERANGE,
+                                        "vnicd.conf:2: MultiqueueWindowSamples=25: out of range (2-24)"},
+                        {"[Manager]\nMultiqueueWindowSamples=2.5\n", -EINVAL,
+                                        "vnicd.conf:2: MultiqueueWindowSamples=2.5: not a decimal number"},
                         {"[Manager]\nTrust=maybe\n", -EINVAL, "vnicd.conf:2: Trust=maybe: not yes or no"},
                         {"[Manager]\nTrust=YES\n", -EINVAL, "vnicd.conf:2: Trust=YES: not yes or no"},
                         {"[Guest]\nQMPSocket=/q\n", -EINVAL, "vnicd.conf:1: [Guest] needs Name="},
