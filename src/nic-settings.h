@@ -114,6 +114,6 @@ const char *nic_setting_to_attribute(NicSetting s); /* "allowed-vlans" */
 const char *nic_setting_to_key(NicSetting s);       /* "AllowedVLANs" */
 NicSetting nic_setting_from_attribute(const char *s);
 NicSetting nic_setting_from_key(const char *s);
-const char *nic_mac_change_to_string(NicMacChange c); /* "allowed" */
+const char *nic_mac_change_to_string(NicMacChange c);             /* "allowed" */
 const char *nic_multiqueue_apply_to_string(NicMultiqueueApply a); /* "next-boot" */
-const char *nic_setting_unset_meaning(NicSetting s);  /* "default: off", "unset: Trust= decides" */
+const char *nic_setting_unset_meaning(NicSetting s); /* "default: off", "unset: Trust= decides" */

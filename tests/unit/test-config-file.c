@@ -141,15 +141,17 @@ static void test_multiqueue_apply(void **state) {
         config_init(&c);
         assert_int_equal(c.defaults.multiqueue_apply, -1);
         assert_int_equal(parse(&c,
-                                 "[Manager]\nMultiqueueApply=next-boot\n[Guest]\nName=a\nQMPSocket=/a\n"
-                                 "[Interface]\nGuest=a\nName=n\nMultiqueueApply=guest-agent\n",
-                                 NULL),
+                                         "[Manager]\nMultiqueueApply=next-boot\n[Guest]\nName=a\nQMPSocket=/"
+                                         "a\n"
+                                         "[Interface]\nGuest=a\nName=n\nMultiqueueApply=guest-agent\n",
+                                         NULL),
                         0);
         assert_int_equal(c.defaults.multiqueue_apply, NIC_MULTIQUEUE_APPLY_NEXT_BOOT);
         assert_int_equal(config_find_interface(&c, "a", "n")->settings.multiqueue_apply,
                         NIC_MULTIQUEUE_APPLY_GUEST_AGENT);
         assert_int_equal(parse(&c, "[Manager]\nMultiqueueApply=ethtool\n", &error), -EINVAL);
-        assert_string_equal(error, "vnicd.conf:2: MultiqueueApply=ethtool: not report, guest-agent or next-boot");
+        assert_string_equal(error,
+                        "vnicd.conf:2: MultiqueueApply=ethtool: not report, guest-agent or next-boot");
         config_done(&c);
 }
 

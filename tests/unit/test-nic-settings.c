@@ -82,8 +82,10 @@ static void test_set(void **state) {
                         {NIC_SETTING_MULTIQUEUE_APPLY, "report", 0, NULL},
                         {NIC_SETTING_MULTIQUEUE_APPLY, "guest-agent", 0, NULL},
                         {NIC_SETTING_MULTIQUEUE_APPLY, "next-boot", 0, NULL},
-                        {NIC_SETTING_MULTIQUEUE_APPLY, "Next-Boot", -EINVAL, "not report, guest-agent or next-boot"},
-                        {NIC_SETTING_MULTIQUEUE_APPLY, "yes", -EINVAL, "not report, guest-agent or next-boot"},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "Next-Boot", -EINVAL,
+                                        "not report, guest-agent or next-boot"},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "yes", -EINVAL,
+                                        "not report, guest-agent or next-boot"},
                         {_NIC_SETTING_MAX, "yes", -EINVAL, "unknown setting"},
                         {_NIC_SETTING_INVALID, "yes", -EINVAL, "unknown setting"},
         };
@@ -187,9 +189,9 @@ static void test_check(void **state) {
 static void test_merge(void **state) {
         NicSettings meta = make(STRV("NativeVLAN=5", "Trust=no")),
                     iface = make(STRV("Trust=yes", "AllowedVLANs=100", "Learning=yes")),
-                    host = make(STRV("Trust=no", "AllowedVLANs=7", "UnicastFlood=yes", "MultiqueueApply=next-boot")),
-                    empty = make(NULL),
-                    merged;
+                    host = make(STRV("Trust=no", "AllowedVLANs=7", "UnicastFlood=yes",
+                                    "MultiqueueApply=next-boot")),
+                    empty = make(NULL), merged;
         const NicSettings *layers[] = {&meta, NULL, &iface, &empty, &host};
         int from[_NIC_SETTING_MAX];
 
