@@ -82,7 +82,8 @@ int domain_xml_set_queues(const char *xml, size_t len, const EtherAddr *mac, uns
                                         "<driver queues='%s'>: not a queue count", old_text);
         }
         *ret_old = old;
-        if (old == queues) {
+        /* libvirt stores queues='1' as no queues= at all (one pair): both are one pair. */
+        if (MAX(old, 1u) == queues) {
                 *ret_xml = NULL;
                 return 0;
         }

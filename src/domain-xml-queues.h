@@ -13,7 +13,7 @@
  * it), finds the one <devices><interface> whose <mac address> is 'mac' and sets queues='queues' on
  * its <driver> (added when missing). '*ret_old' gets the queues it had (0: none). Returns 1 and the
  * new document in '*ret_xml' (malloc'ed) when it changed, 0 (and '*ret_xml' NULL) when it already had
- * 'queues'; -ENOENT when no interface or several have that MAC, -EINVAL for XML libvirt_xml_read()
+ * 'queues' (no queues= is one pair: libvirt drops queues='1'); -ENOENT when no interface or several have that MAC, -EINVAL for XML libvirt_xml_read()
  * refuses or queues outside 1..DOMAIN_QUEUES_MAX, -E2BIG, -ENOMEM; '*ret_error' then says why. */
 int domain_xml_set_queues(const char *xml, size_t len, const EtherAddr *mac, unsigned queues, char **ret_xml,
                 unsigned *ret_old, char **ret_error);

@@ -65,6 +65,11 @@ static void test_set_queues(void **state) {
         assert_null(c);
         assert_int_equal(old, 2);
 
+        /* no queues= is one pair */
+        assert_int_equal(domain_xml_set_queues(domain, strlen(domain), &mac53, 1, &c, &old, NULL), 0);
+        assert_int_equal(old, 0);
+        assert_null(c);
+
         assert_int_equal(
                         domain_xml_set_queues(domain, strlen(domain), &mac54, 2, &c, &old, &error), -ENOENT);
         assert_string_equal(error, "persistent domain XML: no <interface> with MAC 52:54:00:12:34:54");
