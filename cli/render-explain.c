@@ -165,6 +165,12 @@ static void explain_queues(json_object *n, FILE *f) {
                         count_or_unknown(q, "static_cap", a, sizeof(a)));
         line(f, "static choices", b, NULL);
         line(f, "command", describe_str(q, "command"), NULL);
+        if ((v = describe_object(q, "action")) && describe_str(v, "mode")) {
+                (void) snprintf(b, sizeof(b), "%s, %s%s%s", describe_str(v, "mode"),
+                                describe_str(v, "state") ?: "-", describe_str(v, "when") ? " at " : "",
+                                describe_str(v, "when") ?: "");
+                line(f, "action", b, describe_str(v, "detail"));
+        }
 }
 
 static void explain_refusals(json_object *n, FILE *f) {

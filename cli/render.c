@@ -630,6 +630,32 @@ static void queues_count(json_object *q, const char *key, FILE *f) {
                 (void) fputs("?", f);
 }
 
+/* MultiqueueApply=: "LEVER: STATE N pairs at WHEN: DETAIL"; report only says so. */
+static int show_queues_action(json_object *a, FILE *f) {
+        _cleanup_(value_done) Value v = {};
+        const char *mode = describe_str(a, "mode"), *state = describe_str(a, "state");
+        int64_t pairs;
+        int r;
+
+        if (!mode || !state)
+                return 0;
+        r = value_begin(&v);
+        if (r < 0)
+                return r;
+        (void) fprintf(v.f, "%s: %s", mode, streq(state, "report") ? "report only" : state);
+        if (describe_int(a, "pairs", &pairs) >= 0)
+                (void) fprintf(v.f, " %" PRIi64 " %s", pairs, pairs == 1 ? "pair" : "pairs");
+        if (describe_str(a, "when"))
+                (void) fprintf(v.f, " at %s", describe_str(a, "when"));
+        if (describe_str(a, "detail"))
+                (void) fprintf(v.f, ": %s", describe_str(a, "detail"));
+        r = value_end(&v);
+        if (r < 0)
+                return r;
+        print_field(f, "Queues action", v.buf);
+        return 0;
+}
+
 /* Queue pairs: max, active and recommended, then why; the sources of max and active in the JSON. */
 static int show_queues(json_object *n, FILE *f) {
         _cleanup_(value_done) Value v = {};
@@ -659,7 +685,7 @@ static int show_queues(json_object *n, FILE *f) {
         command = describe_str(q, "command");
         if (command)
                 print_field(f, "Queues command", command);
-        return 0;
+        return show_queues_action(describe_object(q, "action"), f);
 }
 
 /* The guest's vhost-net workers: "TID FORM busy N% CPUs LIST" each, or "none (why)". Nothing from a

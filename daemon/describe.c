@@ -417,6 +417,20 @@ static json_object *describe_passed_over(const MultiqueueDecision *d) {
         return a;
 }
 
+/* What MultiqueueApply= did: the lever, its state, the pairs it acted on, when and how it went. */
+static json_object *describe_queues_action(const NicQueuesAction *a) {
+        json_object *o = json_object_new_object();
+        int mode = a->mode >= 0 ? a->mode : NIC_MULTIQUEUE_APPLY_REPORT;
+
+        json_object_object_add(o, "mode", json_text(nic_multiqueue_apply_to_string(mode)));
+        json_object_object_add(o, "state", json_text(nic_queues_action_state_to_string(a->state)));
+        json_object_object_add(o, "pairs", a->pairs > 0 ? json_object_new_int64(a->pairs) : NULL);
+        json_object_object_add(o, "when", json_time(a->when));
+        json_object_object_add(o, "detail", json_text(a->detail[0] ? a->detail : NULL));
+        json_object_object_add(o, "agent_calls", json_object_new_int64((int64_t) a->agent_calls));
+        return o;
+}
+
 /* Queue pairs: the most the NIC can have and the guest's active ones, each with how vnicd knows; the
  * multiqueue recommendation with its rule, reason and the figures it looked at, next to the static
  * choices; the command an operator would run for it. */
@@ -439,6 +453,7 @@ static json_object *describe_queues(const Nic *n) {
         json_object_object_add(o, "sampled",
                         q->n_samples > 0 ? json_time_monotonic(q->samples[q->n_samples - 1].time_usec)
                                          : NULL);
+        json_object_object_add(o, "action", describe_queues_action(&q->action));
         if (!q->has_decision) {
                 json_object_object_add(o, "recommended", NULL);
                 json_object_object_add(o, "reason", json_text(q->status[0] ? q->status : "no sample yet"));

@@ -802,6 +802,10 @@ int libvirt_conn_resume_domain(LibvirtConn *lc, Guest *g) {
         return r;
 }
 
+LibvirtWorker *libvirt_conn_worker(LibvirtConn *lc) {
+        return lc && lc->state == LIBVIRT_CONN_CONNECTED ? lc->worker : NULL;
+}
+
 void libvirt_conn_cancel(LibvirtConn *lc, void *owner) {
         if (lc)
                 libvirt_worker_cancel(lc->worker, owner);

@@ -51,5 +51,7 @@ int libvirt_conn_monitor_command(LibvirtConn *lc, Guest *g, const char *execute,
                 QmpReplyHandler h, void *userdata);
 /* The jobs queued for 'owner' will not call back. */
 void libvirt_conn_cancel(LibvirtConn *lc, void *owner);
+/* The worker pool while connected, else NULL: for the jobs of other files (libvirt-queues.c). */
+LibvirtWorker *libvirt_conn_worker(LibvirtConn *lc);
 /* virDomainResume() of the guest's domain, on a worker; the result is logged. */
 int libvirt_conn_resume_domain(LibvirtConn *lc, Guest *g);

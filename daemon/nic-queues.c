@@ -176,6 +176,7 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         q->decision = d;
         q->has_decision = true;
         q->status[0] = 0;
+        nic_queues_act(n, c);
         return 0;
 }
 

@@ -23,6 +23,7 @@ static const char *const nic_setting_attribute_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_BURST] = "mac-change-limit-burst",
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "mac-change-limit-interval-sec",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "mac-change-hold-sec",
+                [NIC_SETTING_MULTIQUEUE_APPLY] = "multiqueue-apply",
 };
 
 static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
@@ -41,12 +42,19 @@ static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_BURST] = "MACChangeLimitBurst",
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "MACChangeLimitIntervalSec",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "MACChangeHoldSec",
+                [NIC_SETTING_MULTIQUEUE_APPLY] = "MultiqueueApply",
 };
 
 static const char *const nic_mac_change_table[_NIC_MAC_CHANGE_MAX] = {
                 [NIC_MAC_CHANGE_NEVER] = "never",
                 [NIC_MAC_CHANGE_ALLOWED] = "allowed",
                 [NIC_MAC_CHANGE_ANY] = "any",
+};
+
+static const char *const nic_multiqueue_apply_table[_NIC_MULTIQUEUE_APPLY_MAX] = {
+                [NIC_MULTIQUEUE_APPLY_REPORT] = "report",
+                [NIC_MULTIQUEUE_APPLY_GUEST_AGENT] = "guest-agent",
+                [NIC_MULTIQUEUE_APPLY_NEXT_BOOT] = "next-boot",
 };
 
 /* The words of the settings that take one of a few: index = the value stored. */
@@ -71,6 +79,7 @@ static const char *const nic_setting_unset_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_BURST] = "default: 10",
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "default: 60",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "default: 60",
+                [NIC_SETTING_MULTIQUEUE_APPLY] = "default: report",
 };
 
 const char *nic_setting_unset_meaning(NicSetting s) {
@@ -79,6 +88,10 @@ const char *nic_setting_unset_meaning(NicSetting s) {
 
 const char *nic_mac_change_to_string(NicMacChange c) {
         return c >= 0 && c < _NIC_MAC_CHANGE_MAX ? nic_mac_change_table[c] : NULL;
+}
+
+const char *nic_multiqueue_apply_to_string(NicMultiqueueApply a) {
+        return a >= 0 && a < _NIC_MULTIQUEUE_APPLY_MAX ? nic_multiqueue_apply_table[a] : NULL;
 }
 
 const char *nic_setting_to_attribute(NicSetting s) {
@@ -111,6 +124,7 @@ void nic_settings_init(NicSettings *s) {
                         .mac_change_burst = -1,
                         .mac_change_interval = -1,
                         .mac_change_hold = -1,
+                        .multiqueue_apply = -1,
         };
 }
 
@@ -170,6 +184,10 @@ static int *nic_settings_word(
                 *ret_words = overflow_table;
                 *ret_n = ELEMENTSOF(overflow_table);
                 return &s->multicast_overflow;
+        case NIC_SETTING_MULTIQUEUE_APPLY:
+                *ret_words = nic_multiqueue_apply_table;
+                *ret_n = _NIC_MULTIQUEUE_APPLY_MAX;
+                return &s->multiqueue_apply;
         default:
                 return NULL;
         }
@@ -239,7 +257,9 @@ int nic_settings_set(NicSettings *s, NicSetting which, const char *value, const 
                 if (r < 0) {
                         *ret_why = which == NIC_SETTING_MAC_CHANGE           ? "not never, allowed or any"
                                    : which == NIC_SETTING_MULTICAST_OVERFLOW ? "not allmulti or refuse"
-                                                                             : "not allow or refuse";
+                                   : which == NIC_SETTING_MULTIQUEUE_APPLY
+                                                   ? "not report, guest-agent or next-boot"
+                                                   : "not allow or refuse";
                         return r;
                 }
                 *b = r;

@@ -31,6 +31,8 @@ typedef enum NicSetting {
         NIC_SETTING_MAC_CHANGE_BURST,    /* mac-change-limit-burst=, MACChangeLimitBurst=: 0-1000, 0 = off */
         NIC_SETTING_MAC_CHANGE_INTERVAL, /* mac-change-limit-interval-sec=, MACChangeLimitIntervalSec= */
         NIC_SETTING_MAC_CHANGE_HOLD,     /* mac-change-hold-sec=, MACChangeHoldSec= */
+        /* What vnicd does with the multiqueue recommendation. */
+        NIC_SETTING_MULTIQUEUE_APPLY, /* multiqueue-apply=, MultiqueueApply=: report|guest-agent|next-boot */
         _NIC_SETTING_MAX,
         _NIC_SETTING_INVALID = -EINVAL,
 } NicSetting;
@@ -42,6 +44,15 @@ typedef enum NicMacChange {
         _NIC_MAC_CHANGE_MAX,
         _NIC_MAC_CHANGE_INVALID = -EINVAL,
 } NicMacChange;
+
+/* How the multiqueue recommendation is acted on (issue 8 part 4); each lever is opt-in. */
+typedef enum NicMultiqueueApply {
+        NIC_MULTIQUEUE_APPLY_REPORT,      /* show it and the command an operator would run */
+        NIC_MULTIQUEUE_APPLY_GUEST_AGENT, /* run ethtool -L in the guest through qemu-guest-agent */
+        NIC_MULTIQUEUE_APPLY_NEXT_BOOT,   /* <driver queues='N'/> in the persistent domain XML */
+        _NIC_MULTIQUEUE_APPLY_MAX,
+        _NIC_MULTIQUEUE_APPLY_INVALID = -EINVAL,
+} NicMultiqueueApply;
 
 #define NIC_ALLOWED_MACS_MAX     16
 #define NIC_MULTICAST_GROUPS_MAX 64 /* QEMU's MAC table: a guest cannot ask for more */
@@ -71,6 +82,7 @@ typedef struct NicSettings {
         int mac_change_burst;    /* MAC changes allowed within the interval, 0 = no limit; -1 not set */
         int mac_change_interval; /* seconds; -1 not set */
         int mac_change_hold;     /* seconds; -1 not set */
+        int multiqueue_apply;    /* NicMultiqueueApply; -1 not set: report */
 } NicSettings;
 
 void nic_settings_init(NicSettings *s);
@@ -102,5 +114,6 @@ const char *nic_setting_to_attribute(NicSetting s); /* "allowed-vlans" */
 const char *nic_setting_to_key(NicSetting s);       /* "AllowedVLANs" */
 NicSetting nic_setting_from_attribute(const char *s);
 NicSetting nic_setting_from_key(const char *s);
-const char *nic_mac_change_to_string(NicMacChange c); /* "allowed" */
-const char *nic_setting_unset_meaning(NicSetting s);  /* "default: off", "unset: Trust= decides" */
+const char *nic_mac_change_to_string(NicMacChange c);             /* "allowed" */
+const char *nic_multiqueue_apply_to_string(NicMultiqueueApply a); /* "next-boot" */
+const char *nic_setting_unset_meaning(NicSetting s); /* "default: off", "unset: Trust= decides" */

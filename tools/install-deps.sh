@@ -31,8 +31,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The guest kernel is downloaded (never installed) by the tests: apt's lists must know it.
-if ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-'; then
+# The guest kernel and qemu-guest-agent are downloaded (never installed) by the tests
+# (tests/guest/fetch-kernel.sh, fetch-guest-agent.sh): apt's lists must know them.
+if ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-' ||
+   ! apt-cache show qemu-guest-agent >/dev/null 2>&1; then
         if [ "$(id -u)" -ne 0 ]; then
                 echo "install-deps: apt does not know linux-image-amd64; run 'apt-get update' as root." >&2
                 exit 1

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain-xml-queues.h"
 #include "domain-xml.h"
 #include "fuzz.h"
 #include "macro.h"
@@ -11,7 +12,8 @@
  * domain_xml_parse(), network_xml_parse() and network_resolve_interface() for every interface.
  * Checks what callers rely on: failures leave the result untouched and say what failed, strings
  * are terminated, metadata and interfaces point at each other consistently, a resolved NIC never
- * stays of type 'network'. */
+ * stays of type 'network'. The domain also goes through domain_xml_set_queues() for each of its
+ * interfaces' MACs: the result parses again and has the queues asked for. */
 
 static void check_string(const char *s, size_t size) {
         if (strnlen(s, size) >= size)
@@ -123,6 +125,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         check_string(ri.bridge, sizeof(ri.bridge));
                         check_vlan(&ri.vlan);
                 }
+        }
+
+        for (size_t i = 0; i < d.n_interfaces; i++) {
+                _cleanup_free_ char *edited = NULL, *edit_error = NULL, *again_error = NULL;
+                DomainXml again = {};
+                unsigned old = 0;
+                const DomainInterface *f;
+
+                if (!d.interfaces[i].has_mac)
+                        continue;
+                r = domain_xml_set_queues((const char *) data, len, &d.interfaces[i].mac, 3, &edited, &old,
+                                &edit_error);
+                if (r < 0 && r != -ENOMEM && !edit_error)
+                        abort();
+                if ((r == 1) != !!edited || (r == 0 && old != 3))
+                        abort();
+                if (r != 1 || domain_xml_parse(edited, strlen(edited), &again, &again_error) < 0)
+                        continue;
+                f = domain_xml_find_mac(&again, &d.interfaces[i].mac);
+                if (f && f->queues != 3)
+                        abort();
+                domain_xml_done(&again);
         }
 
         domain_xml_done(&d);

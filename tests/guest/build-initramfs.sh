@@ -11,7 +11,8 @@
 #     MODULES_DIR (= .../lib/modules/<version>, as fetch-kernel.sh prints it)
 #     with everything modules.dep says they need, dependencies first; .ko.xz,
 #     .ko.gz and .ko.zst are stored uncompressed for busybox insmod,
-#   - /init (guest-init.sh), /sbin/vnic-agent (guest-agent.sh), /etc/inittab.
+#   - /init (guest-init.sh), /sbin/vnic-agent (guest-agent.sh), /sbin/vnic-qga
+#     (guest-qga.sh: starts qemu-ga when one was added, see --add), /etc/inittab.
 #
 # Options:
 #   --module NAME        load module NAME (and its dependencies) too
@@ -157,8 +158,10 @@ done
 
 install -m 0755 "$here/guest-init.sh" "$stage/init"
 install -m 0755 "$here/guest-agent.sh" "$stage/sbin/vnic-agent"
+install -m 0755 "$here/guest-qga.sh" "$stage/sbin/vnic-qga"
 cat >"$stage/etc/inittab" <<'INITTAB'
 ::respawn:/sbin/vnic-agent
+::once:/sbin/vnic-qga
 ::ctrlaltdel:/bin/poweroff -f
 INITTAB
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"

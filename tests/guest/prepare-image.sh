@@ -12,3 +12,4 @@ sandbox_image || exit 1
 echo "KVER=$SANDBOX_KVER"
 echo "KERNEL=$SANDBOX_KERNEL"
 echo "INITRD=$SANDBOX_INITRD"
+echo "QGA=$SANDBOX_QGA"

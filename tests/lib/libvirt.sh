@@ -38,7 +38,9 @@
 #                           DIR/agent.sock, and three virtio NICs: 52:54:00:12:34:50 direct on
 #                           'uplink' with trustGuestRxFilters='yes', :51 direct on 'uplink', :52
 #                           in bridge br0, or the <interface> elements INTERFACES gives instead;
-#                           METADATA goes inside <metadata>. ACPI is on: without
+#                           METADATA goes inside <metadata>. SANDBOX_VCPUS vCPUs (default
+#                           1); LIBVIRT_QGA=1 adds the qemu-guest-agent channel
+#                           (org.qemu.guest_agent.0, qemu-ga runs in the guest on it). ACPI is on: without
 #                           it libvirt starts QEMU with -no-acpi and PCI hot-unplug is refused
 #   vnicd_libvirt_start DIR [LOGLEVEL] [ARGS...]
 #                           write DIR/vnicd.conf ([Manager] LogLevel, default info; DebounceSec from
@@ -120,7 +122,7 @@ $(libvirt_interface_xml bridge:br0 52:54:00:12:34:52)"
   <name>$name</name>
   <metadata>$metadata</metadata>
   <memory unit='MiB'>${SANDBOX_MEM:-256}</memory>
-  <vcpu>1</vcpu>
+  <vcpu>${SANDBOX_VCPUS:-1}</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$SANDBOX_KERNEL</kernel>
@@ -142,7 +144,10 @@ $(libvirt_interface_xml bridge:br0 52:54:00:12:34:52)"
     <channel type='unix'>
       <source mode='bind' path='$dir/agent.sock'/>
       <target type='virtio' name='org.vnicd.test.0'/>
-    </channel>
+    </channel>${LIBVIRT_QGA:+
+    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>}
 $interfaces
     <memballoon model='none'/>
   </devices>

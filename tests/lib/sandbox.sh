@@ -41,8 +41,10 @@
 #   bridge_groups_are PORT WANT    exactly those groups (a predicate, for busywait)
 #
 # Guest sandbox (QEMU under TCG, kernel + initramfs from tests/guest/)
-#   sandbox_image              fetch the kernel and build the initramfs if stale;
-#                              sets SANDBOX_KVER, SANDBOX_KERNEL, SANDBOX_INITRD
+#   sandbox_image              fetch the kernel and qemu-guest-agent and build the
+#                              initramfs if stale; sets SANDBOX_KVER, SANDBOX_KERNEL,
+#                              SANDBOX_INITRD, SANDBOX_QGA (qemu-ga in the cache; empty
+#                              when it could not be had: the guest then has no agent)
 #                              (skips when no kernel can be had)
 #   sandbox_guest_start [--name G] [--smp N] [--mem MB] [--incoming URI] [NIC...]
 #                              start a guest in $SANDBOX_NS (--incoming: a live
@@ -313,6 +315,10 @@ sandbox_image() {
         [[ -n ${SANDBOX_KERNEL:-} && -f $SANDBOX_KERNEL ]] ||
                 skip "no guest kernel (tests/guest/fetch-kernel.sh $cache failed; offline?)"
 
+        # qemu-guest-agent for the guest (tests of vnicd's guest-agent lever); optional: a guest
+        # without it has no agent, which the tests that need one skip on.
+        SANDBOX_QGA=$("$SANDBOX_SRC_ROOT/tests/guest/fetch-guest-agent.sh" "$cache" | sed -n 's/^QGA=//p') ||
+                SANDBOX_QGA=
         out=$VNIC_BUILD_DIR/tests/guest/initramfs-$SANDBOX_KVER.cpio.gz
         mkdir -p "$(dirname "$out")" || return 1
         exec {lock}>"$out.lock"
@@ -321,13 +327,14 @@ sandbox_image() {
         if [[ ! -s $out ]]; then
                 stale=1
         else
-                for f in "$SANDBOX_SRC_ROOT"/tests/guest/{build-initramfs.sh,guest-init.sh,guest-agent.sh} \
-                         "$SANDBOX_MODULES/modules.dep" /usr/sbin/ip /usr/sbin/ethtool /bin/busybox; do
+                for f in "$SANDBOX_SRC_ROOT"/tests/guest/{build-initramfs.sh,guest-init.sh,guest-agent.sh,guest-qga.sh} \
+                         "$SANDBOX_MODULES/modules.dep" /usr/sbin/ip /usr/sbin/ethtool /bin/busybox ${SANDBOX_QGA:+"$SANDBOX_QGA"}; do
                         [[ ! $f -nt $out ]] || stale=1
                 done
         fi
         if [[ $stale -eq 1 ]]; then
-                "$SANDBOX_SRC_ROOT/tests/guest/build-initramfs.sh" "$SANDBOX_MODULES" "$out" || {
+                "$SANDBOX_SRC_ROOT/tests/guest/build-initramfs.sh" ${SANDBOX_QGA:+--add "$SANDBOX_QGA:/usr/sbin/qemu-ga"} \
+                        "$SANDBOX_MODULES" "$out" || {
                         exec {lock}>&-
                         echo "sandbox_image: building the initramfs failed" >&2
                         return 1

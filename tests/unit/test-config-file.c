@@ -140,6 +140,28 @@ static void test_resume_migrated(void **state) {
         config_done(&c);
 }
 
+/* MultiqueueApply= is a per-NIC setting: a host default in [Manager], per NIC in [Interface]. */
+static void test_multiqueue_apply(void **state) {
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(c.defaults.multiqueue_apply, -1);
+        assert_int_equal(parse(&c,
+                                         "[Manager]\nMultiqueueApply=next-boot\n[Guest]\nName=a\nQMPSocket=/"
+                                         "a\n"
+                                         "[Interface]\nGuest=a\nName=n\nMultiqueueApply=guest-agent\n",
+                                         NULL),
+                        0);
+        assert_int_equal(c.defaults.multiqueue_apply, NIC_MULTIQUEUE_APPLY_NEXT_BOOT);
+        assert_int_equal(config_find_interface(&c, "a", "n")->settings.multiqueue_apply,
+                        NIC_MULTIQUEUE_APPLY_GUEST_AGENT);
+        assert_int_equal(parse(&c, "[Manager]\nMultiqueueApply=ethtool\n", &error), -EINVAL);
+        assert_string_equal(error,
+                        "vnicd.conf:2: MultiqueueApply=ethtool: not report, guest-agent or next-boot");
+        config_done(&c);
+}
+
 static void test_bridge_keys(void **state) {
         static const char text[] = "[Guest]\n"
                                    "Name=web\n"
@@ -1004,6 +1026,7 @@ int main(void) {
                         cmocka_unit_test(test_defaults),
                         cmocka_unit_test(test_every_key),
                         cmocka_unit_test(test_resume_migrated),
+                        cmocka_unit_test(test_multiqueue_apply),
                         cmocka_unit_test(test_bridge_keys),
                         cmocka_unit_test(test_bridge_errors),
                         cmocka_unit_test(test_values),

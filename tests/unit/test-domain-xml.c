@@ -876,6 +876,10 @@ static const EntryCase entry_cases[] = {
                                 "and MAC "
                                 "name different interfaces"},
                 {"<vnicd:nic alias='net1' mac='52:54:00:00:00:02' trust='on'/>", 1, -1, 0, ""},
+                {"<vnicd:nic alias='net0' multiqueue-apply='next-boot'/>", 0, 0, -1, ""},
+                {"<vnicd:nic alias='net0' multiqueue-apply='now'/>", 0, 0, -1,
+                                "domain XML line 6: <vnicd:nic multiqueue-apply='now'>: not report, "
+                                "guest-agent or next-boot"},
                 /* the second entry for one NIC is refused, and the NIC shows that, not the first entry */
                 {"<vnicd:nic alias='net0' trust='yes'/>\n<vnicd:nic mac='52:54:00:00:00:01' trust='no'/>", 0,
                                 1, -1, "",

@@ -79,6 +79,13 @@ static void test_set(void **state) {
                         {NIC_SETTING_MAC_CHANGE_HOLD, "86400", 0, NULL},
                         {NIC_SETTING_MAC_CHANGE_HOLD, "86401", -ERANGE, "not a number of seconds"},
                         {NIC_SETTING_MAC_CHANGE_HOLD, "1.5", -EINVAL, "not a number of seconds"},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "report", 0, NULL},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "guest-agent", 0, NULL},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "next-boot", 0, NULL},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "Next-Boot", -EINVAL,
+                                        "not report, guest-agent or next-boot"},
+                        {NIC_SETTING_MULTIQUEUE_APPLY, "yes", -EINVAL,
+                                        "not report, guest-agent or next-boot"},
                         {_NIC_SETTING_MAX, "yes", -EINVAL, "unknown setting"},
                         {_NIC_SETTING_INVALID, "yes", -EINVAL, "unknown setting"},
         };
@@ -122,6 +129,7 @@ static void test_format(void **state) {
                         [NIC_SETTING_MAC_CHANGE_BURST] = "1000",
                         [NIC_SETTING_MAC_CHANGE_INTERVAL] = "86400",
                         [NIC_SETTING_MAC_CHANGE_HOLD] = "1",
+                        [NIC_SETTING_MULTIQUEUE_APPLY] = "guest-agent",
         };
         NicSettings s;
         char *v = NULL;
@@ -181,8 +189,9 @@ static void test_check(void **state) {
 static void test_merge(void **state) {
         NicSettings meta = make(STRV("NativeVLAN=5", "Trust=no")),
                     iface = make(STRV("Trust=yes", "AllowedVLANs=100", "Learning=yes")),
-                    host = make(STRV("Trust=no", "AllowedVLANs=7", "UnicastFlood=yes")), empty = make(NULL),
-                    merged;
+                    host = make(STRV("Trust=no", "AllowedVLANs=7", "UnicastFlood=yes",
+                                    "MultiqueueApply=next-boot")),
+                    empty = make(NULL), merged;
         const NicSettings *layers[] = {&meta, NULL, &iface, &empty, &host};
         int from[_NIC_SETTING_MAX];
 
@@ -201,6 +210,8 @@ static void test_merge(void **state) {
         assert_int_equal(merged.multicast_flood, -1);
         assert_int_equal(from[NIC_SETTING_MULTICAST_FLOOD], -1);
         assert_false(nic_settings_has(&merged, NIC_SETTING_MULTICAST_FLOOD));
+        assert_int_equal(merged.multiqueue_apply, NIC_MULTIQUEUE_APPLY_NEXT_BOOT);
+        assert_int_equal(from[NIC_SETTING_MULTIQUEUE_APPLY], 4);
 
         /* An explicit "empty" still wins: AllowedVLANs is set by the first layer, not inherited. */
         layers[0] = &host;

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "domain-xml-queues.h"
+#include "libvirt-conn.h"
+#include "libvirt-queues.h"
+#include "nic-queues.h"
+#include "nic.h"
+
+typedef struct QueuesJob {
+        Nic *nic;
+        virDomainPtr domain;
+        EtherAddr macs[2]; /* configured, then the guest's own: the agent reports what the guest uses */
+        size_t n_macs;
+        LibvirtQueuesResult result;
+} QueuesJob;
+
+static void queues_job_free(void *data) {
+        QueuesJob *j = data;
+
+        if (j->domain)
+                virDomainFree(j->domain);
+        nic_unref(j->nic);
+        free(j->result.error);
+        free(j);
+}
+
+_printf_(2, 3) static void job_fail(QueuesJob *j, const char *format, ...) {
+        va_list ap;
+
+        free(j->result.error);
+        va_start(ap, format);
+        if (vasprintf(&j->result.error, format, ap) < 0)
+                j->result.error = NULL;
+        va_end(ap);
+        j->result.r = -EIO;
+}
+
+static void next_boot_run(QueuesJob *j) {
+        _cleanup_free_ char *xml = NULL, *edited = NULL, *error = NULL;
+        int r;
+
+        r = virDomainIsPersistent(j->domain);
+        if (r == 0) {
+                j->result.permanent = true;
+                return job_fail(j,
+                                "the domain is transient: it has no persistent XML (virsh define it first)");
+        }
+        if (r < 0)
+                return job_fail(j, "cannot tell whether the domain is persistent: %s",
+                                virGetLastErrorMessage());
+        /* SECURE: what is defined again keeps the passwords an XML without them would drop. */
+        xml = virDomainGetXMLDesc(j->domain, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+        if (!xml)
+                return job_fail(j, "cannot read the persistent domain XML: %s", virGetLastErrorMessage());
+        r = domain_xml_set_queues(
+                        xml, strlen(xml), &j->macs[0], j->result.pairs, &edited, &j->result.old, &error);
+        if (r < 0)
+                return job_fail(j, "%s", error ?: "cannot edit the persistent domain XML");
+        if (r == 0)
+                return;
+        virDomainPtr d = virDomainDefineXML(virDomainGetConnect(j->domain), edited);
+        if (!d)
+                return job_fail(j, "cannot define the edited persistent domain XML: %s",
+                                virGetLastErrorMessage());
+        virDomainFree(d);
+        j->result.written = true;
+}
+
+/* One agent command; NULL and the job failed when libvirt or the agent said no. */
+static char *agent(QueuesJob *j, const char *command, const char *what) {
+        char *reply;
+
+        j->result.agent_calls++;
+        reply = virDomainQemuAgentCommand(j->domain, command, LIBVIRT_AGENT_TIMEOUT_SEC, 0);
+        if (!reply)
+                job_fail(j, "%s: %s", what, virGetLastErrorMessage());
+        return reply;
+}
+
+static void guest_agent_run(QueuesJob *j) {
+        _cleanup_free_ char *cmd = NULL, *reply = NULL, *error = NULL;
+        char pairs[16];
+        GuestExecStatus st = {};
+        int64_t pid;
+        int r = -ENOENT;
+
+        if (guest_agent_interfaces_command(&cmd) < 0)
+                return job_fail(j, "out of memory");
+        reply = agent(j, cmd, "guest-network-get-interfaces");
+        if (!reply)
+                return;
+        for (size_t i = 0; i < j->n_macs && r == -ENOENT; i++)
+                r = guest_agent_parse_interfaces(reply, strlen(reply), &j->macs[i], j->result.dev, &error);
+        if (r == -ENOENT)
+                return job_fail(j, "the guest agent reports no interface with the NIC's MAC");
+        if (r < 0)
+                return job_fail(j, "%s", error ?: "the guest agent's interfaces cannot be read");
+
+        cmd = mfree(cmd);
+        reply = mfree(reply);
+        if (guest_agent_ethtool_command(j->result.dev, j->result.pairs, &cmd) < 0)
+                return job_fail(j, "out of memory");
+        reply = agent(j, cmd, "guest-exec ethtool");
+        if (!reply)
+                return;
+        if (guest_agent_parse_exec(reply, strlen(reply), &pid, &error) < 0)
+                return job_fail(j, "%s", error ?: "guest-exec: bad reply");
+
+        cmd = mfree(cmd);
+        if (guest_agent_exec_status_command(pid, &cmd) < 0)
+                return job_fail(j, "out of memory");
+        /* A worker thread may wait: ethtool takes milliseconds; bounded all the same. */
+        for (unsigned i = 0; i < LIBVIRT_AGENT_EXEC_WAIT_SEC * 5 && !st.exited; i++) {
+                if (i > 0)
+                        (void) nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+                reply = mfree(reply);
+                reply = agent(j, cmd, "guest-exec-status");
+                if (!reply)
+                        return;
+                if (guest_agent_parse_exec_status(reply, strlen(reply), &st, &error) < 0)
+                        return job_fail(j, "%s", error ?: "guest-exec-status: bad reply");
+        }
+        (void) snprintf(pairs, sizeof(pairs), "%u", j->result.pairs);
+        if (!st.exited)
+                return job_fail(j, "ethtool -L %s combined %s did not exit within %d s in the guest",
+                                j->result.dev, pairs, LIBVIRT_AGENT_EXEC_WAIT_SEC);
+        if (st.signal > 0)
+                return job_fail(j, "ethtool -L %s combined %s was killed by signal %d in the guest",
+                                j->result.dev, pairs, st.signal);
+        if (st.exitcode != 0)
+                return job_fail(j, "ethtool -L %s combined %s failed in the guest (exit code %d): %s",
+                                j->result.dev, pairs, st.exitcode,
+                                st.err[0]   ? st.err
+                                : st.out[0] ? st.out
+                                            : "no output");
+}
+
+static void queues_job_run(void *data) {
+        QueuesJob *j = data;
+
+        if (j->result.lever == LIBVIRT_QUEUES_NEXT_BOOT)
+                next_boot_run(j);
+        else
+                guest_agent_run(j);
+}
+
+static void queues_job_done(void *data) {
+        QueuesJob *j = data;
+
+        nic_queues_action_done(j->nic, &j->result);
+}
+
+int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs) {
+        LibvirtWorker *w = libvirt_conn_worker(lc);
+        QueuesJob *j;
+        int r;
+
+        if (!w || !n->guest || !n->guest->domain)
+                return -ENOTCONN;
+        if (!n->has_interface || !n->iface.has_mac)
+                return -EINVAL;
+        j = new0(QueuesJob, 1);
+        if (!j)
+                return -ENOMEM;
+        j->nic = nic_ref(n);
+        j->domain = n->guest->domain;
+        (void) virDomainRef(j->domain);
+        j->macs[j->n_macs++] = n->iface.mac;
+        if (n->has_asked && !ether_addr_equal(&n->asked.main_mac, &n->iface.mac))
+                j->macs[j->n_macs++] = n->asked.main_mac;
+        j->result.lever = lever;
+        j->result.pairs = pairs;
+        r = libvirt_worker_submit(w, NULL, queues_job_run, queues_job_done, queues_job_free, j);
+        if (r < 0)
+                queues_job_free(j);
+        return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "guest-agent.h"
+
+typedef struct LibvirtConn LibvirtConn;
+typedef struct Nic Nic;
+
+/* The two levers of MultiqueueApply= that go through libvirt, each one job on the libvirt worker
+ * threads (never a blocking call on the loop), with its result handed to nic_queues_action_done()
+ * on the loop:
+ *   next-boot:   virDomainGetXMLDesc(INACTIVE|SECURE), domain_xml_set_queues() for the NIC's MAC,
+ *                virDomainDefineXML() only when it changed; persistent domains only;
+ *   guest-agent: virDomainQemuAgentCommand(): guest-network-get-interfaces (the guest's device by
+ *                MAC), guest-exec of 'ethtool -L DEV combined N', guest-exec-status until it exits
+ *                (bounded). */
+
+#define LIBVIRT_AGENT_TIMEOUT_SEC   5  /* each agent command: libvirt's own default is to block */
+#define LIBVIRT_AGENT_EXEC_WAIT_SEC 10 /* ethtool in the guest must have exited by then */
+
+typedef enum LibvirtQueuesLever {
+        LIBVIRT_QUEUES_NEXT_BOOT,
+        LIBVIRT_QUEUES_GUEST_AGENT,
+} LibvirtQueuesLever;
+
+typedef struct LibvirtQueuesResult {
+        LibvirtQueuesLever lever;
+        unsigned pairs;
+        int r;          /* 0 done, <0 failed (see 'error') */
+        bool permanent; /* failed for a reason retrying cannot change (a transient domain) */
+        bool written;   /* next-boot: the persistent XML was defined anew */
+        unsigned old;   /* next-boot: the queues it had (0: none) */
+        unsigned agent_calls;
+        char dev[GUEST_AGENT_IFNAME_MAX]; /* guest-agent: the guest's device */
+        char *error;
+} LibvirtQueuesResult;
+
+/* Queue the lever's job for 'n' (which must be a libvirt domain's NIC with a MAC); the NIC is
+ * referenced until the job ends. 0, -ENOTCONN, -ENOMEM, -EBUSY. */
+int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs);
