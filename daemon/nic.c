@@ -542,6 +542,7 @@ static void nic_record_refusals(Nic *n) {
 static int nic_read_host(Nic *n) {
         Rtnl *rtnl = n->guest->manager->rtnl;
         _cleanup_free_ EtherAddr *mc = NULL;
+        bool queues_changed;
         LinkInfo link;
         size_t n_mc = 0;
         int r;
@@ -561,8 +562,9 @@ static int nic_read_host(Nic *n) {
         }
 
         /* The guest's active pairs changed (QEMU attached or detached tap queues). */
-        if (n->has_host && n->host.has_tun_queues && link.has_tun_queues &&
-                        n->host.ifindex == link.ifindex && n->host.tun_queues != link.tun_queues)
+        queues_changed = n->has_host && n->host.has_tun_queues && link.has_tun_queues &&
+                         n->host.ifindex == link.ifindex && n->host.tun_queues != link.tun_queues;
+        if (queues_changed)
                 log_nic_info(n, "tap %s: %u queues attached, %u detached (were %u attached)", link.ifname,
                                 link.tun_queues, link.tun_disabled_queues, n->host.tun_queues);
         if (!n->has_host || memcmp(&n->host, &link, sizeof(link)) != 0 || n->n_host_mc != n_mc ||
@@ -570,6 +572,9 @@ static int nic_read_host(Nic *n) {
                 nic_touch(n);
         n->host = link;
         n->has_host = true;
+        /* A guest-agent lever waiting for the tap hears it now, not at the next load sample. */
+        if (queues_changed)
+                nic_queues_act(n, &n->guest->manager->config.multiqueue);
         free(n->host_mc);
         n->host_mc = TAKE_PTR(mc);
         n->n_host_mc = n_mc;
