@@ -437,18 +437,19 @@ static json_object *describe_queues_action(const NicQueuesAction *a) {
 static json_object *describe_queues(const Nic *n) {
         const NicQueues *q = &n->queues;
         json_object *o = json_object_new_object();
+        const char *vcpus_source = NULL;
         NicQueuesSeen seen;
         char command[128];
+        unsigned vcpus;
 
         nic_queues_seen(n, &seen);
         json_object_object_add(o, "max", seen.max > 0 ? json_object_new_int64(seen.max) : NULL);
         json_object_object_add(o, "max_source", json_text(seen.max_source));
         json_object_object_add(o, "active", seen.active > 0 ? json_object_new_int64(seen.active) : NULL);
         json_object_object_add(o, "active_source", json_text(seen.active_source));
-        json_object_object_add(o, "vcpus",
-                        n->guest && n->guest->n_vcpus > 0
-                                        ? json_object_new_int64((int64_t) n->guest->n_vcpus)
-                                        : NULL);
+        vcpus = n->guest ? guest_vcpu_count(n->guest, &vcpus_source) : 0;
+        json_object_object_add(o, "vcpus", vcpus > 0 ? json_object_new_int64(vcpus) : NULL);
+        json_object_object_add(o, "vcpus_source", json_text(vcpus_source));
         json_object_object_add(o, "samples", json_object_new_int64((int64_t) q->n_samples));
         json_object_object_add(o, "sampled",
                         q->n_samples > 0 ? json_time_monotonic(q->samples[q->n_samples - 1].time_usec)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -363,6 +364,22 @@ static void on_query_vcpus_reply(QmpClient *c, const QmpMessage *reply, void *us
         guest_vhost_invalidate(g);
         for (size_t i = 0; i < g->n_nics; i++)
                 manager_nic_dirty(g->manager, g->nics[i]);
+}
+
+unsigned guest_vcpu_count(const Guest *g, const char **ret_source) {
+        const char *source = NULL;
+        unsigned n = 0;
+
+        if (g->n_vcpus > 0) {
+                n = (unsigned) MIN(g->n_vcpus, (size_t) UINT_MAX);
+                source = "QEMU: query-cpus-fast";
+        } else if (g->source == GUEST_SOURCE_LIBVIRT && g->has_xml && g->xml.vcpus > 0) {
+                n = g->xml.vcpus;
+                source = "libvirt: <vcpu> of the live XML";
+        }
+        if (ret_source)
+                *ret_source = source;
+        return n;
 }
 
 int guest_query_vcpus(Guest *g) {

@@ -75,6 +75,11 @@ int guest_start(Guest *g);
 int guest_query_status(Guest *g);
 /* What the migration state means for the guest's NICs, for vnicctl; NULL when none. */
 const char *guest_migration_to_string(GuestMigration m);
+/* How many vCPUs the guest has: QEMU's query-cpus-fast when it was asked, else a libvirt domain's
+ * <vcpu current='N'> (libvirt domains whose NICs vnicd does not query get no monitor command).
+ * 0: not known. '*ret_source' (may be NULL) says which. */
+unsigned guest_vcpu_count(const Guest *g, const char **ret_source);
+
 /* query-cpus-fast: the guest's vCPUs and their host threads (for multiqueue and placement). */
 int guest_query_vcpus(Guest *g);
 /* query-rx-filter for every NIC (at connect, for unknown NICs, on resync). */

@@ -156,7 +156,7 @@ void nic_queues_act(Nic *n, const MultiqueueConfig *c) {
         pairs = q->decision.pairs;
         nic_queues_seen(n, &seen);
         /* The policy's bounds, checked again where they turn into an action. */
-        if (pairs == 0 || pairs > seen.max || pairs > n->guest->n_vcpus)
+        if (pairs == 0 || pairs > seen.max || pairs > guest_vcpu_count(n->guest, NULL))
                 return;
         if (n->guest->source != GUEST_SOURCE_LIBVIRT || !n->has_interface || !n->iface.has_mac)
                 return action_set(n, NIC_QUEUES_ACTION_SKIPPED, pairs,

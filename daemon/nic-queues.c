@@ -97,6 +97,7 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         LinkStats st;
         LinkInfo li;
         size_t window;
+        unsigned vcpus;
         int r;
 
         *ret_rate = 0;
@@ -136,14 +137,15 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                 queues_status(q, "no recommendation: the most pairs the NIC can have is not known");
                 return 0;
         }
-        if (g->n_vcpus == 0) {
+        vcpus = guest_vcpu_count(g, NULL);
+        if (vcpus == 0) {
                 queues_status(q, "no recommendation: the guest's vCPUs are not known yet");
                 return 0;
         }
         in = (MultiqueueInput){
                         .samples = q->samples,
                         .n_samples = q->n_samples,
-                        .vcpus = (unsigned) MIN(g->n_vcpus, (size_t) UINT_MAX),
+                        .vcpus = vcpus,
                         .max_pairs = MIN(seen.max, (unsigned) MULTIQUEUE_PAIRS_MAX),
                         .active_pairs = seen.active <= seen.max ? seen.active : 0,
                         .state = q->state,

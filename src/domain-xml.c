@@ -854,6 +854,27 @@ static int parse_metadata(const LibvirtXmlParser *p, xmlNode *metadata, DomainXm
         return 0;
 }
 
+/* <vcpu current='2'>4</vcpu>: 4 vCPUs at most, 2 online (hot-plug moves 'current'). */
+static int parse_vcpu(const LibvirtXmlParser *p, xmlNode *n, unsigned *ret) {
+        char v[16], excerpt[EXCERPT_MAX];
+        unsigned max, current;
+        int r;
+
+        r = libvirt_xml_text(p, n, v, sizeof(v));
+        if (r < 0)
+                return r;
+        if (parse_decimal(v, DOMAIN_VCPUS_MAX, &max) < 0 || max == 0)
+                return libvirt_xml_error(p, n, -ERANGE, "<vcpu>: not a vCPU count 1-%d", DOMAIN_VCPUS_MAX);
+        r = attr_get(n, "current", v, sizeof(v), excerpt);
+        if (r == -ENOMEM)
+                return r;
+        current = max;
+        if (r != 0 && (r < 0 || parse_decimal(v, max, &current) < 0 || current == 0))
+                return value_error(p, n, -ERANGE, "current", excerpt, "not a vCPU count within <vcpu>");
+        *ret = current;
+        return 0;
+}
+
 int domain_xml_parse(const char *xml, size_t len, DomainXml *ret, char **ret_error) {
         const LibvirtXmlParser p = {.what = "domain XML", .ret_error = ret_error};
         _cleanup_(libvirt_xml_free_docp) xmlDoc *doc = NULL;
@@ -895,6 +916,12 @@ int domain_xml_parse(const char *xml, size_t len, DomainXml *ret, char **ret_err
                                 return r;
                         if (d.name[0] == 0 || strchr(d.name, '/'))
                                 return libvirt_xml_error(&p, c, -EINVAL, "<name>: not a domain name");
+                } else if (libvirt_xml_is(c, "vcpu")) {
+                        if (d.vcpus > 0)
+                                return libvirt_xml_error(&p, c, -EINVAL, "more than one <vcpu>");
+                        r = parse_vcpu(&p, c, &d.vcpus);
+                        if (r < 0)
+                                return r;
                 } else if (libvirt_xml_is(c, "uuid")) {
                         if (has_uuid)
                                 return libvirt_xml_error(&p, c, -EINVAL, "more than one <uuid>");

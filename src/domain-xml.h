@@ -40,6 +40,7 @@
 #define DOMAIN_UUID_MAX          37                   /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" + NUL */
 #define DOMAIN_ERROR_MAX         256                  /* a stored per-entry error message, with the NUL */
 #define DOMAIN_QUEUES_MAX        1024                 /* <driver queues=>: queue pairs, QEMU takes fewer */
+#define DOMAIN_VCPUS_MAX         16384                /* <vcpu>: above libvirt's and QEMU's limits */
 
 typedef enum DomainInterfaceType {
         DOMAIN_INTERFACE_DIRECT,    /* macvtap on source dev= */
@@ -121,6 +122,7 @@ typedef struct DomainXml {
         char name[DOMAIN_NAME_MAX];
         char uuid[DOMAIN_UUID_MAX]; /* lower case */
         int id;                     /* <domain id=>: set only while running; -1 otherwise */
+        unsigned vcpus; /* <vcpu current='N'>: the vCPUs online now (else the <vcpu> count); 0: none */
         DomainInterface *interfaces;
         size_t n_interfaces;
         DomainMetadataNic *metadata;
@@ -132,7 +134,7 @@ typedef struct DomainXml {
  * not NULL); '*ret' is untouched on failure. Refused: malformed XML, anything but UTF-8 (an
  * encoding declaration is ignored), a DTD, more than DOMAIN_XML_MAX bytes, a root other than
  * <domain>, more than DOMAIN_INTERFACES_MAX interfaces or DOMAIN_METADATA_NICS_MAX metadata
- * entries, bad MACs, VLAN tags, names, queue counts, unknown elements inside <vnicd:nics>. A <vnicd:nic> with a bad value does not fail the parse: it is
+ * entries, bad MACs, VLAN tags, names, queue counts, vCPU counts, unknown elements inside <vnicd:nics>. A <vnicd:nic> with a bad value does not fail the parse: it is
  * kept with its 'error' set, as is one that matches no interface (interface -1) or a second one
  * for the same interface. */
 int domain_xml_parse(const char *xml, size_t len, DomainXml *ret, char **ret_error);

@@ -13,6 +13,7 @@
 #   |  on-net:     type='network' network 'lan' (br0); 'lan' is then removed -> unmanaged     |
 #   |  host-vlans: metadata native-vlan only -> [Manager] AllowedVLANs= fills in the rest       |
 #   |  bad-merged: metadata native-vlan inside [Manager] AllowedVLANs= -> failed               |
+#   |  host-trusted: trusted direct NIC (libvirt's), <vcpu current='1'>2 -> no monitor command |
 #   +--------------------------------------------------------------------------------------+
 #
 # Steps: every domain started at once while vnicd runs (each NIC configured, each bad one failed
@@ -50,7 +51,7 @@ domain_xml() {
   <name>$1</name>
   <metadata>$3</metadata>
   <memory unit='MiB'>16</memory>
-  <vcpu>1</vcpu>
+  ${VCPU_XML:-<vcpu>1</vcpu>}
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
   </os>
@@ -93,9 +94,11 @@ domain_xml on-net "$(iface_xml network:lan 1003)" "" >"$D/on-net.xml"
 # VLAN that the host's default allows tagged is a contradiction once merged.
 domain_xml host-vlans "$(iface_xml bridge:br0 1004)" "$(meta_xml 1004 "native-vlan='5'")" >"$D/host-vlans.xml"
 domain_xml bad-merged "$(iface_xml bridge:br0 1005)" "$(meta_xml 1005 "native-vlan='300'")" >"$D/bad-merged.xml"
-names+=(bad-range bad-native on-net host-vlans bad-merged)
+# A NIC libvirt syncs itself: vnicd sends its domain no monitor command at all.
+VCPU_XML="<vcpu current='1'>2</vcpu>" domain_xml host-trusted "$(iface_xml trusted:uplink 1006)" "" >"$D/host-trusted.xml"
+names+=(bad-range bad-native on-net host-vlans bad-merged host-trusted)
 VNICD_MANAGER_EXTRA='AllowedVLANs=300-310'
-EXTRA=5
+EXTRA=6
 
 cat >"$D/lan.xml" <<XML
 <network>
@@ -111,7 +114,7 @@ vnicd_libvirt_start "$D" || exit 1
 
 # How many NICs of the test's domains hold JQ (a jq boolean over a NIC object).
 count_nics() {
-        vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-vlans)\")) | .nics[] | select($1)] | length"
+        vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-)\")) | .nics[] | select($1)] | length"
 }
 # shellcheck disable=SC2317  # called through busywait
 nics_hold() { # JQ COUNT
@@ -135,7 +138,7 @@ printf '%s\n' "${names[@]}" | sed "s|.*|$D/&.xml|" |
         libvirt_ns xargs -P "$PARALLEL" -n 1 virsh -q -c "$LIBVIRT_URI" create --paused >"$D/create.log" 2>&1
 check_err $? "virsh create: $(grep -i error "$D/create.log" | head -n 3)"
 t1=$(date +%s%3N)
-running=$(virsh list --name | grep -c -E '^(many-|bad-|on-net|host-vlans)')
+running=$(virsh list --name | grep -c -E '^(many-|bad-|on-net|host-)')
 [[ $running -eq $((MANY + EXTRA)) ]]
 check_err $? "$running of $((MANY + EXTRA)) domains run"
 # vnicd answers on its bus while the storm goes on (its calls run on worker threads).
@@ -147,6 +150,10 @@ t2=$(date +%s%3N)
 log_info "$((MANY + EXTRA)) domains created in $((t1 - t0)) ms (${PARALLEL} at a time); all NICs settled $((t2 - t1)) ms later"
 vnicctl --json | jq -e '.guests[] | select(.name == "bad-range") | .nics[0] | .config_error | test("4095")' >/dev/null
 check_err $? "bad-range: the refused VLAN is not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "bad-range") | .nics[0].config_error')"
+# No monitor command for a domain whose NICs libvirt syncs: its vCPUs online come from the live XML.
+trusted() { vnicctl --json | jq -c '.guests[] | select(.name == "host-trusted") | .nics[0] | {owner, queries, q: .queues | {vcpus, vcpus_source}}'; }
+busywait 10000 eval 'trusted | jq -e ".owner == \"libvirt\" and .queries == 0 and .q.vcpus == 1 and (.q.vcpus_source | test(\"libvirt: <vcpu>\"))" >/dev/null'
+check_err $? "host-trusted: vCPUs not from the domain XML's <vcpu current='1'>2</vcpu>: $(trusted)"
 vnicctl --json | jq -e '.guests[] | select(.name == "bad-native") | .nics[0] | .config_error | test("native")' >/dev/null
 check_err $? "bad-native: the contradiction is not named: $(vnicctl --json | jq -c '.guests[] | select(.name == "bad-native") | .nics[0].config_error')"
 vnicctl --json | jq -e '[.guests[] | select(.name | startswith("bad-")) | .nics[0] | .writes == 0 and (.host_device | length > 0)] | length == 3 and all' >/dev/null
@@ -166,7 +173,7 @@ busywait 10000 eval '[[ $(static_fdb) -eq $((MANY / 2 + 2)) ]]'
 check_err $? "br0 has $(static_fdb) static guest FDB entries, not $((MANY / 2 + 2))"
 vnicctl --json | jq -e '.daemon.libvirt.state == "connected" and .daemon.libvirt.connects == 1' >/dev/null
 check_err $? "the connection did not hold: $(vnicctl --json | jq -c .daemon.libvirt)"
-log_test "$((MANY + EXTRA)) domains started at once: $MANY configured, 3 with refused settings failed with the reason, host defaults merged per setting"
+log_test "$((MANY + EXTRA)) domains started at once: $MANY configured, 3 with refused settings failed with the reason, host defaults merged per setting, a libvirt-synced NIC with its vCPUs from the XML"
 
 # --- vnicd restarted with all of them running --------------------------------------------------
 vnicd_stop
@@ -189,7 +196,7 @@ log_test "network removed under a running domain: its NIC is unmanaged with the 
 # --- every domain destroyed at once ------------------------------------------------------------
 printf '%s\n' "${names[@]}" | libvirt_ns xargs -P "$PARALLEL" -n 1 virsh -q -c "$LIBVIRT_URI" destroy >"$D/destroy.log" 2>&1
 check_err $? "virsh destroy: $(grep -i error "$D/destroy.log" | head -n 3)"
-busywait 60000 eval '[[ $(vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-vlans)\"))] | length") -eq 0 ]]'
+busywait 60000 eval '[[ $(vnicctl --json | jq "[.guests[] | select(.name | test(\"^(many-|bad-|on-net|host-)\"))] | length") -eq 0 ]]'
 check_err $? "domains still listed after destroy: $(vnicctl --json | jq -c '[.guests[].name]')"
 static=$(static_fdb)
 [[ $static == 0 ]]

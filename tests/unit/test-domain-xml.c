@@ -273,6 +273,7 @@ static void test_live_domain(void **state) {
         assert_string_equal(d.name, "demo");
         assert_string_equal(d.uuid, "9067a0de-055f-4a7c-beb8-fc1315a87a9e");
         assert_int_equal(d.id, 1);
+        assert_int_equal(d.vcpus, 1);
         assert_int_equal(d.n_interfaces, 8);
 
         /* direct, trusted, multiqueue */
@@ -673,6 +674,18 @@ static bool message_matches(const char *got, const char *want) {
 }
 
 static const BadCase bad_cases[] = {
+                {"<domain><name>a</name><vcpu>0</vcpu></domain>", -ERANGE,
+                                "domain XML line 1: <vcpu>: not a vCPU count 1-16384"},
+                {"<domain><name>a</name><vcpu>16385</vcpu></domain>", -ERANGE,
+                                "domain XML line 1: <vcpu>: not a vCPU count 1-16384"},
+                {"<domain><name>a</name><vcpu>two</vcpu></domain>", -ERANGE,
+                                "domain XML line 1: <vcpu>: not a vCPU count 1-16384"},
+                {"<domain><name>a</name><vcpu current='5'>4</vcpu></domain>", -ERANGE,
+                                "domain XML line 1: <vcpu current='5'>: not a vCPU count within <vcpu>"},
+                {"<domain><name>a</name><vcpu current='0'>4</vcpu></domain>", -ERANGE,
+                                "domain XML line 1: <vcpu current='0'>: not a vCPU count within <vcpu>"},
+                {"<domain><name>a</name><vcpu>1</vcpu><vcpu>2</vcpu></domain>", -EINVAL,
+                                "domain XML line 1: more than one <vcpu>"},
                 {"      <mac address='52:54:00:zz:00:01'/>\n", -EINVAL,
                                 "domain XML line 5: <mac address='52:54:00:zz:00:01'>: not a MAC address"},
                 {"      <mac/>\n", -EINVAL, "domain XML line 5: <mac> without address="},
@@ -778,6 +791,26 @@ static const BadCase bad_cases[] = {
                 {"<?xml version='1.0' encoding='UTF-16'?><domain><name>d</name></domain>", 0, NULL},
                 {"<domain><name>&x;</name></domain>", -EINVAL, "domain XML line 1: not well-formed XML: *"},
 };
+
+/* <vcpu>: the vCPUs online now; hot-plug moves 'current' below the maximum. */
+static void test_vcpus(void **state) {
+        static const struct {
+                const char *xml;
+                unsigned vcpus;
+        } cases[] = {
+                        {"<domain><name>a</name><vcpu placement='static'>4</vcpu></domain>", 4},
+                        {"<domain><name>a</name><vcpu placement='static' current='2'>8</vcpu></domain>", 2},
+                        {"<domain><name>a</name><vcpu current='16384'>16384</vcpu></domain>", 16384},
+                        {"<domain><name>a</name></domain>", 0},
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_(domain_xml_done) DomainXml d = {};
+
+                assert_int_equal(parse_domain(cases[k].xml, &d, NULL), 0);
+                assert_int_equal(d.vcpus, cases[k].vcpus);
+        }
+}
 
 static void test_bad_values(void **state) {
         for (size_t k = 0; k < ELEMENTSOF(bad_cases); k++) {
@@ -1165,6 +1198,7 @@ int main(void) {
                         cmocka_unit_test(test_resolve_live),
                         cmocka_unit_test(test_resolve_precedence),
                         cmocka_unit_test(test_resolve_forward_modes),
+                        cmocka_unit_test(test_vcpus),
                         cmocka_unit_test(test_bad_values),
                         cmocka_unit_test(test_metadata_entries),
                         cmocka_unit_test(test_metadata_values),
