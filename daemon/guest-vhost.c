@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -7,6 +6,7 @@
 
 #include "guest.h"
 #include "log.h"
+#include "placement-facts.h"
 
 #define PROC_ROOT "/proc"
 
@@ -104,20 +104,7 @@ static void guest_vhost_discover(Guest *g) {
 }
 
 static void worker_read_cpus(VhostWorker *w) {
-        size_t size = CPU_ALLOC_SIZE(CPU_SET_NR_CPUS);
-        cpu_set_t *mask = CPU_ALLOC(CPU_SET_NR_CPUS);
-
-        w->has_cpus = false;
-        if (!mask)
-                return;
-        if (sched_getaffinity(w->tid, size, mask) >= 0) {
-                w->cpus = (CpuSet){};
-                for (unsigned cpu = 0; cpu < CPU_SET_NR_CPUS; cpu++)
-                        if (CPU_ISSET_S(cpu, size, mask))
-                                (void) cpu_set_add(&w->cpus, cpu);
-                w->has_cpus = true;
-        }
-        CPU_FREE(mask);
+        w->has_cpus = thread_affinity_get(w->tid, &w->cpus) >= 0;
 }
 
 /* One worker's CPU time and CPUs now. -ESRCH when it is gone. */
