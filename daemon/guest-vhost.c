@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "host-placement.h"
 #include "log.h"
 #include "placement-facts.h"
 
@@ -131,6 +132,7 @@ static int worker_sample(GuestVhost *v, VhostWorker *w, uint64_t now, long ticks
 
 void guest_vhost_sample(Guest *g) {
         GuestVhost *v = &g->vhost;
+        unsigned generation = v->generation;
         long ticks_per_sec = sysconf(_SC_CLK_TCK);
         uint64_t now;
         size_t kept = 0;
@@ -170,4 +172,6 @@ void guest_vhost_sample(Guest *g) {
         if (kept != v->n_workers)
                 v->generation++;
         v->n_workers = kept;
+        if (v->generation != generation)
+                host_placement_schedule(g->manager, false); /* workers to place, or gone */
 }
