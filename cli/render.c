@@ -911,7 +911,7 @@ static int show_owner_fields(json_object *n, FILE *f) {
         return 0;
 }
 
-static int show_nic(json_object *g, json_object *n, FILE *f) {
+static int show_nic(json_object *doc, json_object *g, json_object *n, FILE *f) {
         const char *trust_reason = describe_str(n, "trust_reason");
         int r;
 
@@ -963,6 +963,9 @@ static int show_nic(json_object *g, json_object *n, FILE *f) {
         r = show_vhost_workers(g, f);
         if (r < 0)
                 return r;
+        r = render_show_placement(doc, g, f);
+        if (r < 0)
+                return r;
         return show_refusals(n, f);
 }
 
@@ -1006,7 +1009,7 @@ int render_show(json_object *doc, const char *guest, const char *nic, FILE *f) {
                         if (!first)
                                 (void) fputc('\n', f);
                         first = false;
-                        r = show_nic(g, e, f);
+                        r = show_nic(doc, g, e, f);
                         if (r < 0)
                                 return r;
                 }

@@ -42,3 +42,9 @@ int render_show(json_object *doc, const char *guest, const char *nic, FILE *f);
  * rule, the uplinks' reasons, the queue pairs' inputs and rule, and the refusals. Returns 0, -EIO,
  * or -EBADMSG when 'nic' is not an object. */
 int render_explain(json_object *nic, FILE *f);
+
+/* The placement of guest 'g' of 'doc' (render-placement.c): show's Placement block (its uplink,
+ * vCPU threads, each vhost worker and uplink IRQ wanted/now), explain's inputs and rules. Print
+ * nothing for a daemon without placement. Return 0 or -EIO. */
+int render_show_placement(json_object *doc, json_object *g, FILE *f);
+int render_explain_placement(json_object *doc, json_object *g, FILE *f);

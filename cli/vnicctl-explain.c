@@ -15,7 +15,7 @@
 int verb_explain(int argc, char *argv[], void *userdata) {
         _cleanup_(json_object_putp) json_object *doc = NULL;
         _cleanup_free_ char *guest = NULL, *nic = NULL;
-        json_object *selected = NULL;
+        json_object *selected = NULL, *g = NULL;
         int r;
 
         r = describe_parse_selector(argv[1], &guest, &nic);
@@ -33,6 +33,8 @@ int verb_explain(int argc, char *argv[], void *userdata) {
 
         r = arg_json != JSON_FORMAT_OFF ? render_json(selected, arg_json, stdout)
                                         : render_explain(selected, stdout);
+        if (r >= 0 && arg_json == JSON_FORMAT_OFF && describe_select(doc, guest, NULL, &g) >= 0)
+                r = render_explain_placement(doc, g, stdout);
         if (r < 0)
                 return log_error_errno(r, "failed to print the explanation: %m");
         return 0;

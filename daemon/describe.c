@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "describe.h"
+#include "host-placement.h"
 #include "libvirt-conn.h"
 #include "nic.h"
 #include "utf8.h"
@@ -15,7 +16,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(json_object *, json_object_put);
 
 /* Every string of the document passes here: D-Bus refuses the whole reply for one invalid
  * UTF-8 byte (a QEMU error text, a name cut by a bounded buffer). NULL stays JSON null. */
-static json_object *json_text(const char *s) {
+json_object *json_text(const char *s) {
         _cleanup_free_ char *valid = NULL;
 
         if (!s)
@@ -26,7 +27,7 @@ static json_object *json_text(const char *s) {
         return valid ? json_object_new_string(valid) : NULL;
 }
 
-static json_object *json_time(unsigned long long usec) {
+json_object *json_time(unsigned long long usec) {
         char buf[32];
         struct tm tm;
         time_t t;
@@ -608,6 +609,7 @@ static json_object *describe_guest(Guest *g) {
                         o, "qemu_pid_source", json_text(g->vhost.qemu_pid > 0 ? g->vhost.pid_source : NULL));
         json_object_object_add(o, "vhost_workers", describe_vhost_workers(&g->vhost));
         json_object_object_add(o, "vhost_workers_reason", json_text(g->vhost.status));
+        json_object_object_add(o, "placement", describe_guest_placement(g->manager->placement, g->name));
         for (size_t i = 0; i < g->n_nics; i++)
                 json_object_array_add(nics, describe_nic(g->nics[i]));
         json_object_object_add(o, "nics", nics);
@@ -662,6 +664,7 @@ int manager_describe(Manager *m, char **ret) {
         for (size_t i = 0; i < m->n_guests; i++)
                 json_object_array_add(guests, describe_guest(m->guests[i]));
         json_object_object_add(o, "guests", guests);
+        json_object_object_add(o, "placement", describe_placement(m->placement));
         return to_string(o, ret);
 }
 

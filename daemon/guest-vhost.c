@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "guest.h"
+#include "host-placement.h"
 #include "log.h"
+#include "placement-facts.h"
 
 #define PROC_ROOT "/proc"
 
@@ -104,20 +105,7 @@ static void guest_vhost_discover(Guest *g) {
 }
 
 static void worker_read_cpus(VhostWorker *w) {
-        size_t size = CPU_ALLOC_SIZE(CPU_SET_NR_CPUS);
-        cpu_set_t *mask = CPU_ALLOC(CPU_SET_NR_CPUS);
-
-        w->has_cpus = false;
-        if (!mask)
-                return;
-        if (sched_getaffinity(w->tid, size, mask) >= 0) {
-                w->cpus = (CpuSet){};
-                for (unsigned cpu = 0; cpu < CPU_SET_NR_CPUS; cpu++)
-                        if (CPU_ISSET_S(cpu, size, mask))
-                                (void) cpu_set_add(&w->cpus, cpu);
-                w->has_cpus = true;
-        }
-        CPU_FREE(mask);
+        w->has_cpus = thread_affinity_get(w->tid, &w->cpus) >= 0;
 }
 
 /* One worker's CPU time and CPUs now. -ESRCH when it is gone. */
@@ -144,6 +132,7 @@ static int worker_sample(GuestVhost *v, VhostWorker *w, uint64_t now, long ticks
 
 void guest_vhost_sample(Guest *g) {
         GuestVhost *v = &g->vhost;
+        unsigned generation = v->generation;
         long ticks_per_sec = sysconf(_SC_CLK_TCK);
         uint64_t now;
         size_t kept = 0;
@@ -183,4 +172,6 @@ void guest_vhost_sample(Guest *g) {
         if (kept != v->n_workers)
                 v->generation++;
         v->n_workers = kept;
+        if (v->generation != generation)
+                host_placement_schedule(g->manager, false); /* workers to place, or gone */
 }

@@ -5,6 +5,7 @@
 
 #include "hmp-network.h"
 #include "host-device.h"
+#include "host-placement.h"
 #include "libvirt-conn.h"
 #include "log.h"
 #include "nic.h"
@@ -362,6 +363,7 @@ static void on_query_vcpus_reply(QmpClient *c, const QmpMessage *reply, void *us
         g->n_vcpus = n;
         /* New vCPU threads may belong to another QEMU (restarted behind the same socket). */
         guest_vhost_invalidate(g);
+        host_placement_schedule(g->manager, false); /* the vCPU threads' CPUs are avoided */
         for (size_t i = 0; i < g->n_nics; i++)
                 manager_nic_dirty(g->manager, g->nics[i]);
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "bridge-view.h"
 #include "bridge.h"
+#include "host-placement.h"
 #include "libvirt-conn.h"
 #include "libvirt-event.h"
 #include "manager-bus.h"
@@ -139,6 +140,7 @@ void manager_resync(Manager *m) {
                         manager_nic_dirty(m, g->nics[j]);
                 }
         }
+        host_placement_schedule(m, true); /* IRQs may have moved: placed again, failed writes retried */
 }
 
 static int on_resync(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -286,6 +288,7 @@ void manager_remove_guest(Manager *m, Guest *g) {
                 }
         guest_free(g);
         manager_kick(m); /* the removals the NICs queued as they went */
+        host_placement_schedule(m, false);
 }
 
 static int manager_start_libvirt(Manager *m) {
@@ -424,6 +427,9 @@ int manager_new(Manager **ret) {
                 return r;
         (void) sd_event_source_set_enabled(m->post, SD_EVENT_OFF);
         (void) sd_event_source_set_description(m->post, "reconcile");
+        r = host_placement_new(m, &m->placement);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -504,6 +510,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to listen for kernel uevents, tap queue changes are seen at "
                                      "the next resync or load sample: %m");
+        host_placement_schedule(m, true);
 
         log_info("vnicd " PACKAGE_VERSION " running: %zu guest(s), debounce %" PRIu64 " ms, "
                  "resync %" PRIu64 " s.",
@@ -526,6 +533,7 @@ Manager *manager_free(Manager *m) {
         free(m->guests);
         manager_free_requests(m); /* what the guests' NICs queued as they went: never sent */
         m->libvirt = libvirt_conn_free(m->libvirt);
+        m->placement = host_placement_free(m->placement);
         libvirt_event_detach();
         manager_bus_stop(m);
         m->queue_sample = sd_event_source_disable_unref(m->queue_sample);

@@ -43,6 +43,9 @@ typedef struct Manager {
         char *libvirt_uri_arg;       /* --libvirt-uri=, wins over LibvirtURI= */
         int libvirt_arg;             /* --no-libvirt: 0; -1 when not given */
 
+        /* The [Uplink]s' IRQs and the guests' vhost workers (host-placement.c). */
+        struct HostPlacement *placement;
+
         Nic *pending_head, *pending_tail; /* NICs with queued requests, served in turn */
         size_t n_requests_queued;
         unsigned long long n_writes; /* kernel writes done since start */

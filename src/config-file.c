@@ -28,6 +28,7 @@ typedef enum Section {
         SECTION_GUEST,
         SECTION_INTERFACE,
         SECTION_BRIDGE,
+        SECTION_UPLINK,
 } Section;
 
 static const char *const section_names[] = {
@@ -35,7 +36,22 @@ static const char *const section_names[] = {
                 [SECTION_GUEST] = "Guest",
                 [SECTION_INTERFACE] = "Interface",
                 [SECTION_BRIDGE] = "Bridge",
+                [SECTION_UPLINK] = "Uplink",
 };
+
+static const char *const placement_mode_table[_PLACEMENT_MODE_MAX] = {
+                [PLACEMENT_MODE_REPORT] = "report",
+                [PLACEMENT_MODE_APPLY] = "apply",
+};
+
+const char *placement_mode_to_string(PlacementMode m) {
+        return m >= 0 && m < _PLACEMENT_MODE_MAX ? placement_mode_table[m] : NULL;
+}
+
+PlacementMode placement_mode_from_string(const char *s) {
+        return s ? (PlacementMode) string_table_lookup(placement_mode_table, _PLACEMENT_MODE_MAX, s)
+                 : _PLACEMENT_MODE_INVALID;
+}
 
 int config_check_libvirt_uri(const char *s) {
         size_t n = strlen(s);
@@ -311,6 +327,11 @@ static void config_bridge_done(ConfigBridge *b) {
         *b = (ConfigBridge){.vlan_filtering = -1};
 }
 
+static void config_uplink_done(ConfigUplink *u) {
+        free(u->name);
+        *u = (ConfigUplink){.placement = _PLACEMENT_MODE_INVALID};
+}
+
 void config_done(Config *c) {
         if (!c)
                 return;
@@ -323,6 +344,9 @@ void config_done(Config *c) {
         for (size_t i = 0; i < c->n_bridges; i++)
                 config_bridge_done(&c->bridges[i]);
         free(c->bridges);
+        for (size_t i = 0; i < c->n_uplinks; i++)
+                config_uplink_done(&c->uplinks[i]);
+        free(c->uplinks);
         config_init(c);
 }
 
@@ -349,6 +373,19 @@ const ConfigBridge *config_find_bridge(const Config *c, const char *name) {
                 if (streq(c->bridges[i].name, name))
                         return &c->bridges[i];
         return NULL;
+}
+
+const ConfigUplink *config_find_uplink(const Config *c, const char *name) {
+        if (!c || !name)
+                return NULL;
+        for (size_t i = 0; i < c->n_uplinks; i++)
+                if (streq(c->uplinks[i].name, name))
+                        return &c->uplinks[i];
+        return NULL;
+}
+
+PlacementMode config_uplink_placement(const Config *c, const ConfigUplink *u) {
+        return u && u->placement >= 0 ? u->placement : c->placement;
 }
 
 /* Value checks return NULL when fine, else what is wrong, for the caller to put after "Key=value: ". */
@@ -478,6 +515,19 @@ static int parser_end_section(Parser *p) {
                                 return parser_error(p, line, -EINVAL,
                                                 "duplicate bridge %s, first defined at line %u", b->name,
                                                 p->new.bridges[i].line);
+        } else if (p->section == SECTION_UPLINK) {
+                ConfigUplink *u = &p->new.uplinks[p->new.n_uplinks - 1];
+
+                if (!u->name)
+                        return parser_error(p, line, -EINVAL, "[Uplink] needs Name=");
+                if (config_find_uplink(p->base, u->name))
+                        return parser_error(p, line, -EINVAL, "duplicate uplink %s, already configured",
+                                        u->name);
+                for (size_t i = 0; i + 1 < p->new.n_uplinks; i++)
+                        if (streq(p->new.uplinks[i].name, u->name))
+                                return parser_error(p, line, -EINVAL,
+                                                "duplicate uplink %s, first defined at line %u", u->name,
+                                                p->new.uplinks[i].line);
         }
 
         p->section = SECTION_NONE;
@@ -517,6 +567,12 @@ static int parser_begin_section(Parser *p, const char *name) {
                 if (r < 0)
                         return r;
                 p->new.bridges[p->new.n_bridges++] = (ConfigBridge){.vlan_filtering = -1, .line = p->line};
+        } else if (s == SECTION_UPLINK) {
+                r = grow((void **) &p->new.uplinks, p->new.n_uplinks, sizeof(ConfigUplink));
+                if (r < 0)
+                        return r;
+                p->new.uplinks[p->new.n_uplinks++] =
+                                (ConfigUplink){.placement = _PLACEMENT_MODE_INVALID, .line = p->line};
         }
 
         p->section = s;
@@ -537,6 +593,15 @@ static int parser_set_nic_setting(Parser *p, NicSettings *s, const char *key, co
         r = nic_settings_set(s, nic_setting_from_key(key), value, &why);
         if (r < 0)
                 return parser_value_error(p, r, key, value, why);
+        return 0;
+}
+
+static int parser_set_placement(Parser *p, PlacementMode *field, const char *key, const char *value) {
+        PlacementMode m = placement_mode_from_string(value);
+
+        if (m < 0)
+                return parser_value_error(p, -EINVAL, key, value, "not report or apply");
+        *field = m;
         return 0;
 }
 
@@ -590,6 +655,16 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         (void) snprintf(p->new.libvirt_uri, sizeof(p->new.libvirt_uri), "%s", value);
                         return 0;
                 }
+                if (streq(key, "ReservedCPUs")) {
+                        r = cpu_set_from_string(value, &p->new.reserved_cpus);
+                        if (r < 0)
+                                return parser_value_error(p, r, key, value,
+                                                r == -ERANGE ? "a CPU above 8191 or a reversed range"
+                                                             : "not a CPU list such as 0-1,4");
+                        return 0;
+                }
+                if (streq(key, "Placement"))
+                        return parser_set_placement(p, &p->new.placement, key, value);
                 break;
 
         case SECTION_GUEST: {
@@ -628,6 +703,16 @@ static int parser_assign(Parser *p, const char *key, const char *value) {
                         b->vlan_filtering = r;
                         return 0;
                 }
+                break;
+        }
+
+        case SECTION_UPLINK: {
+                ConfigUplink *u = &p->new.uplinks[p->new.n_uplinks - 1];
+
+                if (streq(key, "Name"))
+                        return parser_set_string(p, &u->name, key, value, check_ifname(value));
+                if (streq(key, "Placement"))
+                        return parser_set_placement(p, &u->placement, key, value);
                 break;
         }
 
@@ -741,6 +826,8 @@ static void config_copy_scalars(Config *to, const Config *from) {
         for (size_t i = 0; i < ELEMENTSOF(bool_keys); i++)
                 *bool_key_field(i, to) = *bool_key_field(i, (Config *) from);
         memcpy(to->libvirt_uri, from->libvirt_uri, sizeof(to->libvirt_uri));
+        to->reserved_cpus = from->reserved_cpus;
+        to->placement = from->placement;
 }
 
 /* Appends what 'new' holds to 'c' and takes its scalars. Everything that can fail happens before
@@ -768,9 +855,20 @@ static int config_merge(Config *c, Config *new) {
                 c->bridges = b;
         }
 
+        if (new->n_uplinks > 0) {
+                ConfigUplink *u = reallocarray(
+                                c->uplinks, c->n_uplinks + new->n_uplinks, sizeof(ConfigUplink));
+                if (!u)
+                        return -ENOMEM;
+                c->uplinks = u;
+        }
+
         if (new->n_bridges > 0)
                 memcpy(c->bridges + c->n_bridges, new->bridges, new->n_bridges * sizeof(ConfigBridge));
         c->n_bridges += new->n_bridges;
+        if (new->n_uplinks > 0)
+                memcpy(c->uplinks + c->n_uplinks, new->uplinks, new->n_uplinks * sizeof(ConfigUplink));
+        c->n_uplinks += new->n_uplinks;
         if (new->n_guests > 0)
                 memcpy(c->guests + c->n_guests, new->guests, new->n_guests * sizeof(ConfigGuest));
         if (new->n_interfaces > 0)
@@ -784,6 +882,7 @@ static int config_merge(Config *c, Config *new) {
         free(new->guests);
         free(new->interfaces);
         free(new->bridges);
+        free(new->uplinks);
         config_init(new);
         return 0;
 }

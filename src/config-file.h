@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu-set.h"
 #include "nic-settings.h"
 
 /* vnicd.conf: systemd-style INI, documented in vnicd.conf(5).
@@ -21,6 +23,8 @@
  *                               default for NICs that do not say
  *   Libvirt=yes                 follow the running domains of libvirtd
  *   LibvirtURI=qemu:///system   which libvirtd
+ *   ReservedCPUs=0-1            CPUs kept for the host: placement never uses them (CPU list)
+ *   Placement=report            report|apply: the default of every [Uplink]
  *
  *   [Guest]                     one per QEMU reached over QMP (repeatable)
  *   Name=demo                   [A-Za-z0-9_.-]{1,64}, unique
@@ -46,6 +50,10 @@
  *   [Bridge]                    a bridge whose vlan_filtering vnicd manages (repeatable)
  *   Name=br0
  *   VLANFiltering=yes           yes|no
+ *
+ *   [Uplink]                    a host NIC whose queue IRQs vnicd places (repeatable); the vhost
+ *   Name=eth1                   workers of the guests behind it are placed with them
+ *   Placement=apply             report|apply; default from [Manager] Placement=
  *
  * '#' and ';' start comments; blank lines ignored; keys are case-sensitive; a value may not be
  * empty unless said. Lines are at most 4096 bytes, at most 1024 sections. */
@@ -74,6 +82,21 @@ typedef struct ConfigBridge {
         int vlan_filtering; /* VLANFiltering=: -1 = only read it, 0/1 = vnicd sets it */
         unsigned line;
 } ConfigBridge;
+
+/* Placement= (issue 8 part 6): 'report' computes and shows, 'apply' also writes IRQ affinities
+ * and pins vhost workers. */
+typedef enum PlacementMode {
+        PLACEMENT_MODE_REPORT,
+        PLACEMENT_MODE_APPLY,
+        _PLACEMENT_MODE_MAX,
+        _PLACEMENT_MODE_INVALID = -EINVAL,
+} PlacementMode;
+
+typedef struct ConfigUplink {
+        char *name;
+        PlacementMode placement; /* Placement=; _PLACEMENT_MODE_INVALID: [Manager] Placement= */
+        unsigned line;
+} ConfigUplink;
 
 /* The thresholds of the multiqueue policy (policies/multiqueue.h), each a [Manager] key of its own.
  * The defaults and bounds are in the key table of config-file.c. */
@@ -119,12 +142,16 @@ typedef struct Config {
         bool libvirt;                /* Libvirt=: follow libvirt's domains */
         bool resume_migrated;        /* ResumeMigratedDomains=: resume after programming (--suspend) */
         char libvirt_uri[CONFIG_LIBVIRT_URI_MAX]; /* LibvirtURI= */
+        CpuSet reserved_cpus;                     /* ReservedCPUs=: never used by placement */
+        PlacementMode placement;                  /* Placement=: the default of every [Uplink] */
         ConfigGuest *guests;
         size_t n_guests;
         ConfigInterface *interfaces;
         size_t n_interfaces;
         ConfigBridge *bridges;
         size_t n_bridges;
+        ConfigUplink *uplinks;
+        size_t n_uplinks;
 } Config;
 
 /* Fills 'c' with the defaults (DebounceSec=0.05, ResyncSec=30, the multiqueue thresholds, Trust=no,
@@ -162,6 +189,13 @@ int config_check_libvirt_uri(const char *s);
 
 const ConfigInterface *config_find_interface(const Config *c, const char *guest, const char *name);
 const ConfigBridge *config_find_bridge(const Config *c, const char *name);
+const ConfigUplink *config_find_uplink(const Config *c, const char *name);
+/* The uplink's Placement=, else [Manager]'s. */
+PlacementMode config_uplink_placement(const Config *c, const ConfigUplink *u);
+
+/* "report", "apply". */
+const char *placement_mode_to_string(PlacementMode m);
+PlacementMode placement_mode_from_string(const char *s);
 
 /* The multiqueue thresholds' defaults, from the same table as config_init()'s. */
 MultiqueueConfig multiqueue_config_defaults(void);

@@ -138,10 +138,13 @@ static int do_show(json_object *doc, FILE *f, const void *userdata) {
 
 static int do_explain(json_object *doc, FILE *f, const void *userdata) {
         const Selection *s = userdata;
-        json_object *nic = NULL;
+        json_object *nic = NULL, *guest = NULL;
+        int r;
 
         assert_int_equal(describe_select(doc, s->guest, s->nic, &nic), 0);
-        return render_explain(nic, f);
+        assert_int_equal(describe_select(doc, s->guest, NULL, &guest), 0);
+        r = render_explain(nic, f);
+        return r < 0 ? r : render_explain_placement(doc, guest, f); /* as vnicctl-explain.c */
 }
 
 static int json_file_filter(const struct dirent *de) {
@@ -227,6 +230,7 @@ static void test_golden_explain(void **state) {
                         {"bridge-port.json", {"web", "net1"}, "bridge-port.explain-web-net1.txt"},
                         {"multicast-64.json", {"stream", "net0"}, "multicast-64.explain-stream-net0.txt"},
                         {"tap-queues.json", {"vm", "net0"}, "tap-queues.explain-vm-net0.txt"},
+                        {"placement.json", {"web", "net1"}, "placement.explain-web-net1.txt"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

@@ -264,6 +264,88 @@ static void test_bridge_errors(void **state) {
         }
 }
 
+static void test_placement_keys(void **state) {
+        static const char text[] = "[Manager]\n"
+                                   "ReservedCPUs=0, 2-3\n"
+                                   "Placement=apply\n"
+                                   "[Uplink]\n"
+                                   "Name=eth1\n"
+                                   "[Uplink]\n"
+                                   "Name=eth2\n"
+                                   "Placement=report\n";
+        static const char second[] = "[Manager]\nPlacement=report\n[Uplink]\nName=eth3\n";
+        _cleanup_free_ char *reserved = NULL, *error = NULL;
+        const ConfigUplink *u;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(c.placement, PLACEMENT_MODE_REPORT);
+        assert_true(cpu_set_is_empty(&c.reserved_cpus));
+        assert_int_equal(parse(&c, text, NULL), 0);
+        reserved = cpu_set_to_string(&c.reserved_cpus);
+        assert_string_equal(reserved, "0,2-3");
+        assert_int_equal(c.placement, PLACEMENT_MODE_APPLY);
+        assert_int_equal(c.n_uplinks, 2);
+        u = config_find_uplink(&c, "eth1");
+        assert_non_null(u);
+        assert_int_equal(u->line, 4);
+        assert_int_equal(u->placement, _PLACEMENT_MODE_INVALID);
+        assert_int_equal(config_uplink_placement(&c, u), PLACEMENT_MODE_APPLY);
+        assert_int_equal(config_uplink_placement(&c, config_find_uplink(&c, "eth2")), PLACEMENT_MODE_REPORT);
+        assert_null(config_find_uplink(&c, "eth0"));
+
+        /* A later file overrides [Manager] Placement= and adds uplinks; a duplicate is an error. */
+        assert_int_equal(parse(&c, second, NULL), 0);
+        assert_int_equal(c.n_uplinks, 3);
+        assert_int_equal(config_uplink_placement(&c, config_find_uplink(&c, "eth1")), PLACEMENT_MODE_REPORT);
+        assert_int_equal(parse(&c, "[Uplink]\nName=eth2\n", &error), -EINVAL);
+        assert_string_equal(error, "vnicd.conf:1: duplicate uplink eth2, already configured");
+        assert_int_equal(c.n_uplinks, 3);
+        config_done(&c);
+        assert_int_equal(c.n_uplinks, 0);
+        assert_true(cpu_set_is_empty(&c.reserved_cpus));
+}
+
+static void test_placement_errors(void **state) {
+        static const struct {
+                const char *text;
+                const char *error;
+        } cases[] = {
+                        {"[Manager]\nReservedCPUs=0-\n",
+                                        "vnicd.conf:2: ReservedCPUs=0-: not a CPU list such as 0-1,4"},
+                        {"[Manager]\nReservedCPUs=3-1\n", "vnicd.conf:2: ReservedCPUs=3-1: a CPU above 8191 "
+                                                          "or a reversed range"},
+                        {"[Manager]\nReservedCPUs=8192\n",
+                                        "vnicd.conf:2: ReservedCPUs=8192: a CPU above 8191 or a reversed "
+                                        "range"},
+                        {"[Manager]\nPlacement=yes\n", "vnicd.conf:2: Placement=yes: not report or apply"},
+                        {"[Uplink]\nPlacement=apply\n", "vnicd.conf:1: [Uplink] needs Name="},
+                        {"[Uplink]\nName=eth1\nPlacement=Apply\n",
+                                        "vnicd.conf:3: Placement=Apply: not report or apply"},
+                        {"[Uplink]\nName=eth1/x\n",
+                                        "vnicd.conf:2: Name=eth1/x: may not contain '/', ':' or whitespace"},
+                        {"[Uplink]\nName=eth1\n[Uplink]\nName=eth1\n",
+                                        "vnicd.conf:3: duplicate uplink eth1, first defined at line 1"},
+                        {"[Uplink]\nName=eth1\nReservedCPUs=1\n",
+                                        "vnicd.conf:3: unknown key ReservedCPUs in [Uplink]"},
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_free_ char *error = NULL;
+                Config c;
+
+                print_message("case %zu\n", k);
+                config_init(&c);
+                assert_true(parse(&c, cases[k].text, &error) < 0);
+                assert_non_null(error);
+                assert_string_equal(error, cases[k].error);
+                assert_int_equal(c.n_uplinks, 0);
+                assert_true(cpu_set_is_empty(&c.reserved_cpus));
+                assert_int_equal(c.placement, PLACEMENT_MODE_REPORT);
+                config_done(&c);
+        }
+}
+
 static void test_values(void **state) {
         static const struct {
                 const char *text;
@@ -1029,6 +1111,8 @@ int main(void) {
                         cmocka_unit_test(test_multiqueue_apply),
                         cmocka_unit_test(test_bridge_keys),
                         cmocka_unit_test(test_bridge_errors),
+                        cmocka_unit_test(test_placement_keys),
+                        cmocka_unit_test(test_placement_errors),
                         cmocka_unit_test(test_values),
                         cmocka_unit_test(test_names),
                         cmocka_unit_test(test_errors),

@@ -1,0 +1,247 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs inside the kernel VM booted with --numa (two nodes, CPUs 0-1 / 2-3) and a virtio-net with
+# MSI-X on bus=pbr1, behind the PCI expander bridge on node 1 (tests/kvm/meson.build,
+# kernel-vm-numa). vnicd places that uplink's IRQs and the vhost worker of the guest behind it;
+# the test reads back /proc/irq/N/smp_affinity_list and the worker's Cpus_allowed_list.
+#
+# As in test-vnicd-vhost-workers.sh, tests/tools/vhost-owner makes a real worker and a qmp-hostile
+# script stands in for QEMU's QMP, with vhost-owner as the one vCPU thread, pinned to a CPU of
+# node 1. The guest's tap and the uplink are ports of one bridge: the guest is behind the uplink.
+#
+#   netns $SANDBOX_NS
+#   +---------------------------------------------------------------------+
+#   |  br0 -- $UPLINK (virtio-net, node 1, its MSI-X IRQs)                |
+#   |      `- tap0 (the guest's NIC)                                      |
+#   |  vnicd -- QMP -- qmp-hostile script (vCPU thread = vhost-owner)     |
+#   |  vhost-owner -- /dev/vhost-net --> kernel worker vhost-<pid>        |
+#   +---------------------------------------------------------------------+
+
+source "$(dirname "$0")/../lib/sandbox.sh"
+source "$(dirname "$0")/../lib/vnicd.sh"
+
+require_root
+require_cmd ip jq dbus-daemon busctl
+owner_bin=$VNIC_BUILD_DIR/tests/tools/vhost-owner
+[[ -x $owner_bin ]] || skip "vhost-owner not built"
+[[ -c /dev/vhost-net ]] || skip "no /dev/vhost-net on this kernel: run in the kernel VM (tests/kvm)"
+[[ -r /sys/devices/system/node/node1/cpulist ]] || skip "one NUMA node: run-in-vm.sh --numa"
+
+# "2-3,5" -> "2 3 5"
+expand_cpus() {
+        local item out=()
+
+        for item in ${1//,/ }; do
+                if [[ $item == *-* ]]; then
+                        out+=($(seq "${item%-*}" "${item#*-}"))
+                else
+                        out+=("$item")
+                fi
+        done
+        echo "${out[*]}"
+}
+
+# CPUS is within ALLOWED and does not hold AVOID.
+cpus_ok() { # CPUS ALLOWED AVOID
+        local c
+
+        [[ -n $1 ]] || return 1
+        for c in $(expand_cpus "$1"); do
+                [[ " $(expand_cpus "$2") " == *" $c "* ]] || return 1
+                [[ $c != "$3" ]] || return 1
+        done
+}
+
+# The node of a NIC: the first ancestor of its device with numa_node >= 0.
+nic_node() {
+        local d
+
+        d=$(readlink -f "/sys/class/net/$1/device") || return 1
+        while [[ $d == /sys/devices/* ]]; do
+                if [[ -r $d/numa_node && $(<"$d/numa_node") -ge 0 ]]; then
+                        cat "$d/numa_node"
+                        return 0
+                fi
+                d=${d%/*}
+        done
+        return 1
+}
+
+UPLINK='' pci=''
+for dev in /sys/class/net/*; do
+        d=${dev##*/}
+        [[ $(readlink -f "$dev/device/driver" 2>/dev/null) == */virtio_net ]] || continue
+        [[ $(nic_node "$d") == 1 ]] || continue
+        UPLINK=$d
+        pci=$(readlink -f "$dev/device")
+        pci=${pci%/*} # the virtio device's parent: the PCI function
+done
+[[ -n $UPLINK ]] || skip "no virtio-net on NUMA node 1 (run-in-vm.sh --numa, the NIC on bus=pbr1)"
+read -r -a irqs <<<"$(ls "$pci/msi_irqs" 2>/dev/null | sort -n | tr "\n" " ")"
+((${#irqs[@]} > 0)) || skip "$UPLINK has no MSI IRQs"
+node1=$(</sys/devices/system/node/node1/cpulist)
+vcpu_cpu=$(expand_cpus "$node1")
+vcpu_cpu=${vcpu_cpu##* } # the last CPU of node 1
+log_info "uplink $UPLINK on node 1 (CPUs $node1), IRQs ${irqs[*]}; the vCPU runs on CPU $vcpu_cpu"
+
+irq_cpus() {
+        cat "/proc/irq/$1/smp_affinity_list"
+}
+# Every other IRQ with an affinity: none of them may change.
+declare -A others
+for f in /proc/irq/*/smp_affinity_list; do
+        n=${f#/proc/irq/}
+        n=${n%%/*}
+        [[ " ${irqs[*]} " == *" $n "* ]] && continue
+        others[$n]=$(<"$f")
+done
+declare -A before
+for n in "${irqs[@]}"; do
+        before[$n]=$(irq_cpus "$n")
+done
+
+setup_ns NS
+__sandbox_dir || exit 1
+ip link set "$UPLINK" netns "$SANDBOX_NS" || exit 1
+ip -n "$SANDBOX_NS" link add br0 up type bridge || exit 1
+ip -n "$SANDBOX_NS" link set "$UPLINK" master br0 up || exit 1
+ip -n "$SANDBOX_NS" tuntap add tap0 mode tap || exit 1
+ip -n "$SANDBOX_NS" link set tap0 master br0 up || exit 1
+
+"$owner_bin" "$SANDBOX_DIR/owner.pid" >"$SANDBOX_DIR/owner.log" 2>&1 &
+owner=$!
+owner_running=1
+stop_owner() {
+        [[ $owner_running == 1 ]] || return 0
+        kill "$owner" && wait "$owner" 2>/dev/null
+        owner_running=0
+}
+defer stop_owner
+busywait 5000 test -s "$SANDBOX_DIR/owner.pid"
+check_err $? "vhost-owner did not start: $(cat "$SANDBOX_DIR/owner.log")"
+taskset -p -c "$vcpu_cpu" "$owner" >/dev/null 2>&1 || busybox taskset -p -c "$vcpu_cpu" "$owner" >/dev/null
+check_err $? "cannot pin the vCPU stand-in to CPU $vcpu_cpu"
+
+tid=''
+for s in /proc/[0-9]*/stat /proc/"$owner"/task/[0-9]*/stat; do
+        read -r line <"$s" 2>/dev/null || continue
+        [[ $line == *" (vhost-$owner) "* ]] || continue
+        tid=${s%/stat}
+        tid=${tid##*/}
+done
+[[ -n $tid ]] || { check_err 1 "no worker vhost-$owner"; log_test "the kernel made a worker"; exit 1; }
+worker_cpus() {
+        sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$tid/status"
+}
+worker_before=$(worker_cpus)
+log_info "worker $tid, Cpus_allowed_list $worker_before"
+
+printf '[{"cpu-index": 0, "thread-id": %d, "props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "qom-path": "/machine/unattached/device[0]", "target": "x86_64"}]\n' \
+        "$owner" >"$SANDBOX_DIR/query-cpus-fast.json"
+qmp_peer_filter_nic "$SANDBOX_DIR" 52:54:00:12:34:56 '[]'
+qmp_peer_start "$SANDBOX_DIR" || exit 1
+
+conf() { # MODE
+        cat >"$SANDBOX_DIR/vnicd.conf" <<CONF
+[Manager]
+DebounceSec=0.02
+ResyncSec=1
+MultiqueueSampleSec=0.2
+Placement=$1
+
+[Uplink]
+Name=$UPLINK
+
+[Guest]
+Name=vm
+QMPSocket=$SANDBOX_DIR/qmp.sock
+
+[Interface]
+Guest=vm
+Name=net0
+HostDevice=tap0
+CONF
+}
+conf report
+vnicd_start "$SANDBOX_DIR/vnicd.conf" || exit 1
+
+placement() {
+        vnicctl --json | jq -c '.placement'
+}
+holds() {
+        vnicctl --json | jq -e "$1" >/dev/null 2>&1
+}
+# Decided: every IRQ and the worker have a wanted set.
+decided=".placement.uplinks[0].irqs | length == ${#irqs[@]} and all(.wanted != null)"
+busywait 30000 holds "($decided) and (.guests[0].placement.workers | length == 1 and .[0].wanted != null)"
+check_err $? "no placement decided: $(placement)"
+log_info "report: $(placement)"
+holds ".placement.uplinks[0].numa_node == 1 and .placement.uplinks[0].mode == \"report\" and .guests[0].placement.uplink == \"$UPLINK\""
+check_err $? "the uplink's node, mode or the guest's uplink is wrong: $(placement)"
+log_test "report: node 1, every IRQ and the worker decided"
+
+changed=0
+for n in "${irqs[@]}"; do
+        [[ $(irq_cpus "$n") == "${before[$n]}" ]] || changed=1
+done
+[[ $(worker_cpus) == "$worker_before" ]] || changed=1
+holds '.placement.uplinks[0].changes == 0'
+check_err $(($? + changed)) "report mode wrote something: $(placement)"
+log_test "report: nothing written"
+
+# apply, on SIGHUP.
+conf apply
+kill -HUP "$VNICD_PID"
+busywait 30000 holds '.placement.uplinks[0] | .mode == "apply" and (.irqs | all(.applied)) and (.workers | length == 1 and all(.applied))'
+check_err $? "not applied: $(placement)"
+log_info "apply: $(placement)"
+for n in "${irqs[@]}"; do
+        cpus_ok "$(irq_cpus "$n")" "$node1" "$vcpu_cpu"
+        check_err $? "IRQ $n on CPUs $(irq_cpus "$n"): not within node 1 ($node1) or on the vCPU's CPU $vcpu_cpu"
+done
+log_test "apply: every IRQ of $UPLINK on node 1, off the vCPU's CPU"
+cpus_ok "$(worker_cpus)" "$node1" "$vcpu_cpu"
+check_err $? "worker on CPUs $(worker_cpus): not within node 1 ($node1) or on the vCPU's CPU $vcpu_cpu"
+log_test "apply: the vhost worker on node 1, off the vCPU's CPU"
+
+for n in "${!others[@]}"; do
+        [[ -r /proc/irq/$n/smp_affinity_list ]] || continue
+        [[ $(irq_cpus "$n") == "${others[$n]}" ]]
+        check_err $? "IRQ $n of another device moved: ${others[$n]} -> $(irq_cpus "$n")"
+done
+log_test "apply: no other device's IRQ touched"
+
+# Writes only what differs: three more passes (resyncs) write nothing.
+changes=$(placement | jq '.uplinks[0].changes')
+passes=$(placement | jq .passes)
+busywait 20000 holds ".placement.passes >= $((passes + 3))"
+check_err $? "no further passes: $(placement | jq -c '{passes}')"
+holds ".placement.uplinks[0].changes == $changes"
+check_err $? "passes rewrote what was in place: $changes -> $(placement | jq '.uplinks[0].changes')"
+log_test "apply: $changes writes, none again in three resyncs"
+
+vnicctl show vm/net0 | grep -E "^ *Placement:" >/dev/null
+check_err $? "vnicctl show has no Placement block: $(vnicctl show vm/net0)"
+log_test "vnicctl show: Placement block"
+
+# The worker exits while placed (with its owner, the vCPU stand-in: nothing is pinned any more, so
+# the IRQs may move once to the whole node): dropped, nothing logged above debug, no retries.
+wait_passes() { # N
+        local p
+
+        p=$(placement | jq .passes)
+        busywait 20000 holds ".placement.passes >= $((p + $1))"
+}
+stop_owner
+busywait 20000 holds '.placement.uplinks[0].workers == [] and .guests[0].placement.workers == []'
+check_err $? "the worker is still placed after it exited: $(placement)"
+wait_passes 2
+changes=$(placement | jq '.uplinks[0].changes')
+wait_passes 3
+holds ".placement.uplinks[0].changes == $changes and (.placement.uplinks[0].irqs | all(.applied and .error == null))"
+check_err $? "writes go on after the worker went, or failed: $(placement)"
+! grep -iE "warning|error" "$VNICD_LOG" | grep -iE "vhost|uplink|placement|CPU"
+check_err $? "vnicd logged about placement above debug"
+log_test "worker gone: dropped quietly, no retries ($changes writes in all)"
+
+exit "$EXIT_STATUS"
