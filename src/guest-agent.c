@@ -49,27 +49,22 @@ static bool ifname_valid(const char *s) {
         return true;
 }
 
-int guest_agent_ethtool_command(const char *dev, unsigned pairs, char **ret) {
+/* guest-exec of ethtool with 'n' arguments, its output captured. */
+static int ethtool_exec_command(const char *const *argv, size_t n, char **ret) {
         _cleanup_(json_object_putp) json_object *o = NULL;
-        json_object *args, *argv;
-        char n[16];
+        json_object *args, *arg;
 
-        if (!dev || !ifname_valid(dev) || pairs == 0)
-                return -EINVAL;
-        (void) snprintf(n, sizeof(n), "%u", pairs);
         args = json_object_new_object();
-        argv = json_object_new_array();
-        if (!args || !argv) {
+        arg = json_object_new_array();
+        if (!args || !arg) {
                 json_object_put(args);
-                json_object_put(argv);
+                json_object_put(arg);
                 return -ENOMEM;
         }
-        json_object_array_add(argv, json_object_new_string("-L"));
-        json_object_array_add(argv, json_object_new_string(dev));
-        json_object_array_add(argv, json_object_new_string("combined"));
-        json_object_array_add(argv, json_object_new_string(n));
+        for (size_t i = 0; i < n; i++)
+                json_object_array_add(arg, json_object_new_string(argv[i]));
         json_object_object_add(args, "path", json_object_new_string("ethtool"));
-        json_object_object_add(args, "arg", argv);
+        json_object_object_add(args, "arg", arg);
         json_object_object_add(args, "capture-output", json_object_new_boolean(true));
         o = execute("guest-exec", args);
         if (!o) {
@@ -77,6 +72,21 @@ int guest_agent_ethtool_command(const char *dev, unsigned pairs, char **ret) {
                 return -ENOMEM;
         }
         return command(o, ret);
+}
+
+int guest_agent_ethtool_command(const char *dev, unsigned pairs, char **ret) {
+        char n[16];
+
+        if (!dev || !ifname_valid(dev) || pairs == 0)
+                return -EINVAL;
+        (void) snprintf(n, sizeof(n), "%u", pairs);
+        return ethtool_exec_command((const char *const[]){"-L", dev, "combined", n}, 4, ret);
+}
+
+int guest_agent_ethtool_show_command(const char *dev, char **ret) {
+        if (!dev || !ifname_valid(dev))
+                return -EINVAL;
+        return ethtool_exec_command((const char *const[]){"-l", dev}, 2, ret);
 }
 
 int guest_agent_exec_status_command(int64_t pid, char **ret) {
@@ -186,11 +196,14 @@ static int base64_value(char c) {
         return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-/* The agent's base64 output, decoded as far as it fits into 'buf' (NUL-terminated); bytes that are
- * not printable become '?', trailing newlines go. -EINVAL for what is not base64. */
-static int decode_output(const char *s, char buf[static GUEST_AGENT_OUTPUT_MAX]) {
+/* The agent's base64 output, decoded as far as it fits into 'buf' of 'size' bytes (NUL-terminated,
+ * '*ret_cut' set when it did not fit). 'lines': newlines and tabs are kept, for a parser; otherwise
+ * trailing newlines go and the others become blanks, for a message. Other bytes that are not
+ * printable become '?'. -EINVAL for what is not base64. */
+static int decode_output(const char *s, char *buf, size_t size, bool lines, bool *ret_cut) {
         size_t n = 0;
         unsigned acc = 0, bits = 0;
+        bool cut = false;
 
         for (; *s && *s != '='; s++) {
                 int v = base64_value(*s);
@@ -204,20 +217,28 @@ static int decode_output(const char *s, char buf[static GUEST_AGENT_OUTPUT_MAX])
 
                         bits -= 8;
                         acc &= (1u << bits) - 1;
-                        if (n + 1 < GUEST_AGENT_OUTPUT_MAX)
-                                buf[n++] = c == '\n' || (c >= ' ' && c < 0x7f) ? (char) c : '?';
+                        if (n + 1 >= size)
+                                cut = true;
+                        else
+                                buf[n++] = c == '\n' || (lines && c == '\t') || (c >= ' ' && c < 0x7f)
+                                                           ? (char) c
+                                                           : '?';
                 }
         }
         for (; *s == '='; s++)
                 ;
         if (*s)
                 return -EINVAL;
-        while (n > 0 && buf[n - 1] == '\n')
-                n--;
-        for (size_t i = 0; i < n; i++)
-                if (buf[i] == '\n')
-                        buf[i] = ' ';
+        if (!lines) {
+                while (n > 0 && buf[n - 1] == '\n')
+                        n--;
+                for (size_t i = 0; i < n; i++)
+                        if (buf[i] == '\n')
+                                buf[i] = ' ';
+        }
         buf[n] = 0;
+        if (ret_cut)
+                *ret_cut = cut;
         return 0;
 }
 
@@ -246,12 +267,16 @@ int guest_agent_parse_exec_status(const char *reply, size_t len, GuestExecStatus
         }
         if (json_object_object_get_ex(v, "err-data", &f) &&
                         (!json_object_is_type(f, json_type_string) ||
-                                        decode_output(json_object_get_string(f), st.err) < 0))
+                                        decode_output(json_object_get_string(f), st.err, sizeof(st.err),
+                                                        false, NULL) < 0))
                 return parse_error(
                                 ret_error, -EINVAL, "guest-exec-status reply: \"err-data\" is not base64");
         if (json_object_object_get_ex(v, "out-data", &f) &&
                         (!json_object_is_type(f, json_type_string) ||
-                                        decode_output(json_object_get_string(f), st.out) < 0))
+                                        decode_output(json_object_get_string(f), st.out, sizeof(st.out),
+                                                        false, NULL) < 0 ||
+                                        decode_output(json_object_get_string(f), st.stdout_text,
+                                                        sizeof(st.stdout_text), true, &st.stdout_cut) < 0))
                 return parse_error(
                                 ret_error, -EINVAL, "guest-exec-status reply: \"out-data\" is not base64");
         if (st.exited && !json_object_object_get_ex(v, "exitcode", &f) && st.signal == 0)

@@ -16,7 +16,8 @@
 #define GUEST_AGENT_REPLY_MAX      (1024u * 1024u) /* bytes of one reply accepted */
 #define GUEST_AGENT_INTERFACES_MAX 1024            /* entries of guest-network-get-interfaces read */
 #define GUEST_AGENT_IFNAME_MAX     16              /* IFNAMSIZ, with the NUL */
-#define GUEST_AGENT_OUTPUT_MAX     200 /* bytes of a command's stderr/stdout kept, with the NUL */
+#define GUEST_AGENT_OUTPUT_MAX     200  /* bytes of a command's stderr/stdout kept, with the NUL */
+#define GUEST_AGENT_STDOUT_MAX     4096 /* bytes of a command's stdout kept as lines, with the NUL */
 
 typedef struct GuestExecStatus {
         bool exited;
@@ -24,12 +25,19 @@ typedef struct GuestExecStatus {
         int signal;                       /* the signal that killed it; 0: none */
         char err[GUEST_AGENT_OUTPUT_MAX]; /* its stderr (decoded, non-printables as '?'), cut short */
         char out[GUEST_AGENT_OUTPUT_MAX]; /* its stdout, the same */
+        /* Its stdout for a parser: lines and tabs kept, other non-printables as '?', NUL-terminated;
+         * 'stdout_cut' when it was longer. */
+        char stdout_text[GUEST_AGENT_STDOUT_MAX];
+        bool stdout_cut;
 } GuestExecStatus;
 
 /* The commands, as one JSON line each, in a malloc'ed '*ret'. 'dev' must be a valid interface name
- * (as the guest reported it: the parser below checks it). 0, -EINVAL, -ENOMEM. */
+ * (as the guest reported it: the parser below checks it). guest_agent_ethtool_command() sets the
+ * combined channels ('ethtool -L DEV combined N'), guest_agent_ethtool_show_command() reads them
+ * ('ethtool -l DEV', see ethtool-channels.h). 0, -EINVAL, -ENOMEM. */
 int guest_agent_interfaces_command(char **ret);
 int guest_agent_ethtool_command(const char *dev, unsigned pairs, char **ret);
+int guest_agent_ethtool_show_command(const char *dev, char **ret);
 int guest_agent_exec_status_command(int64_t pid, char **ret);
 
 /* The guest's name of the interface with hardware address 'mac' from a guest-network-get-interfaces

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ethtool-channels.h"
 #include "fuzz.h"
 #include "guest-agent.h"
 #include "macro.h"
@@ -21,7 +22,8 @@ static void check_string(const char *s, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static const EtherAddr mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x52}};
-        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *cmd = NULL;
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *cmd = NULL;
+        EthtoolChannels ch;
         char name[GUEST_AGENT_IFNAME_MAX];
         GuestExecStatus st;
         int64_t pid;
@@ -48,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r == 0) {
                 check_string(st.err, sizeof(st.err));
                 check_string(st.out, sizeof(st.out));
+                if (strnlen(st.stdout_text, sizeof(st.stdout_text)) >= sizeof(st.stdout_text))
+                        abort();
+                /* What a guest's ethtool printed goes to its parser as it is. */
+                (void) ethtool_channels_parse(st.stdout_text, strlen(st.stdout_text), &ch, &e4);
         }
         return 0;
 }

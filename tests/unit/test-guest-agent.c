@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -121,12 +122,57 @@ static void test_exec_status(void **state) {
         assert_string_equal(error, "guest-exec-status reply: \"err-data\" is not base64");
 }
 
+/* 'ethtool -l eth0' through guest-exec: the reply qemu-ga 7.2 gave in the test guest (libvirt direct
+ * NIC, <driver queues='4'/>, after ethtool -L eth0 combined 1). Its stdout keeps its lines and tabs
+ * for ethtool_channels_parse(); 'out' is the one-line form for messages. */
+static void test_exec_status_stdout(void **state) {
+        static const char reply[] =
+                        "{\"return\":{\"exitcode\":0,\"out-data\":"
+                        "\"Q2hhbm5lbCBwYXJhbWV0ZXJzIGZvciBldGgwOgpQcmUtc2V0IG1heGltdW1zOgpSWDoJCW4vYQpUWDoJC"
+                        "W4vYQpPdG"
+                        "hlcjoJCW4vYQpDb21iaW5lZDoJNApDdXJyZW50IGhhcmR3YXJlIHNldHRpbmdzOgpSWDoJCW4vYQpUWDoJC"
+                        "W4vYQpPdG"
+                        "hlcjoJCW4vYQpDb21iaW5lZDoJMQo=\",\"out-truncated\":false,\"exited\":true}}";
+        _cleanup_free_ char *cmd = NULL, *long_reply = NULL;
+        GuestExecStatus st;
+        size_t n;
+
+        assert_int_equal(guest_agent_parse_exec_status(reply, strlen(reply), &st, NULL), 0);
+        assert_string_equal(st.stdout_text, "Channel parameters for eth0:\nPre-set maximums:\nRX:\t\tn/a\n"
+                                            "TX:\t\tn/a\nOther:\t\tn/a\nCombined:\t4\n"
+                                            "Current hardware settings:\nRX:\t\tn/a\nTX:\t\tn/a\n"
+                                            "Other:\t\tn/a\nCombined:\t1\n");
+        assert_false(st.stdout_cut);
+        assert_string_equal(st.out, "Channel parameters for eth0: Pre-set maximums: RX:??n/a TX:??n/a "
+                                    "Other:??n/a Combined:?4 Current hardware settings: RX:??n/a TX:??n/a "
+                                    "Other:??n/a Combined:?1");
+
+        /* stdout past the bound: cut, and said so */
+        n = (GUEST_AGENT_STDOUT_MAX + 30) / 3 * 4;
+        assert_true(asprintf(&long_reply,
+                                    "{\"return\":{\"exitcode\":0,\"exited\":true,\"out-data\":\"%0*d\"}}",
+                                    (int) n, 0) > 0);
+        memset(strstr(long_reply, "\"out-data\":\"") + 12, 'Q', n);
+        assert_int_equal(guest_agent_parse_exec_status(long_reply, strlen(long_reply), &st, NULL), 0);
+        assert_true(st.stdout_cut);
+        assert_int_equal(strlen(st.stdout_text), GUEST_AGENT_STDOUT_MAX - 1);
+
+        assert_int_equal(guest_agent_ethtool_show_command("eth0", &cmd), 0);
+        assert_string_equal(cmd,
+                        "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"ethtool\",\"arg\":[\"-l\","
+                        "\"eth0\"],\"capture-output\":true}}");
+        cmd = mfree(cmd);
+        assert_int_equal(guest_agent_ethtool_show_command("a b", &cmd), -EINVAL);
+        assert_null(cmd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_commands),
                         cmocka_unit_test(test_interfaces),
                         cmocka_unit_test(test_exec),
                         cmocka_unit_test(test_exec_status),
+                        cmocka_unit_test(test_exec_status_stdout),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
