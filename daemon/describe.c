@@ -28,16 +28,9 @@ json_object *json_text(const char *s) {
 }
 
 json_object *json_time(unsigned long long usec) {
-        char buf[32];
-        struct tm tm;
-        time_t t;
+        char buf[TIMESTAMP_MAX];
 
-        if (usec == 0)
-                return NULL;
-        t = (time_t) (usec / 1000000ULL);
-        if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                return NULL;
-        return json_text(buf);
+        return json_text(format_timestamp(usec, buf));
 }
 
 /* A CLOCK_MONOTONIC time (the policies' clock) as wall-clock time. */

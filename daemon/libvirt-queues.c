@@ -85,62 +85,131 @@ static char *agent(QueuesJob *j, const char *command, const char *what) {
         return reply;
 }
 
-static void guest_agent_run(QueuesJob *j) {
+/* The guest's name of the NIC, by MAC, into j->result.dev. */
+static int find_dev(QueuesJob *j) {
         _cleanup_free_ char *cmd = NULL, *reply = NULL, *error = NULL;
-        char pairs[16];
-        GuestExecStatus st = {};
-        int64_t pid;
         int r = -ENOENT;
 
-        if (guest_agent_interfaces_command(&cmd) < 0)
-                return job_fail(j, "out of memory");
+        if (guest_agent_interfaces_command(&cmd) < 0) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
         reply = agent(j, cmd, "guest-network-get-interfaces");
         if (!reply)
-                return;
+                return -EIO;
         for (size_t i = 0; i < j->n_macs && r == -ENOENT; i++)
                 r = guest_agent_parse_interfaces(reply, strlen(reply), &j->macs[i], j->result.dev, &error);
-        if (r == -ENOENT)
-                return job_fail(j, "the guest agent reports no interface with the NIC's MAC");
-        if (r < 0)
-                return job_fail(j, "%s", error ?: "the guest agent's interfaces cannot be read");
+        if (r == -ENOENT) {
+                job_fail(j, "the guest agent reports no interface with the NIC's MAC");
+                return r;
+        }
+        if (r < 0) {
+                job_fail(j, "%s", error ?: "the guest agent's interfaces cannot be read");
+                return r;
+        }
+        return 0;
+}
 
-        cmd = mfree(cmd);
-        reply = mfree(reply);
-        if (guest_agent_ethtool_command(j->result.dev, j->result.pairs, &cmd) < 0)
-                return job_fail(j, "out of memory");
+/* Runs 'cmd' (a guest-exec of ethtool) and waits for it to exit with 0; 'what' names it in errors.
+ * Its status in '*st'. */
+static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExecStatus *st) {
+        _cleanup_free_ char *status_cmd = NULL, *reply = NULL, *error = NULL;
+        int64_t pid;
+
         reply = agent(j, cmd, "guest-exec ethtool");
         if (!reply)
-                return;
-        if (guest_agent_parse_exec(reply, strlen(reply), &pid, &error) < 0)
-                return job_fail(j, "%s", error ?: "guest-exec: bad reply");
-
-        cmd = mfree(cmd);
-        if (guest_agent_exec_status_command(pid, &cmd) < 0)
-                return job_fail(j, "out of memory");
+                return -EIO;
+        if (guest_agent_parse_exec(reply, strlen(reply), &pid, &error) < 0) {
+                job_fail(j, "%s", error ?: "guest-exec: bad reply");
+                return -EIO;
+        }
+        if (guest_agent_exec_status_command(pid, &status_cmd) < 0) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
         /* A worker thread may wait: ethtool takes milliseconds; bounded all the same. */
-        for (unsigned i = 0; i < LIBVIRT_AGENT_EXEC_WAIT_SEC * 5 && !st.exited; i++) {
+        *st = (GuestExecStatus){};
+        for (unsigned i = 0; i < LIBVIRT_AGENT_EXEC_WAIT_SEC * 5 && !st->exited; i++) {
                 if (i > 0)
                         (void) nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
                 reply = mfree(reply);
-                reply = agent(j, cmd, "guest-exec-status");
+                reply = agent(j, status_cmd, "guest-exec-status");
                 if (!reply)
-                        return;
-                if (guest_agent_parse_exec_status(reply, strlen(reply), &st, &error) < 0)
-                        return job_fail(j, "%s", error ?: "guest-exec-status: bad reply");
+                        return -EIO;
+                if (guest_agent_parse_exec_status(reply, strlen(reply), st, &error) < 0) {
+                        job_fail(j, "%s", error ?: "guest-exec-status: bad reply");
+                        return -EIO;
+                }
         }
-        (void) snprintf(pairs, sizeof(pairs), "%u", j->result.pairs);
-        if (!st.exited)
-                return job_fail(j, "ethtool -L %s combined %s did not exit within %d s in the guest",
-                                j->result.dev, pairs, LIBVIRT_AGENT_EXEC_WAIT_SEC);
-        if (st.signal > 0)
-                return job_fail(j, "ethtool -L %s combined %s was killed by signal %d in the guest",
-                                j->result.dev, pairs, st.signal);
-        if (st.exitcode != 0)
-                return job_fail(j, "ethtool -L %s combined %s failed in the guest (exit code %d): %s",
-                                j->result.dev, pairs, st.exitcode,
-                                st.err[0]   ? st.err
-                                : st.out[0] ? st.out
-                                            : "no output");
+        if (!st->exited) {
+                job_fail(j, "%s did not exit within %d s in the guest", what, LIBVIRT_AGENT_EXEC_WAIT_SEC);
+                return -ETIMEDOUT;
+        }
+        if (st->signal > 0) {
+                job_fail(j, "%s was killed by signal %d in the guest", what, st->signal);
+                return -EIO;
+        }
+        if (st->exitcode != 0) {
+                job_fail(j, "%s failed in the guest (exit code %d): %s", what, st->exitcode,
+                                st->err[0]   ? st->err
+                                : st->out[0] ? st->out
+                                             : "no output");
+                return -EIO;
+        }
+        return 0;
+}
+
+/* 'ethtool -l DEV' in the guest into j->result.channels. */
+static int read_channels(QueuesJob *j) {
+        _cleanup_free_ char *cmd = NULL, *error = NULL;
+        char what[64];
+        GuestExecStatus st;
+        int r;
+
+        if (guest_agent_ethtool_show_command(j->result.dev, &cmd) < 0) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
+        (void) snprintf(what, sizeof(what), "ethtool -l %s", j->result.dev);
+        r = run_ethtool(j, cmd, what, &st);
+        if (r < 0)
+                return r;
+        if (st.stdout_cut) {
+                job_fail(j, "%s: more output than %u bytes", what, GUEST_AGENT_STDOUT_MAX - 1);
+                return -E2BIG;
+        }
+        r = ethtool_channels_parse(st.stdout_text, strlen(st.stdout_text), &j->result.channels, &error);
+        if (r < 0) {
+                job_fail(j, "%s", error ?: "ethtool -l output cannot be read");
+                return r;
+        }
+        j->result.has_channels = true;
+        return 0;
+}
+
+static void guest_agent_run(QueuesJob *j) {
+        _cleanup_free_ char *cmd = NULL;
+        char what[64];
+        GuestExecStatus st;
+
+        if (find_dev(j) < 0)
+                return;
+        if (guest_agent_ethtool_command(j->result.dev, j->result.pairs, &cmd) < 0)
+                return job_fail(j, "out of memory");
+        (void) snprintf(what, sizeof(what), "ethtool -L %s combined %u", j->result.dev, j->result.pairs);
+        if (run_ethtool(j, cmd, what, &st) < 0)
+                return;
+        if (j->result.confirm && read_channels(j) < 0) {
+                _cleanup_free_ char *e = TAKE_PTR(j->result.error);
+
+                return job_fail(j, "%s ran in the guest, but %s", what, e ?: "ethtool -l failed");
+        }
+}
+
+static void agent_read_run(QueuesJob *j) {
+        if (find_dev(j) < 0)
+                return;
+        (void) read_channels(j);
 }
 
 static void queues_job_run(void *data) {
@@ -148,17 +217,22 @@ static void queues_job_run(void *data) {
 
         if (j->result.lever == LIBVIRT_QUEUES_NEXT_BOOT)
                 next_boot_run(j);
-        else
+        else if (j->result.lever == LIBVIRT_QUEUES_GUEST_AGENT)
                 guest_agent_run(j);
+        else
+                agent_read_run(j);
 }
 
 static void queues_job_done(void *data) {
         QueuesJob *j = data;
 
-        nic_queues_action_done(j->nic, &j->result);
+        if (j->result.lever == LIBVIRT_QUEUES_AGENT_READ)
+                nic_queues_agent_done(j->nic, &j->result);
+        else
+                nic_queues_action_done(j->nic, &j->result);
 }
 
-int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs) {
+static int queues_submit(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs, bool confirm) {
         LibvirtWorker *w = libvirt_conn_worker(lc);
         QueuesJob *j;
         int r;
@@ -178,8 +252,19 @@ int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsi
                 j->macs[j->n_macs++] = n->asked.main_mac;
         j->result.lever = lever;
         j->result.pairs = pairs;
+        j->result.confirm = confirm;
         r = libvirt_worker_submit(w, NULL, queues_job_run, queues_job_done, queues_job_free, j);
         if (r < 0)
                 queues_job_free(j);
         return r;
+}
+
+int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs, bool confirm) {
+        if (lever == LIBVIRT_QUEUES_AGENT_READ)
+                return -EINVAL;
+        return queues_submit(lc, n, lever, pairs, confirm);
+}
+
+int libvirt_queues_read(LibvirtConn *lc, Nic *n) {
+        return queues_submit(lc, n, LIBVIRT_QUEUES_AGENT_READ, 0, false);
 }

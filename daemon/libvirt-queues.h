@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "ethtool-channels.h"
 #include "guest-agent.h"
 
 typedef struct LibvirtConn LibvirtConn;
@@ -15,7 +16,9 @@ typedef struct Nic Nic;
  *                virDomainDefineXML() only when it changed; persistent domains only;
  *   guest-agent: virDomainQemuAgentCommand(): guest-network-get-interfaces (the guest's device by
  *                MAC), guest-exec of 'ethtool -L DEV combined N', guest-exec-status until it exits
- *                (bounded). */
+ *                (bounded); with 'confirm', then 'ethtool -l DEV' the same way (a NIC whose host
+ *                device cannot tell, see nic-queues-agent.c).
+ * And one job that is no lever: the guest agent's read of 'ethtool -l DEV' alone. */
 
 #define LIBVIRT_AGENT_TIMEOUT_SEC   5  /* each agent command: libvirt's own default is to block */
 #define LIBVIRT_AGENT_EXEC_WAIT_SEC 10 /* ethtool in the guest must have exited by then */
@@ -23,6 +26,7 @@ typedef struct Nic Nic;
 typedef enum LibvirtQueuesLever {
         LIBVIRT_QUEUES_NEXT_BOOT,
         LIBVIRT_QUEUES_GUEST_AGENT,
+        LIBVIRT_QUEUES_AGENT_READ, /* not a lever: reads the guest's channels (libvirt_queues_read()) */
 } LibvirtQueuesLever;
 
 typedef struct LibvirtQueuesResult {
@@ -34,9 +38,17 @@ typedef struct LibvirtQueuesResult {
         unsigned old;   /* next-boot: the queues it had (0: none) */
         unsigned agent_calls;
         char dev[GUEST_AGENT_IFNAME_MAX]; /* guest-agent: the guest's device */
+        bool confirm;                     /* guest-agent: read 'ethtool -l' after 'ethtool -L' */
+        bool has_channels;                /* 'channels' were read ('ethtool -l') */
+        EthtoolChannels channels;
         char *error;
 } LibvirtQueuesResult;
 
 /* Queue the lever's job for 'n' (which must be a libvirt domain's NIC with a MAC); the NIC is
- * referenced until the job ends. 0, -ENOTCONN, -ENOMEM, -EBUSY. */
-int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs);
+ * referenced until the job ends, whose result goes to nic_queues_action_done(). 'confirm': see
+ * above. 0, -ENOTCONN, -ENOMEM, -EBUSY. */
+int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs, bool confirm);
+
+/* Queue a read of the guest's channels for 'n' the same way; its result goes to
+ * nic_queues_agent_done(). */
+int libvirt_queues_read(LibvirtConn *lc, Nic *n);

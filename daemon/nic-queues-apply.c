@@ -60,7 +60,7 @@ _printf_(4, 5) static void action_set(
         nic_bus_emit_changed(n);
 }
 
-static unsigned long long retry_usec(const MultiqueueConfig *c) {
+unsigned long long nic_queues_retry_usec(const MultiqueueConfig *c) {
         return MAX(c->hold_down_usec, NIC_QUEUES_RETRY_MIN_USEC);
 }
 
@@ -68,10 +68,12 @@ static void submit(Nic *n, LibvirtQueuesLever lever, unsigned pairs, const Multi
         NicQueuesAction *a = &n->queues.action;
         int r;
 
-        r = libvirt_queues_apply(n->guest->manager->libvirt, n, lever, pairs);
+        /* Where the host device cannot confirm ethtool -L, the guest agent's ethtool -l does. */
+        r = libvirt_queues_apply(n->guest->manager->libvirt, n, lever, pairs,
+                        lever == LIBVIRT_QUEUES_GUEST_AGENT && nic_queues_agent_wanted(n));
         if (r < 0) {
                 errno = -r;
-                a->until = now_usec(CLOCK_MONOTONIC) + retry_usec(c);
+                a->until = now_usec(CLOCK_MONOTONIC) + nic_queues_retry_usec(c);
                 return action_set(n, NIC_QUEUES_ACTION_FAILED, pairs, "cannot ask libvirt: %m");
         }
         a->in_flight = true;
@@ -99,10 +101,21 @@ static void act_guest_agent(Nic *n, unsigned pairs, const NicQueuesSeen *seen, c
                                         "confirmed by the tap: %u queues attached", seen->active);
                 if (now < a->until)
                         return;
-                a->until = now + retry_usec(c);
+                a->until = now + nic_queues_retry_usec(c);
                 return action_set(n, NIC_QUEUES_ACTION_FAILED, pairs,
                                 "ethtool -L ran in the guest, but the tap still shows %u pairs after %llu s",
                                 seen->active, NIC_QUEUES_CONFIRM_USEC / USEC_PER_SEC);
+        }
+        if (seen->active == 0 && nic_queues_agent_wanted(n)) {
+                const NicQueuesAgentView *v = &n->queues.agent;
+
+                if (v->in_flight || v->when == 0)
+                        return; /* the guest agent's read decides */
+                if (!v->has_channels)
+                        return action_set(n, NIC_QUEUES_ACTION_FAILED, pairs,
+                                        "cannot read the guest's active pairs: %s", v->error);
+                return action_set(n, NIC_QUEUES_ACTION_SKIPPED, pairs,
+                                "ethtool -l %s in the guest shows no combined channels", v->dev);
         }
         if (seen->active == 0)
                 return action_set(n, NIC_QUEUES_ACTION_SKIPPED, pairs,
@@ -143,7 +156,7 @@ void nic_queues_act(Nic *n, const MultiqueueConfig *c) {
         NicQueuesSeen seen;
         unsigned pairs;
 
-        if (a->in_flight)
+        if (a->in_flight || q->agent.in_flight)
                 return; /* its result decides; the next sample looks again */
         if (mode != a->mode) {
                 *a = (NicQueuesAction){.mode = mode, .agent_calls = a->agent_calls};
@@ -181,9 +194,21 @@ void nic_queues_action_done(Nic *n, const LibvirtQueuesResult *res) {
                 return; /* dropped meanwhile */
         c = &n->guest->manager->config.multiqueue;
         if (res->r < 0) {
-                a->until = now + retry_usec(c);
+                a->until = now + nic_queues_retry_usec(c);
                 return action_set(n, res->permanent ? NIC_QUEUES_ACTION_SKIPPED : NIC_QUEUES_ACTION_FAILED,
                                 res->pairs, "%s", res->error ?: "failed");
+        }
+        if (res->lever == LIBVIRT_QUEUES_GUEST_AGENT && res->confirm) {
+                nic_queues_agent_update(n, res, c);
+                if (res->channels.combined == res->pairs)
+                        return action_set(n, NIC_QUEUES_ACTION_CONFIRMED, res->pairs,
+                                        "confirmed by the guest agent: ethtool -l %s shows %u combined",
+                                        res->dev, res->channels.combined);
+                a->until = now + nic_queues_retry_usec(c);
+                return action_set(n, NIC_QUEUES_ACTION_FAILED, res->pairs,
+                                "ethtool -L %s combined %u ran in the guest, but ethtool -l shows %u "
+                                "combined",
+                                res->dev, res->pairs, res->channels.combined);
         }
         if (res->lever == LIBVIRT_QUEUES_GUEST_AGENT) {
                 a->until = now + NIC_QUEUES_CONFIRM_USEC;

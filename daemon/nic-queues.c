@@ -48,7 +48,10 @@ void nic_queues_seen(const Nic *n, NicQueuesSeen *ret) {
                 (void) snprintf(q->active_source, sizeof(q->active_source),
                                 "tap %s: %u queues attached, %u detached (kernel, IFLA_TUN_NUM_QUEUES)",
                                 h->ifname, h->tun_queues, h->tun_disabled_queues);
-        } else if (n->has_host && streq(h->kind, "macvtap"))
+        } else if (nic_queues_agent_wanted(n))
+                q->active = nic_queues_agent_source(n, "not known: a macvtap reports no queue changes",
+                                q->active_source, sizeof(q->active_source));
+        else if (n->has_host && streq(h->kind, "macvtap"))
                 (void) snprintf(q->active_source, sizeof(q->active_source),
                                 "not known: a macvtap reports no queue changes");
         else
@@ -132,6 +135,7 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                         *ret_rate = (double) (now - before) * 1e6 / (double) dt;
         }
 
+        nic_queues_agent_read(n, c); /* where the host device cannot tell; when one is due */
         nic_queues_seen(n, &seen);
         if (seen.max == 0) {
                 queues_status(q, "no recommendation: the most pairs the NIC can have is not known");

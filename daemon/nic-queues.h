@@ -5,6 +5,8 @@
 #include <stddef.h>
 
 #include "config-file.h"
+#include "ethtool-channels.h"
+#include "guest-agent.h"
 #include "macro.h"
 #include "multiqueue.h"
 
@@ -15,7 +17,7 @@
 
 /* The most samples a NIC keeps; the policy sees the last MultiqueueWindowSamples= of them. */
 #define NIC_QUEUES_WINDOW      CONFIG_WINDOW_SAMPLES_MAX
-#define NIC_QUEUES_SOURCE_MAX  192
+#define NIC_QUEUES_SOURCE_MAX  320
 #define NIC_QUEUES_WORKERS_MAX 64 /* vhost workers fed to the policy; a guest with more feeds none */
 
 typedef struct Nic Nic;
@@ -32,7 +34,7 @@ typedef enum NicQueuesActionState {
         NIC_QUEUES_ACTION_PENDING,   /* next-boot: in the persistent XML, the running domain differs */
         NIC_QUEUES_ACTION_APPLIED,   /* next-boot: the running domain has them */
         NIC_QUEUES_ACTION_FAILED,    /* see detail; tried again on a new recommendation or after a while */
-        NIC_QUEUES_ACTION_SKIPPED, /* the lever cannot work for this NIC (not libvirt, transient, macvtap) */
+        NIC_QUEUES_ACTION_SKIPPED, /* the lever cannot work for this NIC (not libvirt, transient, no channels) */
         _NIC_QUEUES_ACTION_MAX,
         _NIC_QUEUES_ACTION_INVALID = -EINVAL,
 } NicQueuesActionState;
@@ -52,12 +54,27 @@ typedef struct NicQueuesAction {
         char detail[NIC_QUEUES_ACTION_TEXT_MAX];
 } NicQueuesAction;
 
+/* The guest agent's view of the active pairs (nic-queues-agent.c): 'ethtool -l' in the guest, read
+ * for a NIC whose host device cannot tell (a macvtap) where MultiqueueApply=guest-agent allows the
+ * agent; at most once per MultiqueueHoldDownSec= (at least NIC_QUEUES_RETRY_MIN_USEC), and right
+ * after the guest-agent lever ran. */
+typedef struct NicQueuesAgentView {
+        bool in_flight;    /* a read is on its way */
+        bool has_channels; /* the last read worked: 'channels' and 'dev' are what it saw */
+        EthtoolChannels channels;
+        char dev[GUEST_AGENT_IFNAME_MAX];
+        unsigned long long when; /* realtime usec of the last read, whether it worked or not; 0: none */
+        unsigned long long next; /* monotonic: no read before this */
+        char error[NIC_QUEUES_SOURCE_MAX]; /* why the last read failed */
+} NicQueuesAgentView;
+
 /* Max and active pairs with how vnicd knows, derived from what was read last: the host device (a
- * tap's attached and detached queues) and libvirt's <driver queues='N'/>. */
+ * tap's attached and detached queues), libvirt's <driver queues='N'/>, and where the host device
+ * cannot tell, the guest agent's 'ethtool -l' (NicQueuesAgentView). */
 typedef struct NicQueuesSeen {
         unsigned max; /* 0: not known */
         char max_source[NIC_QUEUES_SOURCE_MAX];
-        unsigned active; /* 0: not known (a macvtap reports no queue changes) */
+        unsigned active; /* 0: not known (a macvtap reports no queue changes, no agent view) */
         char active_source[NIC_QUEUES_SOURCE_MAX];
 } NicQueuesSeen;
 
@@ -74,6 +91,7 @@ typedef struct NicQueues {
         MultiqueueDecision decision;
         char status[NIC_QUEUES_SOURCE_MAX]; /* why there is no recommendation; "" when there is one */
         NicQueuesAction action;
+        NicQueuesAgentView agent;
 } NicQueues;
 
 void nic_queues_seen(const Nic *n, NicQueuesSeen *ret);
@@ -93,6 +111,20 @@ void nic_queues_act(Nic *n, const MultiqueueConfig *c);
 /* A libvirt job of nic_queues_act() ended (on the loop). */
 void nic_queues_action_done(Nic *n, const LibvirtQueuesResult *res);
 const char *nic_queues_action_state_to_string(NicQueuesActionState s);
+/* How long a failed action, or a guest agent read, waits before the next try. */
+unsigned long long nic_queues_retry_usec(const MultiqueueConfig *c);
+
+/* The guest agent's view (nic-queues-agent.c). nic_queues_agent_wanted(): the agent may be used for
+ * 'n' (MultiqueueApply=guest-agent, a libvirt domain's NIC with a MAC) and its host device cannot
+ * tell the active pairs. nic_queues_agent_read() queues a read when one is due (never blocks);
+ * nic_queues_agent_done() takes a read's result, nic_queues_agent_update() the channels a lever read
+ * to confirm itself. nic_queues_agent_source() writes the active pairs' source for nic_queues_seen()
+ * and returns the pairs (0: not known). */
+bool nic_queues_agent_wanted(const Nic *n);
+void nic_queues_agent_read(Nic *n, const MultiqueueConfig *c);
+void nic_queues_agent_done(Nic *n, const LibvirtQueuesResult *res);
+void nic_queues_agent_update(Nic *n, const LibvirtQueuesResult *res, const MultiqueueConfig *c);
+unsigned nic_queues_agent_source(const Nic *n, const char *host_says, char *buf, size_t size);
 
 /* Starts the manager's sampling timer. */
 int manager_start_queue_sampling(Manager *m);

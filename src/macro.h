@@ -114,6 +114,11 @@ int free_and_strdup(char **p, const char *s);
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
 
+/* A realtime 'usec' as UTC "2026-11-24T05:30:00Z" (the form vnicctl's JSON gives times in) into 'buf';
+ * NULL (and 'buf' empty) for 0 or a time that does not convert. */
+#define TIMESTAMP_MAX 32
+const char *format_timestamp(unsigned long long usec, char buf[static TIMESTAMP_MAX]);
+
 /* The whole of a file whose size stat() does not tell (procfs, sysfs), read to EOF into a malloc'ed
  * buffer (not NUL-terminated) of '*ret_size' bytes. -EFBIG when it takes more than 'max' bytes of
  * buffer (at least 16 KiB), or -errno of open()/read(). */

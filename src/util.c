@@ -25,6 +25,16 @@ unsigned long long now_usec(int clock_id) {
         return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000ULL;
 }
 
+const char *format_timestamp(unsigned long long usec, char buf[static TIMESTAMP_MAX]) {
+        time_t t = (time_t) (usec / 1000000ULL);
+        struct tm tm;
+
+        buf[0] = 0;
+        if (usec == 0 || !gmtime_r(&t, &tm) || strftime(buf, TIMESTAMP_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                return NULL;
+        return buf;
+}
+
 int read_virtual_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
