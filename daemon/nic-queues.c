@@ -190,8 +190,8 @@ void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf
         if (!q->has_decision || (seen->active > 0 && seen->active == q->decision.pairs))
                 (void) snprintf(buf, size, "%s", "");
         else
-                (void) snprintf(buf, size, "in the guest: ethtool -L <its interface> combined %u",
-                                q->decision.pairs);
+                (void) snprintf(buf, size, "in the guest: ethtool -L %s combined %u",
+                                q->agent.has_channels ? q->agent.dev : "<its interface>", q->decision.pairs);
 }
 
 /* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than

@@ -101,8 +101,9 @@ void nic_queues_seen(const Nic *n, NicQueuesSeen *ret);
  * device cannot be read. */
 int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate);
 
-/* The guest's command for the recommendation, e.g. "ethtool -L <dev> combined 2" (the guest's
- * device name is not known on the host); "" when the guest already runs it. */
+/* The guest's command for the recommendation, e.g. "ethtool -L <its interface> combined 2" (the
+ * guest's device name is not known on the host, unless the guest agent's view named it); "" when
+ * the guest already runs it. */
 void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf, size_t size);
 
 /* Acts on the recommendation as MultiqueueApply= says (nic-queues-apply.c); called after each
