@@ -48,19 +48,25 @@ libvirtd_start || exit 1
 SANDBOX_VCPUS=2 LIBVIRT_QGA=1 libvirt_scenario_xml "$DOM" "$G" destroy "" \
         "    <interface type='direct'><source dev='uplink' mode='bridge'/><mac address='$MAC'/><model type='virtio'/><driver queues='4'/><rom enabled='no'/></interface>" \
         >"$G/domain.xml"
+boot_failed() { # a step the rest depends on failed: say which, and stop
+        log_test "boot: $1"
+        exit 1
+}
 out=$(virsh create "$G/domain.xml" 2>&1)
 check_err $? "virsh create failed: $out"
-[[ $RET -eq 0 ]] || exit 1
+[[ $RET -eq 0 ]] || boot_failed "virsh create"
 busywait $((SANDBOX_READY_TIMEOUT * 1000)) libvirt_guest_ready "$G" 1
-check_err $? "guest not ready; console: $(tail -n 5 "$G/console.log" 2>/dev/null)"
-[[ $RET -eq 0 ]] || exit 1
+check_err $? "guest not ready after ${SANDBOX_READY_TIMEOUT}s; console: $(tail -n 5 "$G/console.log" 2>/dev/null)"
+[[ $RET -eq 0 ]] || boot_failed "the guest starts"
 SANDBOX_AGENT=$G/agent.sock
 E0=$(guest_nic $MAC)
-[[ -n $E0 ]] || { echo "guest NIC not found"; exit 1; }
+[[ -n $E0 ]]
+check_err $? "the guest has no NIC with $MAC"
+[[ $RET -eq 0 ]] || boot_failed "the guest's NIC"
 MVT=$(virsh domiflist "$DOM" | awk -v m=$MAC '$5 == m { print $1 }')
 busywait 30000 eval "virsh qemu-agent-command $DOM '{\"execute\":\"guest-ping\"}' >/dev/null 2>&1"
 check_err $? "qemu-guest-agent does not answer in the guest"
-[[ $RET -eq 0 ]] || exit 1
+[[ $RET -eq 0 ]] || boot_failed "qemu-guest-agent"
 
 guest_combined() { # the guest's current combined channels (ethtool -l)
         guest "/usr/sbin/ethtool -l $E0" | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }'
