@@ -253,7 +253,8 @@ irqbalance_bin=$(type -P irqbalance) || {
 }
 setup_bin=$VNIC_BUILD_DIR/tests/tools/irqbalance-setup
 # The lowest and the highest: irqbalance 1.9.2 reads a ban list only up to a 0 after its first IRQ.
-read -r other_lo other_hi < <(printf '%s\n' "${!others[@]}" | sort -n | sed -n '1p;$p' | tr '\n' ' ')
+other_lo=$(printf '%s\n' "${!others[@]}" | sort -n | head -n 1)
+other_hi=$(printf '%s\n' "${!others[@]}" | sort -n | tail -n 1)
 other_irqs="$other_lo $other_hi"
 mkdir -p /run/irqbalance # its systemd unit's RuntimeDirectory: the socket is a file vnicd's netns reaches
 conf report
