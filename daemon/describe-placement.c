@@ -55,20 +55,27 @@ static json_object *describe_items(const PlacedItem *items, size_t n, bool is_ir
 }
 
 static json_object *describe_irqbalance(const HostPlacement *p, const UplinkPlacement *u) {
-        char buf[256];
+        char buf[512];
 
-        if (p->irqbalance <= 0 || u->n_irqs == 0)
+        return irqbalance_ban_describe(p, u, buf, sizeof(buf)) ? json_text(buf) : NULL;
+}
+
+/* What vnicd last told irqbalance: its IRQs on the list, the others' kept, the last error. */
+static json_object *describe_irqbalance_ban(const HostPlacement *p) {
+        const IrqbalanceBan *b = &p->ban;
+        json_object *o, *irqs;
+
+        if (p->irqbalance <= 0)
                 return NULL;
-        if (u->mode == PLACEMENT_MODE_APPLY)
-                (void) snprintf(buf, sizeof(buf),
-                                "irqbalance (pid %d) runs and moves IRQs on its own: it will undo these "
-                                "unless "
-                                "they are banned in its configuration (IRQBALANCE_BANNED_CPULIST, --banirq)",
-                                (int) p->irqbalance);
-        else
-                (void) snprintf(buf, sizeof(buf), "irqbalance (pid %d) runs and places these IRQs",
-                                (int) p->irqbalance);
-        return json_text(buf);
+        o = json_object_new_object();
+        irqs = json_object_new_array();
+        for (size_t i = 0; irqs && i < b->n_irqs; i++)
+                json_object_array_add(irqs, json_object_new_int64(b->irqs[i]));
+        json_object_object_add(o, "irqs", irqs);
+        json_object_object_add(o, "kept", json_object_new_int64((int64_t) b->n_kept));
+        json_object_object_add(o, "sent", json_time(b->sent_usec));
+        json_object_object_add(o, "error", json_text(b->error ? b->status : NULL));
+        return o;
 }
 
 static json_object *describe_uplink_placement(const HostPlacement *p, const UplinkPlacement *u) {
@@ -105,6 +112,7 @@ json_object *describe_placement(const HostPlacement *p) {
         json_object_object_add(o, "pinned_vcpus", json_cpus(&p->pinned_vcpus));
         json_object_object_add(o, "irqbalance_pid",
                         p->irqbalance > 0 ? json_object_new_int((int) p->irqbalance) : NULL);
+        json_object_object_add(o, "irqbalance_ban", describe_irqbalance_ban(p));
         uplinks = json_object_new_array();
         for (size_t i = 0; uplinks && i < p->n_uplinks; i++)
                 json_object_array_add(uplinks, describe_uplink_placement(p, &p->uplinks[i]));

@@ -491,6 +491,7 @@ static int on_pass(sd_event_source *s, void *userdata) {
 
         for (size_t i = 0; i < p->n_uplinks; i++)
                 uplink_pass(p, &p->uplinks[i], &c->uplinks[i], d);
+        irqbalance_ban_sync(p, p->force);
         p->force = false;
         return 0;
 }

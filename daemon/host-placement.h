@@ -11,6 +11,7 @@
 
 #include "config-file.h"
 #include "cpu-set.h"
+#include "irqbalance-ban.h"
 #include "log.h"
 #include "placement-facts.h"
 #include "placement.h"
@@ -78,7 +79,8 @@ typedef struct HostPlacement {
         unsigned long long pass_usec;
         char status[HOST_PLACEMENT_STATUS_MAX]; /* host facts that could not be read */
         CpuSet online, isolated, pinned_vcpus;
-        pid_t irqbalance; /* 0: not running */
+        pid_t irqbalance;  /* 0: not running */
+        IrqbalanceBan ban; /* what irqbalance was told */
         UplinkPlacement *uplinks;
         size_t n_uplinks;
         PlacedGuest *guests;

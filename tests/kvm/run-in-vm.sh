@@ -35,6 +35,11 @@
 #                      absolute path inside the VM (default: see above)
 #   --env NAME=VALUE   set NAME in the tests' environment; NAME=@PATH copies the
 #                      host file PATH (as --file does) and sets NAME to its VM path
+#   --deb PKG:PATH     one program of a Debian package, PATH inside it (e.g.
+#                      irqbalance:/usr/sbin/irqbalance), at PATH in the VM with its
+#                      libraries: tests/guest/fetch-deb.sh unpacks the package into
+#                      the kernel cache without installing it; when that fails
+#                      (offline) a warning, and the tests skip what needs it
 #   --module NAME      load one more kernel module (and what it depends on)
 #   --qemu ARG         one more QEMU argument (repeat for each word)
 #   --shell            the console on this terminal and a shell after the tests
@@ -64,6 +69,7 @@ boot_timeout=120
 numa=0
 shell=0
 files=()
+debs=()
 envs=()
 modules=(bridge 8021q veth tun macvlan macvtap tap vhost vhost_iotlb vhost_net
          9p 9pnet 9pnet_virtio netfs virtio_pci virtio_net)
@@ -72,7 +78,8 @@ tests=()
 
 usage() {
         echo "usage: run-in-vm.sh [--mem MB] [--smp N] [--timeout S] [--boot-timeout S] [--numa]" >&2
-        echo "                    [--file SRC[:DEST]]... [--env NAME=VALUE|NAME=@PATH]... [--module NAME]..." >&2
+        echo "                    [--file SRC[:DEST]]... [--deb PKG:PATH]... [--env NAME=VALUE|NAME=@PATH]..." >&2
+        echo "                    [--module NAME]..." >&2
         echo "                    [--qemu ARG]... [--shell]" >&2
         echo "                    -- TEST [TEST...]" >&2
         exit 2
@@ -96,6 +103,7 @@ while [[ $# -gt 0 ]]; do
         --boot-timeout) [[ $# -ge 2 ]] || usage; boot_timeout=$2; shift 2 ;;
         --numa) numa=1; shift ;;
         --file) [[ $# -ge 2 ]] || usage; files+=("$2"); shift 2 ;;
+        --deb) [[ $# -ge 2 && $2 =~ ^[a-z0-9][a-z0-9.+-]+:/ ]] || usage; debs+=("$2"); shift 2 ;;
         --env) [[ $# -ge 2 && $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage; envs+=("$2"); shift 2 ;;
         --module) [[ $# -ge 2 ]] || usage; modules+=("$2"); shift 2 ;;
         --qemu) [[ $# -ge 2 ]] || usage; qemu_extra+=("$2"); shift 2 ;;
@@ -313,6 +321,16 @@ for spec in "${files[@]}"; do
                 dest=$(vm_path_of "$src")
         fi
         stage_path "$src" "$dest" || die "cannot copy $src"
+done
+
+for spec in "${debs[@]}"; do
+        pkg=${spec%%:*} path=${spec#*:}
+        root=$("$src_root/tests/guest/fetch-deb.sh" "$cache" "$pkg" | sed -n 's/^ROOT=//p')
+        if [[ -z $root || ! -f $root$path ]]; then
+                echo "run-in-vm: warning: no $path from Debian's $pkg (offline?), not in the VM" >&2
+                continue
+        fi
+        stage_file "$root$path" "$path" || die "cannot copy $path of $pkg"
 done
 
 env_lines=()

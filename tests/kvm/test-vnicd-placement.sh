@@ -244,4 +244,64 @@ check_err $? "writes go on after the worker went, or failed: $(placement)"
 check_err $? "vnicd logged about placement above debug"
 log_test "worker gone: dropped quietly, no retries ($changes writes in all)"
 
+# irqbalance (Debian's, run-in-vm.sh --deb) moves IRQs every interval unless banned. Started with
+# its own --banirq of another device's IRQ and a 1 s interval; report mode sends it nothing, apply
+# bans the uplink's IRQs through its socket and keeps the --banirq one (a ban replaces its list).
+irqbalance_bin=$(type -P irqbalance) || {
+        log_info "SKIP irqbalance part: no irqbalance in the VM (run-in-vm.sh --deb irqbalance:...)"
+        exit "$EXIT_STATUS"
+}
+setup_bin=$VNIC_BUILD_DIR/tests/tools/irqbalance-setup
+# The lowest and the highest: irqbalance 1.9.2 reads a ban list only up to a 0 after its first IRQ.
+other_lo=$(printf '%s\n' "${!others[@]}" | sort -n | head -n 1)
+other_hi=$(printf '%s\n' "${!others[@]}" | sort -n | tail -n 1)
+other_irqs="$other_lo $other_hi"
+mkdir -p /run/irqbalance # its systemd unit's RuntimeDirectory: the socket is a file vnicd's netns reaches
+conf report
+kill -HUP "$VNICD_PID"
+"$irqbalance_bin" --foreground --interval=1 --banirq="$other_lo" --banirq="$other_hi" >"$SANDBOX_DIR/irqbalance.log" 2>&1 &
+irqbalance_pid=$!
+defer kill "$irqbalance_pid"
+irqbalance_setup() {
+        "$setup_bin" "$irqbalance_pid" 15000 | sed -n 's/^banned *//p'
+}
+busywait 10000 test -S "/run/irqbalance/irqbalance$irqbalance_pid.sock"
+check_err $? "irqbalance made no socket: $(cat "$SANDBOX_DIR/irqbalance.log")"
+busywait 20000 holds ".placement.irqbalance_pid == $irqbalance_pid and .placement.uplinks[0].mode == \"report\""
+check_err $? "vnicd does not see irqbalance $irqbalance_pid in report mode: $(placement)"
+wait_passes 2
+log_info "report: $(placement | jq -c '{irqbalance_ban, irqbalance: .uplinks[0].irqbalance}')"
+[[ $(irqbalance_setup) == "$other_irqs" ]]
+check_err $? "report mode changed irqbalance's banned list: '$(irqbalance_setup)', not '$other_irqs'"
+holds '.placement.irqbalance_ban.irqs == [] and .placement.irqbalance_ban.sent == null'
+check_err $? "report mode sent a ban: $(placement | jq -c .irqbalance_ban)"
+log_test "irqbalance, report: nothing sent (its list stays $other_irqs)"
+
+conf apply
+kill -HUP "$VNICD_PID"
+busywait 20000 holds '.placement.uplinks[0].irqbalance | test("banned through its socket")'
+check_err $? "no ban: $(placement | jq -c '{irqbalance_ban, irqbalance: .uplinks[0].irqbalance}')"
+log_info "apply: $(placement | jq -c '{irqbalance_ban, irqbalance: .uplinks[0].irqbalance}')"
+want=$(printf '%s\n' $other_irqs "${irqs[@]}" | sort -n -u | tr '\n' ' ')
+[[ "$(irqbalance_setup) " == "$want" ]]
+check_err $? "irqbalance's banned list is '$(irqbalance_setup)', not '$want'"
+log_test "irqbalance, apply: IRQs ${irqs[*]} banned through its socket, its --banirq $other_irqs kept"
+
+# Several of its intervals later the IRQs are where vnicd put them, and vnicd wrote nothing more.
+declare -A placed
+for n in "${irqs[@]}"; do
+        placed[$n]=$(irq_cpus "$n")
+done
+changes=$(placement | jq '.uplinks[0].changes')
+wait_passes 4
+moved=0
+for n in "${irqs[@]}"; do
+        [[ $(irq_cpus "$n") == "${placed[$n]}" ]] || moved=1
+done
+holds ".placement.uplinks[0].changes == $changes and .placement.irqbalance_ban.error == null"
+check_err $((moved + $?)) "IRQs moved after the ban or vnicd wrote again: $(placement)"
+kill -0 "$irqbalance_pid"
+check_err $? "irqbalance exited: $(tail -n 20 "$SANDBOX_DIR/irqbalance.log")"
+log_test "irqbalance, apply: the IRQs stay on vnicd's CPUs over its intervals, one ban in all"
+
 exit "$EXIT_STATUS"
