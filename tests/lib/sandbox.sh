@@ -128,12 +128,18 @@ defer_run() {
         __defer_stack=()
 }
 
+__failed_tests=()
+
 __sandbox_on_exit() {
         local rc=$?
 
         set +e
         trap - EXIT
         defer_run
+        # Said again last: a long log after the steps (meson keeps its last 100 lines) would hide them.
+        if [[ ${#__failed_tests[@]} -gt 0 ]]; then
+                printf 'FAILED: %s\n' "${__failed_tests[@]}"
+        fi
         exit "$rc"
 }
 trap __sandbox_on_exit EXIT
@@ -187,6 +193,7 @@ log_test() {
                 EXIT_STATUS=1
                 printf "TEST: %-60s  [FAIL]\n" "$name"
                 [[ -z $retmsg ]] || printf "\t%s\n" "$retmsg"
+                __failed_tests+=("$name${retmsg:+: $retmsg}")
         else
                 printf "TEST: %-60s  [ OK ]\n" "$name"
         fi
