@@ -13,6 +13,10 @@
 
 void guest_vhost_invalidate(Guest *g) {
         g->vhost.stale = true;
+        /* Looked for now, not at the next load sample: an idle host samples every
+         * MultiqueueIdleSampleSec=, and placement waits for the workers. */
+        if (guest_is_connected(g))
+                guest_vhost_sample(g);
 }
 
 void guest_vhost_done(GuestVhost *v) {
