@@ -134,6 +134,10 @@ done
 for c in qemu-system-x86_64 cpio gzip ldd; do
         command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 done
+if [[ ${#netns_taps[@]} -gt 0 ]]; then
+        [[ $EUID -eq 0 ]] || skip "--netns-tap needs root (ip netns add)"
+        [[ -c /dev/net/tun ]] || skip "--netns-tap: no /dev/net/tun"
+fi
 # Debian tools copied into the VM (with their libraries), as SRC:DEST for
 # build-initramfs.sh --add: DEST is the command's path with /usr in front (Debian's
 # /bin is /usr/bin), so $PATH (/usr/sbin:/usr/bin:/sbin:/bin) finds them before
@@ -450,8 +454,6 @@ fi
 qemu_prefix=()
 netns_setup=()
 if [[ ${#netns_taps[@]} -gt 0 ]]; then
-        [[ $EUID -eq 0 ]] || skip "--netns-tap needs root (ip netns add)"
-        [[ -c /dev/net/tun ]] || skip "--netns-tap: no /dev/net/tun"
         netns=vnic-kvm-$$-$RANDOM$RANDOM
         ip netns add "$netns" || { netns=''; die "--netns-tap: cannot create network namespace"; }
         netns_setup+=("ip netns add $netns")
