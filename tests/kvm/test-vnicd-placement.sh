@@ -103,8 +103,8 @@ for q in config input.{0..3} output.{0..3}; do
 done
 rxq=("/sys/class/net/$UPLINK/queues/rx-"*)
 [[ ${#missing[@]} -eq 0 && ${#irqs[@]} -eq 9 && ${#rxq[@]} -eq 4 ]]
-check_err $? "$UPLINK has IRQs ${irqs[*]} (${!irq_of[*]}), ${#rxq[@]} rx queues;" \
-        "missing ${missing[*]:-nothing} (a 4-queue netdev and mq=on,vectors=10: tests/kvm/meson.build)"
+check_err $? "$UPLINK has IRQs ${irqs[*]} (${!irq_of[*]}), ${#rxq[@]} rx queues;\
+ missing ${missing[*]:-nothing} (a 4-queue netdev and mq=on,vectors=10: tests/kvm/meson.build)"
 log_test "multiqueue uplink: $virtio-config, -input.0-3, -output.0-3 in /proc/interrupts"
 
 irq_cpus() {
@@ -232,8 +232,8 @@ check_spread() { # VCPU
         # shellcheck disable=SC2086 # a list of CPUs
         want=$(round_robin $cand)
         busywait 30000 holds ".placement.uplinks[0].irqs | ([.[].wanted] | join(\" \")) == \"$want\" and all(.applied)"
-        check_err $? "vnicd wants $(placement | jq -r '[.uplinks[0].irqs[].wanted] | join(" ")') for IRQs ${irqs[*]}," \
-                "not the round robin over CPUs $cand: $want ($(placement))"
+        check_err $? "vnicd wants $(placement | jq -r '[.uplinks[0].irqs[].wanted] | join(" ")') for IRQs ${irqs[*]},\
+ not the round robin over CPUs $cand: $want ($(placement))"
         [[ $(irq_spread) == "$want" ]]
         check_err $? "IRQs ${irqs[*]} on CPUs $(irq_spread), not $want (round robin over $cand)"
 }
