@@ -42,6 +42,13 @@
 #                      (offline) a warning, and the tests skip what needs it
 #   --module NAME      load one more kernel module (and what it depends on)
 #   --qemu ARG         one more QEMU argument (repeat for each word)
+#   --netns-tap ID:QUEUES
+#                      a multiqueue tap as QEMU netdev ID (QUEUES 1-256, e.g. for
+#                      --qemu -device --qemu virtio-net-pci,netdev=ID,mq=on,vectors=2*QUEUES+2):
+#                      a private network namespace made for this run holds the tap
+#                      (multi_queue, left down, no other port: no frame leaves it) and
+#                      QEMU runs inside it (ip netns exec, which keeps QEMU's PID); the
+#                      namespace and its taps are deleted at exit.  Needs root.
 #   --shell            the console on this terminal and a shell after the tests
 #                      (for debugging by hand; leave the shell to power off)
 #
@@ -74,13 +81,14 @@ envs=()
 modules=(bridge 8021q veth tun macvlan macvtap tap vhost vhost_iotlb vhost_net
          9p 9pnet 9pnet_virtio netfs virtio_pci virtio_net)
 qemu_extra=()
+netns_taps=()
 tests=()
 
 usage() {
         echo "usage: run-in-vm.sh [--mem MB] [--smp N] [--timeout S] [--boot-timeout S] [--numa]" >&2
         echo "                    [--file SRC[:DEST]]... [--deb PKG:PATH]... [--env NAME=VALUE|NAME=@PATH]..." >&2
         echo "                    [--module NAME]..." >&2
-        echo "                    [--qemu ARG]... [--shell]" >&2
+        echo "                    [--qemu ARG]... [--netns-tap ID:QUEUES]... [--shell]" >&2
         echo "                    -- TEST [TEST...]" >&2
         exit 2
 }
@@ -107,6 +115,12 @@ while [[ $# -gt 0 ]]; do
         --env) [[ $# -ge 2 && $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage; envs+=("$2"); shift 2 ;;
         --module) [[ $# -ge 2 ]] || usage; modules+=("$2"); shift 2 ;;
         --qemu) [[ $# -ge 2 ]] || usage; qemu_extra+=("$2"); shift 2 ;;
+        --netns-tap)
+                if ! [[ $# -ge 2 && $2 =~ ^[A-Za-z][A-Za-z0-9_.-]*:([1-9][0-9]{0,2})$ ]] ||
+                        ((BASH_REMATCH[1] > 256)); then
+                        usage
+                fi
+                netns_taps+=("$2"); shift 2 ;;
         --shell) shell=1; shift ;;
         --) shift; tests=("$@"); break ;;
         *) usage ;;
@@ -120,6 +134,10 @@ done
 for c in qemu-system-x86_64 cpio gzip ldd; do
         command -v "$c" >/dev/null 2>&1 || skip "$c not installed"
 done
+if [[ ${#netns_taps[@]} -gt 0 ]]; then
+        [[ $EUID -eq 0 ]] || skip "--netns-tap needs root (ip netns add)"
+        [[ -c /dev/net/tun ]] || skip "--netns-tap: no /dev/net/tun"
+fi
 # Debian tools copied into the VM (with their libraries), as SRC:DEST for
 # build-initramfs.sh --add: DEST is the command's path with /usr in front (Debian's
 # /bin is /usr/bin), so $PATH (/usr/sbin:/usr/bin:/sbin:/bin) finds them before
@@ -182,6 +200,7 @@ vm_path_of() {
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vnic-kvm.XXXXXX") || die "mktemp failed"
 qemu_pid=
+netns='' # --netns-tap: the namespace this run made
 
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
@@ -196,6 +215,10 @@ cleanup() {
                 done
                 kill -KILL "$qemu_pid" 2>/dev/null
                 wait "$qemu_pid" 2>/dev/null
+        fi
+        # QEMU is gone: the namespace holds only the taps, which go with it.
+        if [[ -n $netns ]]; then
+                ip netns del "$netns" || echo "run-in-vm: cannot delete network namespace $netns" >&2
         fi
         if [[ ${VNIC_TEST_KEEP:-0} == 1 ]]; then
                 echo "run-in-vm: kept $work"
@@ -427,9 +450,34 @@ if [[ $shell -eq 1 ]]; then
 else
         qemu+=(-serial "file:$work/console.log")
 fi
+# --netns-tap: a namespace of this run with one multiqueue tap per netdev; QEMU runs in it.
+qemu_prefix=()
+netns_setup=()
+if [[ ${#netns_taps[@]} -gt 0 ]]; then
+        netns=vnic-kvm-$$-$RANDOM$RANDOM
+        ip netns add "$netns" || { netns=''; die "--netns-tap: cannot create network namespace"; }
+        netns_setup+=("ip netns add $netns")
+        i=0
+        for spec in "${netns_taps[@]}"; do
+                id=${spec%%:*} queues=${spec#*:} tap=vkt$i
+                i=$((i + 1))
+                ip -n "$netns" tuntap add "$tap" mode tap multi_queue ||
+                        die "--netns-tap $spec: cannot create tap $tap in $netns"
+                netns_setup+=("ip -n $netns tuntap add $tap mode tap multi_queue")
+                # shellcheck disable=SC2054
+                qemu+=(-netdev "tap,id=$id,ifname=$tap,script=no,downscript=no,queues=$queues,vhost=off")
+        done
+        # ip netns exec execs QEMU: $! below is QEMU's PID.
+        qemu_prefix=(ip netns exec "$netns")
+fi
 qemu+=("${qemu_extra[@]}")
-printf '%q ' "${qemu[@]}" >"$work/qemu.cmdline"
-echo >>"$work/qemu.cmdline"
+{
+        for c in "${netns_setup[@]}"; do
+                echo "# first (deleted when this run ended): $c"
+        done
+        printf '%q ' "${qemu_prefix[@]}" "${qemu[@]}"
+        echo
+} >"$work/qemu.cmdline"
 
 echo "run-in-vm: kernel $kver, ${#tests[@]} test(s), initrd $(($(stat -c %s "$work/initrd.img") / 1024)) KiB" \
         "built in $(secs $((t_image - t_start)))s"
@@ -438,13 +486,13 @@ why=''
 if [[ $shell -eq 1 ]]; then
         # By hand: no bound, the console is this terminal (Ctrl-a x quits QEMU).
         t_qemu=$(now_ms)
-        "${qemu[@]}" 2>"$work/qemu.log"
+        "${qemu_prefix[@]}" "${qemu[@]}" 2>"$work/qemu.log"
         qemu_rc=$?
         t_end=$(now_ms)
         [[ $qemu_rc -eq 0 ]] || why="QEMU exited with status $qemu_rc"
 else
         : >"$work/console.log"
-        "${qemu[@]}" </dev/null >"$work/qemu.log" 2>&1 &
+        "${qemu_prefix[@]}" "${qemu[@]}" </dev/null >"$work/qemu.log" 2>&1 &
         qemu_pid=$!
         t_qemu=$(now_ms)
 

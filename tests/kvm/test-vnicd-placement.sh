@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Runs inside the kernel VM booted with --numa (two nodes, CPUs 0-1 / 2-3) and a virtio-net with
-# MSI-X on bus=pbr1, behind the PCI expander bridge on node 1 (tests/kvm/meson.build,
-# kernel-vm-numa). vnicd places that uplink's IRQs and the vhost worker of the guest behind it;
-# the test reads back /proc/irq/N/smp_affinity_list and the worker's Cpus_allowed_list.
+# Runs inside the kernel VM booted with --numa (two nodes, CPUs 0-1 / 2-3) and a multiqueue
+# virtio-net with MSI-X on bus=pbr1, behind the PCI expander bridge on node 1 (tests/kvm/meson.build,
+# kernel-vm-numa: 4 queue pairs, so config, input.0-3 and output.0-3 IRQs). vnicd places that
+# uplink's IRQs and the vhost worker of the guest behind it; the test reads back
+# /proc/irq/N/smp_affinity_list and the worker's Cpus_allowed_list. IRQs get one CPU each, round
+# robin over the candidates (policies/placement.h): with the vCPU on a CPU of node 1 the one other
+# CPU of the node takes them all; moved to node 0, they alternate over both CPUs of node 1.
 #
 # As in test-vnicd-vhost-workers.sh, tests/tools/vhost-owner makes a real worker and a qmp-hostile
 # script stands in for QEMU's QMP, with vhost-owner as the one vCPU thread, pinned to a CPU of
@@ -82,7 +85,27 @@ read -r -a irqs <<<"$(ls "$pci/msi_irqs" 2>/dev/null | sort -n | tr "\n" " ")"
 node1=$(</sys/devices/system/node/node1/cpulist)
 vcpu_cpu=$(expand_cpus "$node1")
 vcpu_cpu=${vcpu_cpu##* } # the last CPU of node 1
+node0_cpu=$(expand_cpus "$(</sys/devices/system/node/node0/cpulist)")
+node0_cpu=${node0_cpu%% *} # where the vCPU goes later: the first CPU of node 0
 log_info "uplink $UPLINK on node 1 (CPUs $node1), IRQs ${irqs[*]}; the vCPU runs on CPU $vcpu_cpu"
+
+# Multiqueue: 4 pairs (QEMU's tap has 4 queues, the VM 4 vCPUs), each queue with its own MSI-X IRQ,
+# named in /proc/interrupts after the virtio device.
+virtio=$(readlink -f "/sys/class/net/$UPLINK/device")
+virtio=${virtio##*/}
+declare -A irq_of # name in /proc/interrupts -> IRQ, for the uplink's IRQs
+while read -r n name; do
+        [[ " ${irqs[*]} " == *" $n "* ]] && irq_of[$name]=$n
+done <<<"$(awk '$1 ~ /^[0-9]+:$/ { sub(/:$/, "", $1); print $1, $NF }' /proc/interrupts)"
+missing=()
+for q in config input.{0..3} output.{0..3}; do
+        [[ -n ${irq_of[$virtio-$q]:-} ]] || missing+=("$virtio-$q")
+done
+rxq=("/sys/class/net/$UPLINK/queues/rx-"*)
+[[ ${#missing[@]} -eq 0 && ${#irqs[@]} -eq 9 && ${#rxq[@]} -eq 4 ]]
+check_err $? "$UPLINK has IRQs ${irqs[*]} (${!irq_of[*]}), ${#rxq[@]} rx queues;\
+ missing ${missing[*]:-nothing} (a 4-queue netdev and mq=on,vectors=10: tests/kvm/meson.build)"
+log_test "multiqueue uplink: $virtio-config, -input.0-3, -output.0-3 in /proc/interrupts"
 
 irq_cpus() {
         cat "/proc/irq/$1/smp_affinity_list"
@@ -171,6 +194,49 @@ placement() {
 holds() {
         vnicctl --json | jq -e "$1" >/dev/null 2>&1
 }
+
+# The CPUs the policy spreads the IRQs over with the vCPU on CPU VCPU: node 1 without it, or the
+# whole node when that leaves nothing (pinned vCPUs given back).
+candidates() { # VCPU
+        local c out=()
+
+        for c in $(expand_cpus "$node1"); do
+                [[ $c == "$1" ]] || out+=("$c")
+        done
+        ((${#out[@]} > 0)) || read -r -a out <<<"$(expand_cpus "$node1")"
+        echo "${out[*]}"
+}
+# The n-th IRQ (ascending) on the n-th candidate, wrapping around.
+round_robin() { # CANDIDATE...
+        local cand=("$@") i out=()
+
+        for i in "${!irqs[@]}"; do
+                out+=("${cand[i % ${#cand[@]}]}")
+        done
+        echo "${out[*]}"
+}
+# Each IRQ's smp_affinity_list, in the order of irqs.
+irq_spread() {
+        local n out=()
+
+        for n in "${irqs[@]}"; do
+                out+=("$(irq_cpus "$n")")
+        done
+        echo "${out[*]}"
+}
+# vnicd wants and has applied the round robin over candidates(VCPU), and the kernel reads it back.
+check_spread() { # VCPU
+        local cand want
+
+        cand=$(candidates "$1")
+        # shellcheck disable=SC2086 # a list of CPUs
+        want=$(round_robin $cand)
+        busywait 30000 holds ".placement.uplinks[0].irqs | ([.[].wanted] | join(\" \")) == \"$want\" and all(.applied)"
+        check_err $? "vnicd wants $(placement | jq -r '[.uplinks[0].irqs[].wanted] | join(" ")') for IRQs ${irqs[*]},\
+ not the round robin over CPUs $cand: $want ($(placement))"
+        [[ $(irq_spread) == "$want" ]]
+        check_err $? "IRQs ${irqs[*]} on CPUs $(irq_spread), not $want (round robin over $cand)"
+}
 # Decided: every IRQ and the worker have a wanted set.
 decided=".placement.uplinks[0].irqs | length == ${#irqs[@]} and all(.wanted != null)"
 busywait 30000 holds "($decided) and (.guests[0].placement.workers | length == 1 and .[0].wanted != null)"
@@ -200,9 +266,22 @@ for n in "${irqs[@]}"; do
         check_err $? "IRQ $n on CPUs $(irq_cpus "$n"): not within node 1 ($node1) or on the vCPU's CPU $vcpu_cpu"
 done
 log_test "apply: every IRQ of $UPLINK on node 1, off the vCPU's CPU"
+check_spread "$vcpu_cpu"
+log_test "apply: IRQs round robin over node 1 minus CPU $vcpu_cpu: $(irq_spread)"
 cpus_ok "$(worker_cpus)" "$node1" "$vcpu_cpu"
 check_err $? "worker on CPUs $(worker_cpus): not within node 1 ($node1) or on the vCPU's CPU $vcpu_cpu"
 log_test "apply: the vhost worker on node 1, off the vCPU's CPU"
+
+# The vCPU moves to node 0: nothing on node 1 to avoid any more, the IRQs alternate over its CPUs
+# and the worker gets the whole node (re-applied at the next pass: vnicd reads vCPU affinities).
+taskset -p -c "$node0_cpu" "$owner" >/dev/null 2>&1 || busybox taskset -p -c "$node0_cpu" "$owner" >/dev/null
+check_err $? "cannot pin the vCPU stand-in to CPU $node0_cpu"
+check_spread "$node0_cpu"
+log_test "vCPU to node 0: IRQs round robin over node 1: $(irq_spread)"
+busywait 20000 holds ".placement.uplinks[0].workers | length == 1 and all(.applied and .wanted == \"$node1\")"
+[[ $(worker_cpus) == "$node1" ]]
+check_err $? "worker on CPUs $(worker_cpus), not node 1 ($node1), with the vCPU on node 0: $(placement)"
+log_test "vCPU to node 0: the vhost worker on all of node 1"
 
 for n in "${!others[@]}"; do
         [[ -r /proc/irq/$n/smp_affinity_list ]] || continue
