@@ -11,12 +11,28 @@
 
 #define PROC_ROOT "/proc"
 
+static int on_vhost_discover(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_guests; i++)
+                if (m->guests[i]->vhost.stale && guest_is_connected(m->guests[i]))
+                        guest_vhost_sample(m->guests[i]);
+        return 0;
+}
+
 void guest_vhost_invalidate(Guest *g) {
+        Manager *m = g->manager;
+
         g->vhost.stale = true;
-        /* Looked for now, not at the next load sample: an idle host samples every
-         * MultiqueueIdleSampleSec=, and placement waits for the workers. */
-        if (guest_is_connected(g))
-                guest_vhost_sample(g);
+        /* Looked for soon, not at the next load sample (an idle host samples every
+         * MultiqueueIdleSampleSec=, and placement waits for the workers): once for every guest
+         * that asked in this loop iteration. */
+        if (!m || !m->event)
+                return;
+        if (!m->vhost_discover && sd_event_add_defer(m->event, &m->vhost_discover, on_vhost_discover, m) < 0)
+                return;
+        (void) sd_event_source_set_description(m->vhost_discover, "vhost-discover");
+        (void) sd_event_source_set_enabled(m->vhost_discover, SD_EVENT_ONESHOT);
 }
 
 void guest_vhost_done(GuestVhost *v) {

@@ -26,8 +26,8 @@ typedef struct GuestVhost {
         char status[GUEST_VHOST_STATUS_MAX]; /* how they were found, or why there are none */
 } GuestVhost;
 
-/* Looks for the workers again, at once when the guest is connected (connect, resync, new vCPU
- * threads, a worker gone). */
+/* Looks for the workers again, at the end of this loop iteration (connect, resync, new vCPU
+ * threads, a worker gone), once for all guests that asked. */
 void guest_vhost_invalidate(Guest *g);
 
 /* Reads every worker's CPU time and CPUs, looking for the workers first when stale or when one

@@ -538,6 +538,7 @@ Manager *manager_free(Manager *m) {
         manager_bus_stop(m);
         m->queue_sample = sd_event_source_disable_unref(m->queue_sample);
         m->uevent_io = sd_event_source_disable_unref(m->uevent_io);
+        m->vhost_discover = sd_event_source_disable_unref(m->vhost_discover);
         m->rtnl_io = sd_event_source_disable_unref(m->rtnl_io);
         m->monitor_io = sd_event_source_disable_unref(m->monitor_io);
         m->neigh_io = sd_event_source_disable_unref(m->neigh_io);

@@ -27,8 +27,9 @@ typedef struct Manager {
         sd_event_source *neigh_io; /* only when the FDB monitor has a socket of its own */
         sd_event_source *post;
         sd_event_source *resync;
-        sd_event_source *queue_sample; /* load samples for the multiqueue policy (nic-queues.c) */
-        sd_event_source *uevent_io;    /* kernel uevents: tap queue changes (queue-uevents.c) */
+        sd_event_source *queue_sample;   /* load samples for the multiqueue policy (nic-queues.c) */
+        sd_event_source *uevent_io;      /* kernel uevents: tap queue changes (queue-uevents.c) */
+        sd_event_source *vhost_discover; /* stale guests' vhost workers looked for (guest-vhost.c) */
 
         Config config;
         char *config_path;    /* vnicd.conf; its drop-ins are in config_path.d/ */

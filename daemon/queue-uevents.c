@@ -40,7 +40,11 @@ static void queue_uevent(Manager *m, const Uevent *u) {
 
 /* The kernel dropped uevents for us: every tap may have changed. */
 static void queue_uevents_lost(Manager *m) {
-        log_warning("Kernel uevents were lost (receive buffer full): re-reading every host device.");
+        /* A storm of them may overflow the buffer again and again: one line a minute says it. */
+        static RateLimit rl = {.interval_usec = 60 * USEC_PER_SEC, .burst = 1};
+
+        if (ratelimit_below(&rl))
+                log_warning("Kernel uevents were lost (receive buffer full): re-reading every host device.");
         for (size_t i = 0; i < m->n_guests; i++)
                 for (size_t j = 0; j < m->guests[i]->n_nics; j++)
                         manager_nic_dirty(m, m->guests[i]->nics[j]);

@@ -3,15 +3,17 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "parse-util.h"
 #include "proc-stat.h"
 #include "vhost-workers.h"
 
-#define PROC_FILE_MAX 16384 /* a stat or status file is under 2 KiB */
-#define KTHREADD_PID  2
-#define PROC_PATH_MAX PATH_MAX
+#define PROC_FILE_MAX        16384 /* a stat or status file is under 2 KiB */
+#define KTHREADD_PID         2
+#define KTHREAD_CHILDREN_MAX (1024 * 1024) /* "pid " per kernel thread: tens of thousands fit */
+#define PROC_PATH_MAX        PATH_MAX
 
 DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(DIR *, closedir);
 
@@ -116,6 +118,40 @@ static int find_form(const char *proc, pid_t qemu_pid, VhostWorkerForm form, Vho
         return 0;
 }
 
+/* Kernel threads are the children of kthreadd: its children file (CONFIG_PROC_CHILDREN) lists a few
+ * hundred of them, where the whole process list may hold thousands of tasks. Returns 1 when the
+ * file was read (the workers found are added), 0 when there is none, or -errno. */
+static int find_kthreads_from_children(const char *proc, pid_t qemu_pid, VhostWorker **list, size_t *n) {
+        _cleanup_free_ char *text = NULL;
+        char path[PROC_PATH_MAX], name[PROC_COMM_MAX];
+        size_t size;
+        int r;
+
+        (void) snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc, KTHREADD_PID, KTHREADD_PID);
+        r = read_virtual_file(path, KTHREAD_CHILDREN_MAX, &text, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        worker_name(qemu_pid, name);
+        for (char *save = NULL, *w = strtok_r(text, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                VhostWorker k = {.form = VHOST_WORKER_KTHREAD};
+                unsigned v;
+                ProcStat st;
+
+                if (parse_decimal(w, INT_MAX, &v) < 0 || v == 0)
+                        continue;
+                k.tid = (pid_t) v;
+                task_stat_path(proc, qemu_pid, &k, path, sizeof(path));
+                if (read_stat(path, &st) < 0 || !stat_is_worker(&st, name, VHOST_WORKER_KTHREAD))
+                        continue;
+                r = workers_add(list, n, k.tid, VHOST_WORKER_KTHREAD);
+                if (r < 0)
+                        return r;
+        }
+        return 1;
+}
+
 int vhost_workers_find(const char *proc, pid_t qemu_pid, VhostWorker **ret, size_t *ret_n) {
         _cleanup_free_ VhostWorker *list = NULL;
         size_t n = 0;
@@ -123,8 +159,15 @@ int vhost_workers_find(const char *proc, pid_t qemu_pid, VhostWorker **ret, size
 
         if (!proc || qemu_pid <= 0 || !ret || !ret_n)
                 return -EINVAL;
-        for (VhostWorkerForm f = 0; f < _VHOST_WORKER_FORM_MAX; f++) {
-                r = find_form(proc, qemu_pid, f, &list, &n);
+        /* Threads of QEMU first (Linux >= 6.4): one small directory. A kernel has one form only, so
+         * workers found there spare the look for kernel threads. */
+        r = find_form(proc, qemu_pid, VHOST_WORKER_THREAD, &list, &n);
+        if (r < 0)
+                return r;
+        if (n == 0) {
+                r = find_kthreads_from_children(proc, qemu_pid, &list, &n);
+                if (r == 0)
+                        r = find_form(proc, qemu_pid, VHOST_WORKER_KTHREAD, &list, &n);
                 if (r < 0)
                         return r;
         }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "vhost-workers.h"
@@ -56,9 +59,49 @@ static void test_find(void **state) {
         assert_found(100, "105:thread");
         /* kernel threads only: not 302 (vanished), 303 (PPid 1), 304 (vhost-2000), 305 ("vhost-200) S 2 (x") */
         assert_found(200, "300:kthread 301:kthread");
-        assert_found(400, "402:kthread 403:thread");
+        /* a kernel has one form: threads of QEMU found, kernel threads are not looked for */
+        assert_found(400, "403:thread");
         /* a process without workers: QEMU without vhost */
         assert_found(1, "");
+}
+
+/* Kernel threads listed by kthreadd's children file (CONFIG_PROC_CHILDREN): only those are read,
+ * not the whole process list. The fixture tree seen through symlinks, plus that file naming worker
+ * 301, the vanished 302 and another QEMU's worker 304: 300, a worker by its stat but not named by
+ * the file, is not found, which a walk of the whole list would find. */
+static void test_find_children(void **state) {
+        char tmp[] = "/tmp/vnic-proc-XXXXXX", path[8192], target[8192];
+        _cleanup_free_ VhostWorker *w = NULL;
+        struct dirent *de;
+        size_t n = 0;
+        DIR *d;
+        FILE *f;
+
+        assert_non_null(mkdtemp(tmp));
+        d = opendir(proc);
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && strcmp(de->d_name, "2") != 0) {
+                        (void) snprintf(target, sizeof(target), "%s/%s", proc, de->d_name);
+                        (void) snprintf(path, sizeof(path), "%s/%s", tmp, de->d_name);
+                        assert_int_equal(symlink(target, path), 0);
+                }
+        closedir(d);
+        for (const char *const *sub = (const char *const[]){"2", "2/task", "2/task/2", NULL}; *sub; sub++) {
+                (void) snprintf(path, sizeof(path), "%s/%s", tmp, *sub);
+                assert_int_equal(mkdir(path, 0755), 0);
+        }
+        (void) snprintf(path, sizeof(path), "%s/2/task/2/children", tmp);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs("301 302 304 ", f);
+        assert_int_equal(fclose(f), 0);
+
+        assert_int_equal(vhost_workers_find(tmp, 200, &w, &n), 1);
+        assert_int_equal(w[0].tid, 301);
+        assert_int_equal(w[0].form, VHOST_WORKER_KTHREAD);
+        (void) snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
+        assert_int_equal(system(path), 0);
 }
 
 static void test_find_gone(void **state) {
@@ -127,6 +170,7 @@ static void test_qemu_pid(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_find),
+                        cmocka_unit_test(test_find_children),
                         cmocka_unit_test(test_find_gone),
                         cmocka_unit_test(test_read_ticks),
                         cmocka_unit_test(test_qemu_pid),
