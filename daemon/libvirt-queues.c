@@ -97,6 +97,8 @@ static int find_dev(QueuesJob *j) {
         reply = agent(j, cmd, "guest-network-get-interfaces");
         if (!reply)
                 return -EIO;
+        /* Several interfaces with a MAC (-ENOTUNIQ) end the search: acting on one of them could
+         * change another NIC's queues. */
         for (size_t i = 0; i < j->n_macs && r == -ENOENT; i++)
                 r = guest_agent_parse_interfaces(reply, strlen(reply), &j->macs[i], j->result.dev, &error);
         if (r == -ENOENT) {
@@ -105,6 +107,7 @@ static int find_dev(QueuesJob *j) {
         }
         if (r < 0) {
                 job_fail(j, "%s", error ?: "the guest agent's interfaces cannot be read");
+                j->result.r = r;
                 return r;
         }
         return 0;
