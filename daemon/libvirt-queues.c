@@ -19,12 +19,26 @@ typedef struct QueuesJob {
         virDomainPtr domain;
         EtherAddr macs[2]; /* configured, then the guest's own: the agent reports what the guest uses */
         size_t n_macs;
+        bool agent_slot;             /* holds the one guest-agent slot (loop thread only) */
+        unsigned long long deadline; /* CLOCK_MONOTONIC usec: the job's agent commands end by then */
         LibvirtQueuesResult result;
 } QueuesJob;
+
+/* Guest-agent jobs queued or running: 0 or 1. Taken and given back on the loop thread only (submit,
+ * done, free), so it needs no lock. */
+static unsigned agent_jobs;
+
+static void agent_slot_release(QueuesJob *j) {
+        if (!j->agent_slot)
+                return;
+        agent_jobs--;
+        j->agent_slot = false;
+}
 
 static void queues_job_free(void *data) {
         QueuesJob *j = data;
 
+        agent_slot_release(j);
         if (j->domain)
                 virDomainFree(j->domain);
         nic_unref(j->nic);
@@ -74,12 +88,27 @@ static void next_boot_run(QueuesJob *j) {
         j->result.written = true;
 }
 
-/* One agent command; NULL and the job failed when libvirt or the agent said no. */
+unsigned libvirt_agent_command_timeout_sec(unsigned long long now, unsigned long long deadline) {
+        if (now >= deadline)
+                return 0;
+        return (unsigned) MIN(
+                        (deadline - now) / USEC_PER_SEC, (unsigned long long) LIBVIRT_AGENT_TIMEOUT_SEC);
+}
+
+/* One agent command, within what is left of the job's time; NULL and the job failed when libvirt or
+ * the agent said no, or no time is left. */
 static char *agent(QueuesJob *j, const char *command, const char *what) {
+        unsigned timeout = libvirt_agent_command_timeout_sec(now_usec(CLOCK_MONOTONIC), j->deadline);
         char *reply;
 
+        if (timeout == 0) {
+                job_fail(j, "%s not sent: the guest agent job's %d s are spent (%u command(s) sent)", what,
+                                LIBVIRT_AGENT_JOB_SEC, j->result.agent_calls);
+                j->result.r = -ETIMEDOUT;
+                return NULL;
+        }
         j->result.agent_calls++;
-        reply = virDomainQemuAgentCommand(j->domain, command, LIBVIRT_AGENT_TIMEOUT_SEC, 0);
+        reply = virDomainQemuAgentCommand(j->domain, command, (int) timeout, 0);
         if (!reply)
                 job_fail(j, "%s: %s", what, virGetLastErrorMessage());
         return reply;
@@ -97,6 +126,8 @@ static int find_dev(QueuesJob *j) {
         reply = agent(j, cmd, "guest-network-get-interfaces");
         if (!reply)
                 return -EIO;
+        /* Several interfaces with a MAC (-ENOTUNIQ) end the search: acting on one of them could
+         * change another NIC's queues. */
         for (size_t i = 0; i < j->n_macs && r == -ENOENT; i++)
                 r = guest_agent_parse_interfaces(reply, strlen(reply), &j->macs[i], j->result.dev, &error);
         if (r == -ENOENT) {
@@ -105,6 +136,7 @@ static int find_dev(QueuesJob *j) {
         }
         if (r < 0) {
                 job_fail(j, "%s", error ?: "the guest agent's interfaces cannot be read");
+                j->result.r = r;
                 return r;
         }
         return 0;
@@ -127,11 +159,18 @@ static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExe
                 job_fail(j, "out of memory");
                 return -ENOMEM;
         }
-        /* A worker thread may wait: ethtool takes milliseconds; bounded all the same. */
+        /* A worker thread may wait: ethtool takes milliseconds; bounded all the same, by the job's
+         * deadline. */
         *st = (GuestExecStatus){};
-        for (unsigned i = 0; i < LIBVIRT_AGENT_EXEC_WAIT_SEC * 5 && !st->exited; i++) {
-                if (i > 0)
+        for (bool first = true; !st->exited; first = false) {
+                if (!first)
                         (void) nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+                if (libvirt_agent_command_timeout_sec(now_usec(CLOCK_MONOTONIC), j->deadline) == 0) {
+                        job_fail(j, "%s did not exit in the guest within the guest agent job's %d s", what,
+                                        LIBVIRT_AGENT_JOB_SEC);
+                        j->result.r = -ETIMEDOUT;
+                        return -ETIMEDOUT;
+                }
                 reply = mfree(reply);
                 reply = agent(j, status_cmd, "guest-exec-status");
                 if (!reply)
@@ -140,10 +179,6 @@ static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExe
                         job_fail(j, "%s", error ?: "guest-exec-status: bad reply");
                         return -EIO;
                 }
-        }
-        if (!st->exited) {
-                job_fail(j, "%s did not exit within %d s in the guest", what, LIBVIRT_AGENT_EXEC_WAIT_SEC);
-                return -ETIMEDOUT;
         }
         if (st->signal > 0) {
                 job_fail(j, "%s was killed by signal %d in the guest", what, st->signal);
@@ -215,6 +250,7 @@ static void agent_read_run(QueuesJob *j) {
 static void queues_job_run(void *data) {
         QueuesJob *j = data;
 
+        j->deadline = now_usec(CLOCK_MONOTONIC) + LIBVIRT_AGENT_JOB_SEC * USEC_PER_SEC;
         if (j->result.lever == LIBVIRT_QUEUES_NEXT_BOOT)
                 next_boot_run(j);
         else if (j->result.lever == LIBVIRT_QUEUES_GUEST_AGENT)
@@ -226,6 +262,8 @@ static void queues_job_run(void *data) {
 static void queues_job_done(void *data) {
         QueuesJob *j = data;
 
+        /* Given back first: what the result starts (the lever after a read) may take it at once. */
+        agent_slot_release(j);
         if (j->result.lever == LIBVIRT_QUEUES_AGENT_READ)
                 nic_queues_agent_done(j->nic, &j->result);
         else
@@ -241,9 +279,15 @@ static int queues_submit(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsi
                 return -ENOTCONN;
         if (!n->has_interface || !n->iface.has_mac)
                 return -EINVAL;
+        if (lever != LIBVIRT_QUEUES_NEXT_BOOT && agent_jobs > 0)
+                return -EBUSY; /* one guest-agent job at a time: the other worker stays free */
         j = new0(QueuesJob, 1);
         if (!j)
                 return -ENOMEM;
+        if (lever != LIBVIRT_QUEUES_NEXT_BOOT) {
+                j->agent_slot = true;
+                agent_jobs++;
+        }
         j->nic = nic_ref(n);
         j->domain = n->guest->domain;
         (void) virDomainRef(j->domain);

@@ -20,8 +20,14 @@ typedef struct Nic Nic;
  *                device cannot tell, see nic-queues-agent.c).
  * And one job that is no lever: the guest agent's read of 'ethtool -l DEV' alone. */
 
-#define LIBVIRT_AGENT_TIMEOUT_SEC   5  /* each agent command: libvirt's own default is to block */
-#define LIBVIRT_AGENT_EXEC_WAIT_SEC 10 /* ethtool in the guest must have exited by then */
+/* A guest-agent job holds one of the LIBVIRT_WORKERS threads, which domain connects, refreshes and
+ * resumes (a migrated domain's among them) wait for: it is bounded in wall-clock time as a whole,
+ * each command by what is left of LIBVIRT_AGENT_JOB_SEC (at most LIBVIRT_AGENT_TIMEOUT_SEC), the
+ * next command not sent once less than a second is left; and one guest-agent job (a lever's or a
+ * read's) is in the pool at a time, so the other thread stays free: a NIC that finds the slot taken
+ * gets -EBUSY and asks again at its next sample, which is no attempt and no failure. */
+#define LIBVIRT_AGENT_TIMEOUT_SEC 5  /* each agent command: libvirt's own default is to block */
+#define LIBVIRT_AGENT_JOB_SEC     15 /* a whole guest-agent job: ethtool's exits polled within it */
 
 typedef enum LibvirtQueuesLever {
         LIBVIRT_QUEUES_NEXT_BOOT,
@@ -46,9 +52,15 @@ typedef struct LibvirtQueuesResult {
 
 /* Queue the lever's job for 'n' (which must be a libvirt domain's NIC with a MAC); the NIC is
  * referenced until the job ends, whose result goes to nic_queues_action_done(). 'confirm': see
- * above. 0, -ENOTCONN, -ENOMEM, -EBUSY. */
+ * above. 0, -ENOTCONN, -ENOMEM, -EBUSY (another guest-agent job runs, or the pool is full: ask again
+ * later). */
 int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs, bool confirm);
 
 /* Queue a read of the guest's channels for 'n' the same way; its result goes to
  * nic_queues_agent_done(). */
 int libvirt_queues_read(LibvirtConn *lc, Nic *n);
+
+/* The timeout in seconds of the next agent command of a job ending at 'deadline' (CLOCK_MONOTONIC
+ * microseconds) at 'now': what is left in whole seconds, at most LIBVIRT_AGENT_TIMEOUT_SEC; 0 when
+ * less than a second is left (no command is sent then: libvirt reads 0 as "do not wait"). */
+unsigned libvirt_agent_command_timeout_sec(unsigned long long now, unsigned long long deadline);

@@ -17,7 +17,9 @@
  * agent costs four commands in the guest. Only where the operator allowed the agent for the NIC
  * (MultiqueueApply=guest-agent). Bounded: one read per MultiqueueHoldDownSec= (at least
  * NIC_QUEUES_RETRY_MIN_USEC), whether it worked or not, so an absent agent costs one command per
- * hold-down; the lever reads again right after its 'ethtool -L' to confirm it. */
+ * hold-down; the lever reads again right after its 'ethtool -L' to confirm it. One guest-agent job
+ * runs at a time (libvirt-queues.h): a read that finds another NIC's running waits for the next
+ * sample, without counting as a read. */
 
 bool nic_queues_agent_wanted(const Nic *n) {
         return n->settings.multiqueue_apply == NIC_MULTIQUEUE_APPLY_GUEST_AGENT && n->guest &&
@@ -65,8 +67,13 @@ void nic_queues_agent_read(Nic *n, const MultiqueueConfig *c) {
 
         if (!nic_queues_agent_wanted(n) || v->in_flight || n->queues.action.in_flight || now < v->next)
                 return;
-        v->next = now + nic_queues_retry_usec(c);
         r = libvirt_queues_read(n->guest->manager->libvirt, n);
+        if (r == -EBUSY) {
+                /* Another NIC's guest-agent job runs: no read yet, none missed; the next sample asks. */
+                log_nic_debug(n, "multiqueue: guest agent read waits for another guest agent job");
+                return;
+        }
+        v->next = now + nic_queues_retry_usec(c);
         if (r < 0) {
                 errno = -r;
                 return view_set(n, NULL, "cannot ask libvirt: %m");

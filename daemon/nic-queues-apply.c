@@ -16,7 +16,9 @@
  * levers act through libvirt, one job at a time per NIC, and only for a recommendation they have not
  * acted on yet: a NIC whose lever failed waits for a new recommendation, or for MultiqueueHoldDownSec=
  * (at least NIC_QUEUES_RETRY_MIN_USEC), so an absent agent or a refusing libvirtd costs one attempt
- * per hold-down, not one per sample. Nothing is kept that libvirt or the kernel can tell again: after a
+ * per hold-down, not one per sample. One guest-agent job runs in the pool at a time (libvirt-queues.h):
+ * a lever that finds another NIC's running is not started and asks again at the next sample, which
+ * counts as neither attempt nor failure. Nothing is kept that libvirt or the kernel can tell again: after a
  * restart, next-boot finds its change in the persistent XML, guest-agent sees the tap. */
 
 static const char *const action_state_table[_NIC_QUEUES_ACTION_MAX] = {
@@ -71,6 +73,13 @@ static void submit(Nic *n, LibvirtQueuesLever lever, unsigned pairs, const Multi
         /* Where the host device cannot confirm ethtool -L, the guest agent's ethtool -l does. */
         r = libvirt_queues_apply(n->guest->manager->libvirt, n, lever, pairs,
                         lever == LIBVIRT_QUEUES_GUEST_AGENT && nic_queues_agent_wanted(n));
+        if (r == -EBUSY) {
+                /* Another guest-agent job runs (or the pool is full): no attempt, no failure, the
+                 * state stays; the next sample asks again. */
+                log_nic_debug(n, "multiqueue %s: %u pairs wait for another libvirt job",
+                                nic_multiqueue_apply_to_string(a->mode), pairs);
+                return;
+        }
         if (r < 0) {
                 errno = -r;
                 a->until = now_usec(CLOCK_MONOTONIC) + nic_queues_retry_usec(c);

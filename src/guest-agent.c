@@ -10,7 +10,8 @@
 #include "guest-agent.h"
 #include "parse-util.h"
 
-#define REPLY_DEPTH 8 /* {"return":[{"ip-addresses":[{...}]}]} needs 5 */
+#define REPLY_DEPTH 8   /* {"return":[{"ip-addresses":[{...}]}]} needs 5 */
+#define NAMES_MAX   128 /* bytes of the interface names listed in a message, with the NUL */
 
 static int command(json_object *o, char **ret) {
         const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
@@ -126,12 +127,25 @@ static int reply_return(const char *what, const char *reply, size_t len, json_ob
         return 0;
 }
 
+/* Appends 'name' to the list 'names' of NAMES_MAX bytes for a message, ", ..." once it is full. */
+static void names_add(char names[static NAMES_MAX], const char *name) {
+        size_t used = strlen(names);
+
+        if (used >= 5 && streq(names + used - 5, ", ..."))
+                return;
+        if (used + strlen(", ") + strlen(name) + strlen(", ...") < NAMES_MAX)
+                (void) snprintf(names + used, NAMES_MAX - used, "%s%s", used ? ", " : "", name);
+        else
+                (void) snprintf(names + used, NAMES_MAX - used, ", ...");
+}
+
 int guest_agent_parse_interfaces(const char *reply, size_t len, const EtherAddr *mac,
                 char ret_name[static GUEST_AGENT_IFNAME_MAX], char **ret_error) {
         _cleanup_(json_object_putp) json_object *doc = NULL;
         const char *what = "guest-network-get-interfaces";
+        char names[NAMES_MAX] = "", first[GUEST_AGENT_IFNAME_MAX] = "";
+        size_t n, matches = 0;
         json_object *list;
-        size_t n;
         int r;
 
         if (!mac)
@@ -145,8 +159,11 @@ int guest_agent_parse_interfaces(const char *reply, size_t len, const EtherAddr 
         if (n > GUEST_AGENT_INTERFACES_MAX)
                 return parse_error(ret_error, -E2BIG, "%s reply: more than %u interfaces", what,
                                 GUEST_AGENT_INTERFACES_MAX);
+        /* Every entry is looked at: a bond's slaves (and its VLANs, a bridge over it) carry the same
+         * MAC, and which of them is the NIC the guest does not say. */
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(list, i), *name, *hw;
+                const char *s;
                 EtherAddr a;
 
                 /* Interfaces without a hardware address (lo on some agents, tunnels) are skipped. */
@@ -158,17 +175,28 @@ int guest_agent_parse_interfaces(const char *reply, size_t len, const EtherAddr 
                         continue;
                 if (ether_addr_from_string(json_object_get_string(hw), &a) < 0 || !ether_addr_equal(&a, mac))
                         continue;
-                if (!ifname_valid(json_object_get_string(name))) {
+                s = json_object_get_string(name);
+                if (!ifname_valid(s)) {
                         char buf[EXCERPT_MAX];
-                        const char *s = json_object_get_string(name);
 
                         return parse_error(ret_error, -EINVAL, "%s reply: \"%s\" is not an interface name",
                                         what, string_excerpt(s, strlen(s), buf));
                 }
-                (void) snprintf(ret_name, GUEST_AGENT_IFNAME_MAX, "%s", json_object_get_string(name));
-                return 0;
+                if (matches++ == 0)
+                        (void) snprintf(first, sizeof(first), "%s", s);
+                names_add(names, s);
         }
-        return -ENOENT;
+        if (matches == 0)
+                return -ENOENT;
+        if (matches > 1) {
+                char m[ETHER_ADDR_STRING_MAX];
+
+                return parse_error(ret_error, -ENOTUNIQ,
+                                "several guest interfaces have MAC %s: %s; not acting",
+                                ether_addr_to_string(mac, m), names);
+        }
+        (void) snprintf(ret_name, GUEST_AGENT_IFNAME_MAX, "%s", first);
+        return 0;
 }
 
 int guest_agent_parse_exec(const char *reply, size_t len, int64_t *ret_pid, char **ret_error) {

@@ -41,8 +41,10 @@ int guest_agent_ethtool_show_command(const char *dev, char **ret);
 int guest_agent_exec_status_command(int64_t pid, char **ret);
 
 /* The guest's name of the interface with hardware address 'mac' from a guest-network-get-interfaces
- * reply into 'ret_name'. 0; -ENOENT when none has it; -EINVAL (with '*ret_error') for a reply that is
- * not one; -E2BIG past the bounds. */
+ * reply into 'ret_name'. 0; -ENOENT when none has it; -ENOTUNIQ (with '*ret_error' naming them) when
+ * several have it (a bond's slaves, a VLAN or bridge on the NIC: which one is the NIC the agent does
+ * not say, so nothing is done); -EINVAL (with '*ret_error') for a reply that is not one; -E2BIG past
+ * the bounds. */
 int guest_agent_parse_interfaces(const char *reply, size_t len, const EtherAddr *mac,
                 char ret_name[static GUEST_AGENT_IFNAME_MAX], char **ret_error);
 

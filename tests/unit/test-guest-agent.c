@@ -22,6 +22,19 @@ static const char interfaces[] =
                 "\"prefix\":64}],\"statistics\":{\"tx-packets\":1,\"rx-bytes\":726},\"hardware-address\":"
                 "\"52:54:00:12:34:52\"}]}";
 
+/* A reply of that form for a guest whose two NICs are the slaves of bond0 (active-backup, written
+ * after that capture, not captured): the bond and both slaves carry the bond's MAC, the first
+ * slave's. */
+static const char interfaces_bond[] =
+                "{\"return\":[{\"name\":\"lo\",\"ip-addresses\":[{\"ip-address-type\":\"ipv4\",\"ip-"
+                "address\":\"127.0.0.1\",\"prefix\":8}],\"hardware-address\":\"00:00:00:00:00:00\"},"
+                "{\"name\":\"eth0\",\"statistics\":{\"tx-packets\":12,\"rx-bytes\":2286},"
+                "\"hardware-address\":\"52:54:00:12:34:52\"},{\"name\":\"eth1\",\"statistics\":{"
+                "\"tx-packets\":0,\"rx-bytes\":1560},\"hardware-address\":\"52:54:00:12:34:52\"},{"
+                "\"name\":\"bond0\",\"ip-addresses\":[{\"ip-address-type\":\"ipv6\",\"ip-address\":"
+                "\"fe80::5054:ff:fe12:3452\",\"prefix\":64}],\"statistics\":{\"tx-packets\":12,"
+                "\"rx-bytes\":3846},\"hardware-address\":\"52:54:00:12:34:52\"}]}";
+
 #define S(x) x, strlen(x) /* a string literal as (text, length) */
 
 static const EtherAddr mac52 = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x52}};
@@ -46,6 +59,7 @@ static void test_commands(void **state) {
 }
 
 static void test_interfaces(void **state) {
+        char name1[GUEST_AGENT_IFNAME_MAX] = "";
         static const struct {
                 const char *reply;
                 int r;
@@ -63,6 +77,15 @@ static void test_interfaces(void **state) {
                         {"{\"error\":{\"class\":\"GenericError\",\"desc\":\"x\"}}", -EINVAL, NULL,
                                         "no \"return\""},
                         {"{\"return\":[", -EINVAL, NULL, "guest-network-get-interfaces"},
+                        /* a bond: which one is the NIC the agent does not say */
+                        {interfaces_bond, -ENOTUNIQ, NULL,
+                                        "several guest interfaces have MAC 52:54:00:12:34:52: eth0, eth1, "
+                                        "bond0; not acting"},
+                        /* the MAC twice, an interface without it between */
+                        {"{\"return\":[{\"name\":\"a\",\"hardware-address\":\"52:54:00:12:34:52\"},{"
+                         "\"name\":\"b\",\"hardware-address\":\"52:54:00:12:34:53\"},{\"name\":\"c\","
+                         "\"hardware-address\":\"52:54:00:12:34:52\"}]}",
+                                        -ENOTUNIQ, NULL, "have MAC 52:54:00:12:34:52: a, c; not acting"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -82,6 +105,37 @@ static void test_interfaces(void **state) {
         assert_int_equal(guest_agent_parse_interfaces(interfaces, strlen(interfaces), &mac53,
                                          (char[GUEST_AGENT_IFNAME_MAX]){}, NULL),
                         -ENOENT);
+        /* One match of the MAC: its interface, whatever else the guest has. */
+        assert_int_equal(guest_agent_parse_interfaces(S("{\"return\":[{\"name\":\"eth1\",\"hardware-"
+                                                        "address\":\"52:54:00:12:34:53\"},{\"name\":"
+                                                        "\"eth0\",\"hardware-address\":\"52:54:00:12:"
+                                                        "34:52\"}]}"),
+                                         &mac53, name1, NULL),
+                        0);
+        assert_string_equal(name1, "eth1");
+}
+
+/* Many interfaces with the MAC: the message lists the first ones and says there are more. */
+static void test_interfaces_many(void **state) {
+        _cleanup_free_ char *reply = NULL, *error = NULL;
+        char name[GUEST_AGENT_IFNAME_MAX] = "";
+        size_t size = 64 * 100 + 32, n = 0;
+
+        reply = malloc(size);
+        assert_non_null(reply);
+        n += (size_t) snprintf(reply + n, size - n, "{\"return\":[");
+        for (unsigned i = 0; i < 100; i++)
+                n += (size_t) snprintf(reply + n, size - n,
+                                "%s{\"name\":\"eth0.%u\",\"hardware-address\":\"52:54:00:12:34:52\"}",
+                                i ? "," : "", i);
+        n += (size_t) snprintf(reply + n, size - n, "]}");
+        assert_true(n < size);
+        assert_int_equal(guest_agent_parse_interfaces(reply, n, &mac52, name, &error), -ENOTUNIQ);
+        print_message("%s\n", error);
+        assert_non_null(strstr(error, ": eth0.0, eth0.1, "));
+        assert_non_null(strstr(error, ", ...; not acting"));
+        assert_true(strlen(error) < 200);
+        assert_string_equal(name, "");
 }
 
 static void test_exec(void **state) {
@@ -170,6 +224,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_commands),
                         cmocka_unit_test(test_interfaces),
+                        cmocka_unit_test(test_interfaces_many),
                         cmocka_unit_test(test_exec),
                         cmocka_unit_test(test_exec_status),
                         cmocka_unit_test(test_exec_status_stdout),
