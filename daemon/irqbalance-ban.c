@@ -9,12 +9,7 @@
 #include "host-placement.h"
 #include "irqbalance-ban.h"
 #include "irqbalance-client.h"
-
-static int cmp_unsigned(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
-
-        return x < y ? -1 : x > y;
-}
+#include "macro.h"
 
 static bool irqs_equal(const unsigned *a, size_t n_a, const unsigned *b, size_t n_b) {
         return n_a == n_b && (n_a == 0 || memcmp(a, b, n_a * sizeof(*a)) == 0);

@@ -144,12 +144,6 @@ int uplink_numa_node(const char *sysfs, const char *ifname, int *ret_node, char 
         return 0;
 }
 
-static int irq_cmp(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
-
-        return x < y ? -1 : x > y;
-}
-
 int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ unsigned *irqs = NULL;
@@ -184,7 +178,7 @@ int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_
                 irqs[n++] = irq;
         }
         if (n > 0)
-                qsort(irqs, n, sizeof(unsigned), irq_cmp);
+                qsort(irqs, n, sizeof(unsigned), cmp_unsigned);
         *ret = TAKE_PTR(irqs);
         *ret_n = n;
         return (int) MIN(n, (size_t) INT_MAX);

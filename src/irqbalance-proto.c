@@ -25,12 +25,6 @@ static bool is_cpumask(const char *s) {
         return *s && strspn(s, "0123456789abcdefABCDEF,") == strlen(s);
 }
 
-static int cmp_unsigned(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
-
-        return x < y ? -1 : x > y;
-}
-
 /* Sorts 'v' and drops duplicates; returns the new count. */
 static size_t sort_unique(unsigned *v, size_t n) {
         size_t k = 0;
