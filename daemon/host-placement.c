@@ -165,14 +165,16 @@ static const PlacedItem *find_item(const PlacedItem *items, size_t n, unsigned i
 }
 
 /* The uplink's IRQs now, keeping what earlier passes learned about each (managed, failed writes). */
-static int read_irqs(UplinkPlacement *u, PlacedItem **ret, size_t *ret_n) {
+/* 'function' gets the NIC's PCI function ("" none), for saying why there are no IRQs. */
+static int read_irqs(UplinkPlacement *u, PlacedItem **ret, size_t *ret_n,
+                char function[static PLACEMENT_DEVICE_MAX]) {
         _cleanup_free_ unsigned *irqs = NULL;
         _cleanup_free_ char *names = NULL;
         PlacedItem *items;
         size_t n = 0;
         int r;
 
-        r = uplink_msi_irqs(SYSFS_ROOT, u->name, &irqs, &n);
+        r = uplink_msi_irqs(SYSFS_ROOT, u->name, &irqs, &n, function);
         if (r < 0)
                 return r;
         n = MIN(n, (size_t) PLACEMENT_IRQS_MAX);
@@ -342,6 +344,7 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
         _cleanup_free_ pid_t *tids = new0(pid_t, PLACEMENT_WORKERS_MAX);
         Config *c = &p->manager->config;
         PlacedItem *irqs = NULL, *workers = NULL;
+        char function[PLACEMENT_DEVICE_MAX];
         size_t n_irqs = 0, n_workers = 0, n_pguests = 0;
         PlacementFacts f;
         bool force = p->force;
@@ -354,7 +357,7 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
         }
         r = uplink_numa_node(SYSFS_ROOT, u->name, &u->numa_node, u->device);
         if (r == 0)
-                r = read_irqs(u, &irqs, &n_irqs);
+                r = read_irqs(u, &irqs, &n_irqs, function);
         if (r < 0) {
                 u->has_facts = false;
                 uplink_placement_done(u);
@@ -383,6 +386,18 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
                                 "no NUMA node: neither %s nor a parent names one (numa_node -1 or absent); "
                                 "all online CPUs are candidates",
                                 u->device);
+        if (n_irqs == 0) {
+                size_t len = strlen(u->status);
+
+                /* Only the NIC's own PCI function's IRQs are placed, never a bridge's above it. */
+                if (function[0])
+                        set_status(u->status + len, sizeof(u->status) - len,
+                                        "; no MSI/MSI-X IRQs: the NIC uses INTx; no IRQ placed");
+                else
+                        set_status(u->status + len, sizeof(u->status) - len,
+                                        "; no PCI function (a USB NIC?), no IRQs of its own found; no IRQ "
+                                        "placed");
+        }
 
         r = read_workers(p, u, pguests, &n_pguests, tids, &workers, &n_workers);
         pirqs = new0(PlacementIrq, MAX(n_irqs, (size_t) 1));

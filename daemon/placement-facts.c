@@ -144,26 +144,52 @@ int uplink_numa_node(const char *sysfs, const char *ifname, int *ret_node, char 
         return 0;
 }
 
-int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n) {
+/* Whether 'dev' is on bus 'bus': its subsystem link ends in bus/<bus>. A PCI function's is
+ * bus/pci; a PCI host bridge's directory "pciDDDD:BB" has none. */
+static bool device_on_bus(const char *dev, const char *bus) {
+        char path[PATH_MAX + 16], target[PATH_MAX];
+        size_t len;
+        ssize_t k;
+
+        (void) snprintf(path, sizeof(path), "%s/subsystem", dev);
+        k = readlink(path, target, sizeof(target) - 1);
+        if (k < 0)
+                return false;
+        target[k] = 0;
+        len = (size_t) k;
+        (void) snprintf(path, sizeof(path), "/bus/%s", bus);
+        return streq(target, path + 1) || (len > strlen(path) && streq(target + len - strlen(path), path));
+}
+
+int uplink_msi_irqs(
+                const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n, char *ret_function) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ unsigned *irqs = NULL;
         char dev[PATH_MAX], top[PATH_MAX], path[PATH_MAX + 16];
         struct dirent *de;
         size_t n = 0;
+        bool pci;
         int r;
 
         r = uplink_device(sysfs, ifname, dev, top);
         if (r < 0)
                 return r;
-        do {
-                (void) snprintf(path, sizeof(path), "%s/msi_irqs", dev);
-                d = opendir(path);
-        } while (!d && device_parent(dev, top));
-        if (!d) {
-                *ret = NULL;
-                *ret_n = 0;
+        /* Up only from a virtio device (virtioN: its interrupts are its PCI function's) to its PCI
+         * function, never past that: a bridge or root port above is another device. Any other
+         * device (USB, platform) has no PCI function of its own: its host controller's IRQs are
+         * not the NIC's. */
+        while (!(pci = device_on_bus(dev, "pci")) && device_on_bus(dev, "virtio") && device_parent(dev, top))
+                ;
+        if (ret_function)
+                (void) snprintf(ret_function, PLACEMENT_DEVICE_MAX, "%s", pci ? dev + strlen(top) + 1 : "");
+        *ret = NULL;
+        *ret_n = 0;
+        if (!pci)
                 return 0;
-        }
+        (void) snprintf(path, sizeof(path), "%s/msi_irqs", dev);
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno; /* INTx */
         while ((de = readdir(d))) {
                 unsigned irq, *l;
 
