@@ -477,7 +477,7 @@ static int on_pass(sd_event_source *s, void *userdata) {
                 return 0;
         }
         p->status[0] = 0;
-        if (process_find_by_comm(PROC_ROOT, "irqbalance", &p->irqbalance) < 0)
+        if (process_find_by_comm(PROC_ROOT, "irqbalance", 0, &p->irqbalance) < 0)
                 p->irqbalance = 0;
         r = read_guests(p);
         if (r < 0)

@@ -11,6 +11,9 @@
 #include "irqbalance-client.h"
 #include "macro.h"
 
+#define PEER_REFUSED                                                                                        \
+        "refused: the socket's peer is not this irqbalance running as uid 0 (SO_PEERCRED), nothing sent"
+
 static bool irqs_equal(const unsigned *a, size_t n_a, const unsigned *b, size_t n_b) {
         return n_a == n_b && (n_a == 0 || memcmp(a, b, n_a * sizeof(*a)) == 0);
 }
@@ -92,6 +95,8 @@ void irqbalance_ban_sync(HostPlacement *p, bool force) {
                 return ban_failed(b, want, n_want, -EPERM, "irqbalance takes commands from uid 0 only");
 
         r = irqbalance_query_setup(b->pid, IRQBALANCE_TIMEOUT_USEC, setup);
+        if (r == -EPERM)
+                return ban_failed(b, want, n_want, r, PEER_REFUSED);
         if (r < 0)
                 return ban_failed(b, want, n_want, r, "reading its banned IRQs (setup)");
         /* Drops only what vnicd added: an IRQ someone else had banned (an operator's --banirq)
@@ -101,6 +106,8 @@ void irqbalance_ban_sync(HostPlacement *p, bool force) {
         if (n < 0)
                 return ban_failed(b, want, n_want, n, "merging with its banned IRQs");
         r = irqbalance_send_ban(b->pid, list, (size_t) n, IRQBALANCE_TIMEOUT_USEC);
+        if (r == -EPERM)
+                return ban_failed(b, want, n_want, r, PEER_REFUSED);
         if (r < 0)
                 return ban_failed(b, want, n_want, r, "sending settings ban irqs");
 

@@ -12,6 +12,7 @@
 #include "parse-util.h"
 #include "placement-facts.h"
 #include "proc-interrupts.h"
+#include "proc-stat.h"
 
 #define SYSFS_FILE_MAX      (64 * 1024)
 #define INTERRUPTS_FILE_MAX (64 * 1024 * 1024) /* one line per IRQ, 11 bytes per CPU */
@@ -296,7 +297,7 @@ int thread_affinity_set(pid_t tid, const CpuSet *s) {
         return r;
 }
 
-int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
+int process_find_by_comm(const char *proc, const char *comm, uid_t uid, pid_t *ret) {
         _cleanup_(closedirp) DIR *d = opendir(proc);
         struct dirent *de;
         pid_t best = 0;
@@ -308,6 +309,7 @@ int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
                 char path[PATH_MAX];
                 size_t size;
                 unsigned pid;
+                uid_t owner;
 
                 if (parse_decimal(de->d_name, INT_MAX, &pid) < 0 || pid == 0)
                         continue;
@@ -318,8 +320,14 @@ int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
                         continue; /* gone meanwhile */
                 if (size > 0 && text[size - 1] == '\n')
                         size--;
-                if (size == strlen(comm) && memcmp(text, comm, size) == 0)
-                        best = (pid_t) pid;
+                if (size != strlen(comm) || memcmp(text, comm, size) != 0)
+                        continue;
+                text = mfree(text);
+                (void) snprintf(path, sizeof(path), "%s/%u/status", proc, pid);
+                if (read_virtual_file(path, SYSFS_FILE_MAX, &text, &size) < 0 ||
+                                proc_status_uid(text, size, &owner) < 0 || owner != uid)
+                        continue; /* gone meanwhile, or another user's */
+                best = (pid_t) pid;
         }
         if (best == 0)
                 return -ESRCH;

@@ -51,6 +51,7 @@ int irq_affinity_write(const char *proc, unsigned irq, const CpuSet *s);
 int thread_affinity_get(pid_t tid, CpuSet *ret);
 int thread_affinity_set(pid_t tid, const CpuSet *s);
 
-/* The lowest pid under 'proc' whose comm is 'comm' (a process, not its threads). 0 and '*ret'
+/* The lowest pid under 'proc' whose comm is 'comm' (a process, not its threads) and whose real
+ * uid ("Uid:" of its status) is 'uid': any user can name a process "irqbalance". 0 and '*ret'
  * set; -ESRCH when there is none. */
-int process_find_by_comm(const char *proc, const char *comm, pid_t *ret);
+int process_find_by_comm(const char *proc, const char *comm, uid_t uid, pid_t *ret);

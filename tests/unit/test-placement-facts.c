@@ -110,8 +110,17 @@ static int setup(void **state) {
         put("proc/irq/27/smp_affinity_list", "0-3\n");
         put("proc/irq/28/smp_affinity_list", "2,x\n");
         put("proc/1/comm", "init\n");
+        /* 700 and 812 are users' processes named irqbalance (812 a setuid-root one); 750 has no
+         * status; 900 is root's. */
+        put("proc/700/comm", "irqbalance\n");
+        put("proc/700/status", "Name:\tirqbalance\nUid:\t1000\t1000\t1000\t1000\n");
+        put("proc/750/comm", "irqbalance\n");
         put("proc/812/comm", "irqbalance\n");
+        put("proc/812/status", "Name:\tirqbalance\nUid:\t1000\t0\t0\t0\n");
         put("proc/900/comm", "irqbalance\n");
+        put("proc/900/status", "Name:\tirqbalance\nUid:\t0\t0\t0\t0\n");
+        put("proc/901/comm", "irqbalance\n");
+        put("proc/901/status", "Name:\tirqbalance\nUid:\t0\t0\t0\t0\n");
         put("proc/self/comm", "irqbalance\n");
         return 0;
 }
@@ -221,9 +230,12 @@ static void test_threads(void **state) {
         assert_int_equal(thread_affinity_set(getpid(), &(CpuSet){}), -EINVAL);
         assert_int_equal(thread_affinity_get(INT32_MAX, &s), -ESRCH);
 
-        assert_int_equal(process_find_by_comm(proc, "irqbalance", &pid), 0);
-        assert_int_equal(pid, 812); /* the lowest; "self" is no pid */
-        assert_int_equal(process_find_by_comm(proc, "irqbalanc", &pid), -ESRCH);
+        assert_int_equal(process_find_by_comm(proc, "irqbalance", 0, &pid), 0);
+        assert_int_equal(pid, 900); /* the lowest of root's; "self" is no pid */
+        assert_int_equal(process_find_by_comm(proc, "irqbalance", 1000, &pid), 0);
+        assert_int_equal(pid, 700);
+        assert_int_equal(process_find_by_comm(proc, "irqbalanc", 0, &pid), -ESRCH);
+        assert_int_equal(process_find_by_comm(proc, "irqbalance", 5, &pid), -ESRCH);
 }
 
 int main(void) {
