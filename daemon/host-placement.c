@@ -263,6 +263,20 @@ static bool apply_irqs(UplinkPlacement *u, bool force) {
         return again;
 }
 
+/* Whether 'tid' is still a vhost worker of guest 'g''s QEMU, right before a write: the tid comes
+ * from the last discovery and may have been reused by an unrelated task since. -ESRCH when not. */
+static int worker_check(const Guest *g, pid_t tid) {
+        uint64_t ticks;
+
+        if (!g || g->vhost.qemu_pid <= 0)
+                return -ESRCH;
+        for (size_t i = 0; i < g->vhost.n_workers; i++)
+                if (g->vhost.workers[i].tid == tid)
+                        return vhost_worker_read_ticks(
+                                        PROC_ROOT, g->vhost.qemu_pid, &g->vhost.workers[i], &ticks);
+        return -ESRCH;
+}
+
 static void apply_workers(HostPlacement *p, UplinkPlacement *u, bool force) {
         size_t kept = 0;
 
@@ -273,11 +287,14 @@ static void apply_workers(HostPlacement *p, UplinkPlacement *u, bool force) {
 
                 (void) snprintf(what, sizeof(what), "vhost worker %d", (int) it->tid);
                 if (item_needs_write(it, force)) {
-                        r = thread_affinity_set(it->tid, &it->wanted);
-                        if (r == -ESRCH) {
-                                /* It exited (a NIC unplugged, QEMU stopping): the guest looks again. */
-                                Guest *g = manager_find_guest(p->manager, it->name);
+                        Guest *g = manager_find_guest(p->manager, it->name);
 
+                        r = worker_check(g, it->tid);
+                        if (r >= 0)
+                                r = thread_affinity_set(it->tid, &it->wanted);
+                        if (r == -ESRCH) {
+                                /* It exited (a NIC unplugged, QEMU stopping), or its tid is another
+                                 * task's now: the guest looks again. */
                                 log_debug("Uplink %s: %s of %s is gone.", u->name, what, it->name);
                                 if (g)
                                         guest_vhost_invalidate(g);
