@@ -165,14 +165,16 @@ static const PlacedItem *find_item(const PlacedItem *items, size_t n, unsigned i
 }
 
 /* The uplink's IRQs now, keeping what earlier passes learned about each (managed, failed writes). */
-static int read_irqs(UplinkPlacement *u, PlacedItem **ret, size_t *ret_n) {
+/* 'function' gets the NIC's PCI function ("" none), for saying why there are no IRQs. */
+static int read_irqs(UplinkPlacement *u, PlacedItem **ret, size_t *ret_n,
+                char function[static PLACEMENT_DEVICE_MAX]) {
         _cleanup_free_ unsigned *irqs = NULL;
         _cleanup_free_ char *names = NULL;
         PlacedItem *items;
         size_t n = 0;
         int r;
 
-        r = uplink_msi_irqs(SYSFS_ROOT, u->name, &irqs, &n);
+        r = uplink_msi_irqs(SYSFS_ROOT, u->name, &irqs, &n, function);
         if (r < 0)
                 return r;
         n = MIN(n, (size_t) PLACEMENT_IRQS_MAX);
@@ -261,6 +263,20 @@ static bool apply_irqs(UplinkPlacement *u, bool force) {
         return again;
 }
 
+/* Whether 'tid' is still a vhost worker of guest 'g''s QEMU, right before a write: the tid comes
+ * from the last discovery and may have been reused by an unrelated task since. -ESRCH when not. */
+static int worker_check(const Guest *g, pid_t tid) {
+        uint64_t ticks;
+
+        if (!g || g->vhost.qemu_pid <= 0)
+                return -ESRCH;
+        for (size_t i = 0; i < g->vhost.n_workers; i++)
+                if (g->vhost.workers[i].tid == tid)
+                        return vhost_worker_read_ticks(
+                                        PROC_ROOT, g->vhost.qemu_pid, &g->vhost.workers[i], &ticks);
+        return -ESRCH;
+}
+
 static void apply_workers(HostPlacement *p, UplinkPlacement *u, bool force) {
         size_t kept = 0;
 
@@ -271,11 +287,14 @@ static void apply_workers(HostPlacement *p, UplinkPlacement *u, bool force) {
 
                 (void) snprintf(what, sizeof(what), "vhost worker %d", (int) it->tid);
                 if (item_needs_write(it, force)) {
-                        r = thread_affinity_set(it->tid, &it->wanted);
-                        if (r == -ESRCH) {
-                                /* It exited (a NIC unplugged, QEMU stopping): the guest looks again. */
-                                Guest *g = manager_find_guest(p->manager, it->name);
+                        Guest *g = manager_find_guest(p->manager, it->name);
 
+                        r = worker_check(g, it->tid);
+                        if (r >= 0)
+                                r = thread_affinity_set(it->tid, &it->wanted);
+                        if (r == -ESRCH) {
+                                /* It exited (a NIC unplugged, QEMU stopping), or its tid is another
+                                 * task's now: the guest looks again. */
                                 log_debug("Uplink %s: %s of %s is gone.", u->name, what, it->name);
                                 if (g)
                                         guest_vhost_invalidate(g);
@@ -342,6 +361,7 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
         _cleanup_free_ pid_t *tids = new0(pid_t, PLACEMENT_WORKERS_MAX);
         Config *c = &p->manager->config;
         PlacedItem *irqs = NULL, *workers = NULL;
+        char function[PLACEMENT_DEVICE_MAX];
         size_t n_irqs = 0, n_workers = 0, n_pguests = 0;
         PlacementFacts f;
         bool force = p->force;
@@ -354,7 +374,7 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
         }
         r = uplink_numa_node(SYSFS_ROOT, u->name, &u->numa_node, u->device);
         if (r == 0)
-                r = read_irqs(u, &irqs, &n_irqs);
+                r = read_irqs(u, &irqs, &n_irqs, function);
         if (r < 0) {
                 u->has_facts = false;
                 uplink_placement_done(u);
@@ -383,6 +403,18 @@ static void uplink_pass(HostPlacement *p, UplinkPlacement *u, const ConfigUplink
                                 "no NUMA node: neither %s nor a parent names one (numa_node -1 or absent); "
                                 "all online CPUs are candidates",
                                 u->device);
+        if (n_irqs == 0) {
+                size_t len = strlen(u->status);
+
+                /* Only the NIC's own PCI function's IRQs are placed, never a bridge's above it. */
+                if (function[0])
+                        set_status(u->status + len, sizeof(u->status) - len,
+                                        "; no MSI/MSI-X IRQs: the NIC uses INTx; no IRQ placed");
+                else
+                        set_status(u->status + len, sizeof(u->status) - len,
+                                        "; no PCI function (a USB NIC?), no IRQs of its own found; no IRQ "
+                                        "placed");
+        }
 
         r = read_workers(p, u, pguests, &n_pguests, tids, &workers, &n_workers);
         pirqs = new0(PlacementIrq, MAX(n_irqs, (size_t) 1));
@@ -462,7 +494,7 @@ static int on_pass(sd_event_source *s, void *userdata) {
                 return 0;
         }
         p->status[0] = 0;
-        if (process_find_by_comm(PROC_ROOT, "irqbalance", &p->irqbalance) < 0)
+        if (process_find_by_comm(PROC_ROOT, "irqbalance", 0, &p->irqbalance) < 0)
                 p->irqbalance = 0;
         r = read_guests(p);
         if (r < 0)

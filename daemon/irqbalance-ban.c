@@ -9,12 +9,10 @@
 #include "host-placement.h"
 #include "irqbalance-ban.h"
 #include "irqbalance-client.h"
+#include "macro.h"
 
-static int cmp_unsigned(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
-
-        return x < y ? -1 : x > y;
-}
+#define PEER_REFUSED                                                                                        \
+        "refused: the socket's peer is not this irqbalance running as uid 0 (SO_PEERCRED), nothing sent"
 
 static bool irqs_equal(const unsigned *a, size_t n_a, const unsigned *b, size_t n_b) {
         return n_a == n_b && (n_a == 0 || memcmp(a, b, n_a * sizeof(*a)) == 0);
@@ -65,9 +63,10 @@ void irqbalance_ban_sync(HostPlacement *p, bool force) {
         _cleanup_free_ IrqbalanceSetup *setup = new0(IrqbalanceSetup, 1);
         _cleanup_free_ unsigned *want = new0(unsigned, IRQBALANCE_BANNED_MAX);
         _cleanup_free_ unsigned *list = new0(unsigned, IRQBALANCE_BANNED_MAX);
+        _cleanup_free_ unsigned *added = new0(unsigned, IRQBALANCE_BANNED_MAX);
         IrqbalanceBan *b = &p->ban;
         char irqs[128];
-        size_t n_want;
+        size_t n_want, n_added;
         int r, n;
 
         if (!b->log_rl.interval_usec)
@@ -75,14 +74,14 @@ void irqbalance_ban_sync(HostPlacement *p, bool force) {
         if (b->pid != p->irqbalance) {
                 /* Gone, or another one: a new irqbalance knows only its own --banirq list. */
                 b->pid = p->irqbalance;
-                b->n_irqs = b->n_kept = b->n_error_irqs = 0;
+                b->n_irqs = b->n_added = b->n_kept = b->n_error_irqs = 0;
                 b->error = 0;
                 b->sent_usec = 0;
                 b->status[0] = 0;
         }
         if (b->pid <= 0)
                 return;
-        if (!setup || !want || !list) {
+        if (!setup || !want || !list || !added) {
                 (void) log_oom();
                 return;
         }
@@ -96,19 +95,27 @@ void irqbalance_ban_sync(HostPlacement *p, bool force) {
                 return ban_failed(b, want, n_want, -EPERM, "irqbalance takes commands from uid 0 only");
 
         r = irqbalance_query_setup(b->pid, IRQBALANCE_TIMEOUT_USEC, setup);
+        if (r == -EPERM)
+                return ban_failed(b, want, n_want, r, PEER_REFUSED);
         if (r < 0)
                 return ban_failed(b, want, n_want, r, "reading its banned IRQs (setup)");
-        n = irqbalance_ban_list(setup->banned, setup->n_banned, b->irqs, b->n_irqs, want, n_want, list,
-                        IRQBALANCE_BANNED_MAX);
+        /* Drops only what vnicd added: an IRQ someone else had banned (an operator's --banirq)
+         * stays banned when vnicd stops placing it. */
+        n = irqbalance_ban_list(setup->banned, setup->n_banned, b->added, b->n_added, want, n_want, list,
+                        IRQBALANCE_BANNED_MAX, added, &n_added);
         if (n < 0)
                 return ban_failed(b, want, n_want, n, "merging with its banned IRQs");
         r = irqbalance_send_ban(b->pid, list, (size_t) n, IRQBALANCE_TIMEOUT_USEC);
+        if (r == -EPERM)
+                return ban_failed(b, want, n_want, r, PEER_REFUSED);
         if (r < 0)
                 return ban_failed(b, want, n_want, r, "sending settings ban irqs");
 
         memcpy(b->irqs, want, n_want * sizeof(*want));
         b->n_irqs = n_want;
-        b->n_kept = (size_t) n - n_want;
+        memcpy(b->added, added, n_added * sizeof(*added));
+        b->n_added = n_added;
+        b->n_kept = (size_t) n - n_added;
         b->error = 0;
         b->n_error_irqs = 0;
         b->status[0] = 0;

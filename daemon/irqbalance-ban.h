@@ -25,6 +25,9 @@ typedef struct IrqbalanceBan {
         pid_t pid;                            /* the irqbalance 'irqs' were sent to; 0: none */
         unsigned irqs[IRQBALANCE_BANNED_MAX]; /* vnicd's IRQs on its list, ascending */
         size_t n_irqs;
+        unsigned added[IRQBALANCE_BANNED_MAX]; /* those of 'irqs' vnicd added: not banned by others
+                                                  then; the only ones it removes later */
+        size_t n_added;
         size_t n_kept;                              /* IRQs others banned, kept on the list */
         unsigned long long sent_usec;               /* realtime of the last ban that worked, 0 none */
         int error;                                  /* the last exchange's negative errno, 0 none */

@@ -47,18 +47,40 @@ static int connect_to(const struct sockaddr_un *sa, int *ret) {
         return 0;
 }
 
+/* The peer of 'fd' (who called listen()) must be irqbalance 'pid' as uid 0: any local user can
+ * bind the abstract name, or a socket under another name, and would be sent our ban lists and
+ * answer with a list of its own. */
+static int check_peer(int fd, pid_t pid) {
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        if (len != sizeof(cred) || cred.uid != 0 || cred.pid != pid)
+                return -EPERM;
+        return 0;
+}
+
 /* The file socket first; irqbalance falls back to the abstract all-zero name when /run/irqbalance
  * is not there. Both use the whole sockaddr_un as address length, as irqbalance binds them. */
 static int irqbalance_connect(pid_t pid, int *ret) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        _cleanup_close_ int fd = -1;
         int r;
 
         (void) snprintf(sa.sun_path, sizeof(sa.sun_path), IRQBALANCE_RUNDIR "/irqbalance%d.sock", (int) pid);
-        r = connect_to(&sa, ret);
-        if (r != -ENOENT && r != -ECONNREFUSED)
+        r = connect_to(&sa, &fd);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                memset(sa.sun_path, 0, sizeof(sa.sun_path));
+                r = connect_to(&sa, &fd);
+        }
+        if (r < 0)
                 return r;
-        memset(sa.sun_path, 0, sizeof(sa.sun_path));
-        return connect_to(&sa, ret);
+        r = check_peer(fd, pid);
+        if (r < 0)
+                return r;
+        *ret = TAKE_FD(fd);
+        return 0;
 }
 
 /* One command with our credentials: irqbalance reads it with a single recvmsg(). */
@@ -128,9 +150,9 @@ int irqbalance_query_setup(pid_t pid, unsigned long long timeout_usec, Irqbalanc
                 if (r < 0)
                         return r;
         }
-        /* It closes without an answer when it refused our credentials. */
+        /* It closes without an answer when it refused our credentials or the command. */
         if (len == 0)
-                return -EPERM;
+                return -ECONNABORTED;
         return irqbalance_setup_parse(answer, len, ret);
 }
 

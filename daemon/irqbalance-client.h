@@ -13,7 +13,10 @@
  * exchange on a non-blocking socket bounded by 'timeout_usec' (the daemon uses 100 ms, see
  * vnicd(8)). Errors: -ENOENT/-ECONNREFUSED no socket, -EAGAIN its backlog is full, -ETIMEDOUT no
  * answer in time (irqbalance 1.9.2 blocks its loop for one interval after a ban), -EBADMSG an
- * answer that does not parse, -E2BIG a list too long for one command. */
+ * answer that does not parse, -E2BIG a list too long for one command, -ECONNABORTED closed
+ * without an answer (it refused our credentials). -EPERM: the socket's peer (SO_PEERCRED) is not
+ * process 'pid' running as uid 0; nothing is sent to it (the abstract name, or a stale file, may be
+ * any user's). */
 
 /* Sends "setup" and parses the answer into '*ret'. */
 int irqbalance_query_setup(pid_t pid, unsigned long long timeout_usec, IrqbalanceSetup *ret);

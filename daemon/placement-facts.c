@@ -12,6 +12,7 @@
 #include "parse-util.h"
 #include "placement-facts.h"
 #include "proc-interrupts.h"
+#include "proc-stat.h"
 
 #define SYSFS_FILE_MAX      (64 * 1024)
 #define INTERRUPTS_FILE_MAX (64 * 1024 * 1024) /* one line per IRQ, 11 bytes per CPU */
@@ -144,32 +145,52 @@ int uplink_numa_node(const char *sysfs, const char *ifname, int *ret_node, char 
         return 0;
 }
 
-static int irq_cmp(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+/* Whether 'dev' is on bus 'bus': its subsystem link ends in bus/<bus>. A PCI function's is
+ * bus/pci; a PCI host bridge's directory "pciDDDD:BB" has none. */
+static bool device_on_bus(const char *dev, const char *bus) {
+        char path[PATH_MAX + 16], target[PATH_MAX];
+        size_t len;
+        ssize_t k;
 
-        return x < y ? -1 : x > y;
+        (void) snprintf(path, sizeof(path), "%s/subsystem", dev);
+        k = readlink(path, target, sizeof(target) - 1);
+        if (k < 0)
+                return false;
+        target[k] = 0;
+        len = (size_t) k;
+        (void) snprintf(path, sizeof(path), "/bus/%s", bus);
+        return streq(target, path + 1) || (len > strlen(path) && streq(target + len - strlen(path), path));
 }
 
-int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n) {
+int uplink_msi_irqs(
+                const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n, char *ret_function) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ unsigned *irqs = NULL;
         char dev[PATH_MAX], top[PATH_MAX], path[PATH_MAX + 16];
         struct dirent *de;
         size_t n = 0;
+        bool pci;
         int r;
 
         r = uplink_device(sysfs, ifname, dev, top);
         if (r < 0)
                 return r;
-        do {
-                (void) snprintf(path, sizeof(path), "%s/msi_irqs", dev);
-                d = opendir(path);
-        } while (!d && device_parent(dev, top));
-        if (!d) {
-                *ret = NULL;
-                *ret_n = 0;
+        /* Up only from a virtio device (virtioN: its interrupts are its PCI function's) to its PCI
+         * function, never past that: a bridge or root port above is another device. Any other
+         * device (USB, platform) has no PCI function of its own: its host controller's IRQs are
+         * not the NIC's. */
+        while (!(pci = device_on_bus(dev, "pci")) && device_on_bus(dev, "virtio") && device_parent(dev, top))
+                ;
+        if (ret_function)
+                (void) snprintf(ret_function, PLACEMENT_DEVICE_MAX, "%s", pci ? dev + strlen(top) + 1 : "");
+        *ret = NULL;
+        *ret_n = 0;
+        if (!pci)
                 return 0;
-        }
+        (void) snprintf(path, sizeof(path), "%s/msi_irqs", dev);
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno; /* INTx */
         while ((de = readdir(d))) {
                 unsigned irq, *l;
 
@@ -184,7 +205,7 @@ int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_
                 irqs[n++] = irq;
         }
         if (n > 0)
-                qsort(irqs, n, sizeof(unsigned), irq_cmp);
+                qsort(irqs, n, sizeof(unsigned), cmp_unsigned);
         *ret = TAKE_PTR(irqs);
         *ret_n = n;
         return (int) MIN(n, (size_t) INT_MAX);
@@ -276,7 +297,7 @@ int thread_affinity_set(pid_t tid, const CpuSet *s) {
         return r;
 }
 
-int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
+int process_find_by_comm(const char *proc, const char *comm, uid_t uid, pid_t *ret) {
         _cleanup_(closedirp) DIR *d = opendir(proc);
         struct dirent *de;
         pid_t best = 0;
@@ -288,6 +309,7 @@ int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
                 char path[PATH_MAX];
                 size_t size;
                 unsigned pid;
+                uid_t owner;
 
                 if (parse_decimal(de->d_name, INT_MAX, &pid) < 0 || pid == 0)
                         continue;
@@ -298,8 +320,14 @@ int process_find_by_comm(const char *proc, const char *comm, pid_t *ret) {
                         continue; /* gone meanwhile */
                 if (size > 0 && text[size - 1] == '\n')
                         size--;
-                if (size == strlen(comm) && memcmp(text, comm, size) == 0)
-                        best = (pid_t) pid;
+                if (size != strlen(comm) || memcmp(text, comm, size) != 0)
+                        continue;
+                text = mfree(text);
+                (void) snprintf(path, sizeof(path), "%s/%u/status", proc, pid);
+                if (read_virtual_file(path, SYSFS_FILE_MAX, &text, &size) < 0 ||
+                                proc_status_uid(text, size, &owner) < 0 || owner != uid)
+                        continue; /* gone meanwhile, or another user's */
+                best = (pid_t) pid;
         }
         if (best == 0)
                 return -ESRCH;

@@ -29,10 +29,14 @@ int numa_node_cpus_read(const char *sysfs, int node, CpuSet *ret);
  * interface's own device. -ENODEV: no such interface; -ENXIO: it has no device (virtual). */
 int uplink_numa_node(const char *sysfs, const char *ifname, int *ret_node, char *ret_device);
 
-/* The MSI IRQs of 'ifname': the msi_irqs directory of its device or the first ancestor that has
- * one (the PCI function), in ascending order, in a malloc'ed array (NULL when none). Returns the
- * count; -ENODEV, -ENXIO as uplink_numa_node(); -ENOMEM. */
-int uplink_msi_irqs(const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n);
+/* The MSI IRQs of 'ifname': the msi_irqs directory of its PCI function (its device, or the first
+ * PCI ancestor of a virtio device virtioN; never a bridge above that function), in
+ * ascending order, in a malloc'ed array (NULL when none). 'ret_function' (may be NULL,
+ * PLACEMENT_DEVICE_MAX bytes) gets that function's path below <sysfs>/devices, "" when the device
+ * has no PCI function (a USB NIC: the xHCI above is another device). Returns the count: 0 also for a function without msi_irqs (INTx)
+ * and for no PCI function; -ENODEV, -ENXIO as uplink_numa_node(); -ENOMEM. */
+int uplink_msi_irqs(
+                const char *sysfs, const char *ifname, unsigned **ret, size_t *ret_n, char *ret_function);
 
 /* The handler names of 'n' IRQs from <proc>/interrupts, each into 'names[i]' ('size' bytes
  * each; "" when the IRQ has no line). Reads the file once. */
@@ -47,6 +51,7 @@ int irq_affinity_write(const char *proc, unsigned irq, const CpuSet *s);
 int thread_affinity_get(pid_t tid, CpuSet *ret);
 int thread_affinity_set(pid_t tid, const CpuSet *s);
 
-/* The lowest pid under 'proc' whose comm is 'comm' (a process, not its threads). 0 and '*ret'
+/* The lowest pid under 'proc' whose comm is 'comm' (a process, not its threads) and whose real
+ * uid ("Uid:" of its status) is 'uid': any user can name a process "irqbalance". 0 and '*ret'
  * set; -ESRCH when there is none. */
-int process_find_by_comm(const char *proc, const char *comm, pid_t *ret);
+int process_find_by_comm(const char *proc, const char *comm, uid_t uid, pid_t *ret);

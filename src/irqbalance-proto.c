@@ -25,12 +25,6 @@ static bool is_cpumask(const char *s) {
         return *s && strspn(s, "0123456789abcdefABCDEF,") == strlen(s);
 }
 
-static int cmp_unsigned(const void *a, const void *b) {
-        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
-
-        return x < y ? -1 : x > y;
-}
-
 /* Sorts 'v' and drops duplicates; returns the new count. */
 static size_t sort_unique(unsigned *v, size_t n) {
         size_t k = 0;
@@ -116,8 +110,9 @@ int irqbalance_setup_parse(const char *text, size_t len, IrqbalanceSetup *ret) {
 }
 
 int irqbalance_ban_list(const unsigned *theirs, size_t n_theirs, const unsigned *drop, size_t n_drop,
-                const unsigned *ours, size_t n_ours, unsigned *ret, size_t max) {
-        size_t n = 0;
+                const unsigned *ours, size_t n_ours, unsigned *ret, size_t max, unsigned *ret_added,
+                size_t *ret_n_added) {
+        size_t n = 0, kept, n_added = 0;
 
         for (size_t i = 0; i < n_theirs; i++) {
                 if (contains(drop, n_drop, theirs[i]) || contains(ret, n, theirs[i]))
@@ -126,6 +121,7 @@ int irqbalance_ban_list(const unsigned *theirs, size_t n_theirs, const unsigned 
                         return -E2BIG;
                 ret[n++] = theirs[i];
         }
+        kept = n;
         for (size_t i = 0; i < n_ours; i++) {
                 if (contains(ret, n, ours[i]))
                         continue;
@@ -133,6 +129,14 @@ int irqbalance_ban_list(const unsigned *theirs, size_t n_theirs, const unsigned 
                         return -E2BIG;
                 ret[n++] = ours[i];
         }
+        /* What came after the kept ones is what this list adds. */
+        if (ret_added) {
+                n_added = n - kept;
+                memcpy(ret_added, ret + kept, n_added * sizeof(*ret));
+                n_added = sort_unique(ret_added, n_added);
+        }
+        if (ret_n_added)
+                *ret_n_added = n_added;
         return (int) sort_unique(ret, n);
 }
 

@@ -26,11 +26,15 @@ typedef struct IrqbalanceSetup {
  * distinct IRQs or an answer longer than IRQBALANCE_ANSWER_MAX. */
 int irqbalance_setup_parse(const char *text, size_t len, IrqbalanceSetup *ret);
 
-/* The list to ban: 'theirs' (irqbalance's list now) without 'drop' (what vnicd banned before),
- * plus 'ours', ascending without duplicates, into 'ret' ('max' entries). Returns the count;
- * -E2BIG when it does not fit. Inputs in any order. */
+/* The list to ban: 'theirs' (irqbalance's list now) without 'drop' (what vnicd added before),
+ * plus 'ours', ascending without duplicates, into 'ret' ('max' entries). 'ret_added' (NULL, or
+ * room for 'n_ours') gets, ascending, the IRQs of 'ours' that this list adds: not on 'theirs'
+ * minus 'drop', so not banned by someone else (an operator's --banirq). Only those are vnicd's
+ * to 'drop' later: one it did not add stays banned when vnicd stops placing it. Returns the
+ * count; -E2BIG when it does not fit. Inputs in any order. */
 int irqbalance_ban_list(const unsigned *theirs, size_t n_theirs, const unsigned *drop, size_t n_drop,
-                const unsigned *ours, size_t n_ours, unsigned *ret, size_t max);
+                const unsigned *ours, size_t n_ours, unsigned *ret, size_t max, unsigned *ret_added,
+                size_t *ret_n_added);
 
 /* "settings ban irqs 24 25 26" ("... NONE" for n 0) for 'irqs' (ascending: irqbalance 1.9.2 stops
  * reading the list at a 0 after the first number) into 'buf' ('size' bytes, NUL-terminated).

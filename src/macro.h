@@ -111,6 +111,9 @@ static inline const char *yes_no(bool b) {
 /* Replace *p by a copy of s (NULL allowed). Returns 0 or -ENOMEM. */
 int free_and_strdup(char **p, const char *s);
 
+/* qsort()/bsearch() order of two unsigned ints. */
+int cmp_unsigned(const void *a, const void *b);
+
 /* Monotonic and realtime clocks in microseconds. */
 unsigned long long now_usec(int clock_id);
 

@@ -121,33 +121,69 @@ int proc_stat_parse(const char *text, size_t len, ProcStat *ret) {
         return 0;
 }
 
-int proc_status_tgid(const char *text, size_t len, pid_t *ret) {
-        static const char key[] = "Tgid:";
+/* The line of a status file that starts with 'key' ("Tgid:"): '*ret_p' after the key, '*ret_eol'
+ * at its end. -ENODATA when there is none. */
+static int status_line(
+                const char *text, size_t len, const char *key, const char **ret_p, const char **ret_eol) {
+        size_t k = strlen(key);
         const char *end, *line;
 
-        if (!text || !ret)
-                return -EINVAL;
         end = text + strnlen(text, len);
         for (line = text; line < end;) {
                 const char *nl = memchr(line, '\n', (size_t) (end - line));
                 const char *eol = nl ?: end;
 
-                if ((size_t) (eol - line) >= sizeof(key) - 1 && memcmp(line, key, sizeof(key) - 1) == 0) {
-                        const char *p = line + sizeof(key) - 1;
-                        bool negative;
-                        uint64_t v;
-
-                        if (next_number(&p, eol, &negative, &v) <= 0 || !pid_ok(negative, v, false))
-                                return -EINVAL;
-                        /* Nothing but blanks after the number. */
-                        while (p < eol && (*p == ' ' || *p == '\t'))
-                                p++;
-                        if (p != eol)
-                                return -EINVAL;
-                        *ret = (pid_t) v;
+                if ((size_t) (eol - line) >= k && memcmp(line, key, k) == 0) {
+                        *ret_p = line + k;
+                        *ret_eol = eol;
                         return 0;
                 }
                 line = nl ? nl + 1 : end;
         }
         return -ENODATA;
+}
+
+/* Nothing but blanks between 'p' and 'eol'. */
+static bool only_blanks(const char *p, const char *eol) {
+        while (p < eol && (*p == ' ' || *p == '\t'))
+                p++;
+        return p == eol;
+}
+
+int proc_status_tgid(const char *text, size_t len, pid_t *ret) {
+        const char *p, *eol;
+        bool negative;
+        uint64_t v;
+        int r;
+
+        if (!text || !ret)
+                return -EINVAL;
+        r = status_line(text, len, "Tgid:", &p, &eol);
+        if (r < 0)
+                return r;
+        if (next_number(&p, eol, &negative, &v) <= 0 || !pid_ok(negative, v, false) || !only_blanks(p, eol))
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+int proc_status_uid(const char *text, size_t len, uid_t *ret) {
+        const char *p, *eol;
+        uint64_t uid[4];
+        bool negative;
+        int r;
+
+        if (!text || !ret)
+                return -EINVAL;
+        r = status_line(text, len, "Uid:", &p, &eol);
+        if (r < 0)
+                return r;
+        /* real, effective, saved set, filesystem; (uid_t) -1 is no uid */
+        for (size_t i = 0; i < ELEMENTSOF(uid); i++)
+                if (next_number(&p, eol, &negative, &uid[i]) <= 0 || negative || uid[i] >= UINT32_MAX)
+                        return -EINVAL;
+        if (!only_blanks(p, eol))
+                return -EINVAL;
+        *ret = (uid_t) uid[0];
+        return 0;
 }

@@ -32,3 +32,8 @@ int proc_stat_parse(const char *text, size_t len, ProcStat *ret);
  * ('len' bytes). Returns 0, -ENODATA when there is no such line, -EINVAL when it is not a pid
  * above 0. 'ret' untouched on failure. */
 int proc_status_tgid(const char *text, size_t len, pid_t *ret);
+
+/* The real uid of a task, the first of the four numbers (real, effective, saved set, filesystem)
+ * of the "Uid:" line of /proc/<pid>/status ('len' bytes). Returns 0, -ENODATA when there is no
+ * such line, -EINVAL when it does not hold four uids. 'ret' untouched on failure. */
+int proc_status_uid(const char *text, size_t len, uid_t *ret);

@@ -17,6 +17,12 @@ int free_and_strdup(char **p, const char *s) {
         return 0;
 }
 
+int cmp_unsigned(const void *a, const void *b) {
+        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+
+        return x < y ? -1 : x > y;
+}
+
 unsigned long long now_usec(int clock_id) {
         struct timespec ts;
 

@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 1; i < s->n_banned; i++)
                 if (s->banned[i] <= s->banned[i - 1])
                         abort();
-        n = irqbalance_ban_list(s->banned, s->n_banned, NULL, 0, NULL, 0, list, IRQBALANCE_BANNED_MAX);
+        n = irqbalance_ban_list(
+                        s->banned, s->n_banned, NULL, 0, NULL, 0, list, IRQBALANCE_BANNED_MAX, NULL, NULL);
         if (n != (int) s->n_banned)
                 abort();
         r = irqbalance_ban_command(list, (size_t) n, cmd, sizeof(cmd));

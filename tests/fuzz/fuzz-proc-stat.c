@@ -13,6 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ProcStat st, untouched;
         pid_t tgid = -7;
+        uid_t uid = 77;
         int r;
 
         memset(&st, 0xa5, sizeof(st));
@@ -38,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if ((r != -EINVAL && r != -ENODATA) || tgid != -7)
                         abort();
         } else if (r != 0 || tgid <= 0)
+                abort();
+
+        r = proc_status_uid((const char *) data, size, &uid);
+        if (r < 0) {
+                if ((r != -EINVAL && r != -ENODATA) || uid != 77)
+                        abort();
+        } else if (r != 0 || uid == (uid_t) -1)
                 abort();
 
         return 0;

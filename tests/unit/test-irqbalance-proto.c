@@ -77,21 +77,33 @@ static void test_ban_list(void **state) {
         const unsigned theirs[] = {40, 24, 0, 25};
         const unsigned before[] = {25, 24};
         const unsigned ours[] = {27, 26, 40};
-        unsigned out[8];
+        const unsigned again[] = {26, 27, 26};
+        unsigned out[8], added[3], out2[8], added2[3];
+        size_t n_added = 99;
 
         (void) state;
-        /* theirs minus what vnicd banned before, plus ours: ascending, once each */
-        assert_int_equal(irqbalance_ban_list(theirs, 4, before, 2, ours, 3, out, 8), 4);
+        /* theirs minus what vnicd added before, plus ours: ascending, once each */
+        assert_int_equal(irqbalance_ban_list(theirs, 4, before, 2, ours, 3, out, 8, added, &n_added), 4);
         assert_int_equal(out[0], 0);
         assert_int_equal(out[1], 26);
         assert_int_equal(out[2], 27);
         assert_int_equal(out[3], 40);
-        /* vnicd places nothing any more: only the others' stay */
-        assert_int_equal(irqbalance_ban_list(theirs, 4, before, 2, NULL, 0, out, 8), 2);
-        assert_int_equal(out[0], 0);
-        assert_int_equal(out[1], 40);
-        assert_int_equal(irqbalance_ban_list(NULL, 0, NULL, 0, NULL, 0, out, 8), 0);
-        assert_int_equal(irqbalance_ban_list(theirs, 4, NULL, 0, ours, 3, out, 5), -E2BIG);
+        /* 40 was banned by another (an operator's --banirq): not vnicd's to drop later */
+        assert_int_equal(n_added, 2);
+        assert_int_equal(added[0], 26);
+        assert_int_equal(added[1], 27);
+        /* vnicd places nothing any more: it drops what it added, 40 stays banned */
+        assert_int_equal(irqbalance_ban_list(out, 4, added, n_added, NULL, 0, out2, 8, added2, &n_added), 2);
+        assert_int_equal(out2[0], 0);
+        assert_int_equal(out2[1], 40);
+        assert_int_equal(n_added, 0);
+        /* the same IRQs again: the ones it added still count as its own */
+        assert_int_equal(irqbalance_ban_list(out, 4, added, 2, again, 3, out2, 8, added2, &n_added), 4);
+        assert_int_equal(n_added, 2);
+        assert_int_equal(added2[0], 26);
+        assert_int_equal(added2[1], 27);
+        assert_int_equal(irqbalance_ban_list(NULL, 0, NULL, 0, NULL, 0, out, 8, NULL, NULL), 0);
+        assert_int_equal(irqbalance_ban_list(theirs, 4, NULL, 0, ours, 3, out, 5, added, &n_added), -E2BIG);
 }
 
 static void test_ban_command(void **state) {

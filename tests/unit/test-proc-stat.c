@@ -125,6 +125,28 @@ static void test_length(void **state) {
         assert_int_equal(st.stime, 4);
 }
 
+static void test_uid(void **state) {
+        static const char status[] = "Name:\tirqbalance\nTgid:\t812\nPid:\t812\nPPid:\t1\n"
+                                     "Uid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+        uid_t u = 77;
+
+        /* the real uid: a setuid-root program run by a user is not root's */
+        assert_int_equal(proc_status_uid(status, strlen(status), &u), 0);
+        assert_int_equal(u, 1000);
+        assert_int_equal(proc_status_uid("Uid:\t0\t0\t0\t0\n", 13, &u), 0);
+        assert_int_equal(u, 0);
+
+        u = 77;
+        assert_int_equal(proc_status_uid("Name:\tx\nPid:\t1\n", 15, &u), -ENODATA);
+        assert_int_equal(proc_status_uid("Name:\tUid: 0\n", 13, &u), -ENODATA);
+        assert_int_equal(proc_status_uid("Uid:\t0\t0\t0\n", 11, &u), -EINVAL);
+        assert_int_equal(proc_status_uid("Uid:\t0\t0\t0\t0\t0\n", 15, &u), -EINVAL);
+        assert_int_equal(proc_status_uid("Uid:\t-1\t0\t0\t0\n", 14, &u), -EINVAL);
+        assert_int_equal(proc_status_uid("Uid:\t4294967295\t0\t0\t0\n", 22, &u), -EINVAL);
+        assert_int_equal(proc_status_uid("Uid:\t0x\t0\t0\t0\n", 14, &u), -EINVAL);
+        assert_int_equal(u, 77);
+}
+
 static void test_tgid(void **state) {
         static const char status[] = "Name:\tCPU 0/KVM\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4240\n"
                                      "Ngid:\t0\nPid:\t4243\nPPid:\t1\n";
@@ -157,6 +179,7 @@ int main(void) {
                         cmocka_unit_test(test_bad),
                         cmocka_unit_test(test_length),
                         cmocka_unit_test(test_tgid),
+                        cmocka_unit_test(test_uid),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
