@@ -123,8 +123,9 @@ unsigned long long now_usec(int clock_id);
 const char *format_timestamp(unsigned long long usec, char buf[static TIMESTAMP_MAX]);
 
 /* The whole of a file whose size stat() does not tell (procfs, sysfs), read to EOF into a malloc'ed
- * buffer (not NUL-terminated) of '*ret_size' bytes. -EFBIG when it takes more than 'max' bytes of
- * buffer (at least 16 KiB), or -errno of open()/read(). */
+ * buffer of '*ret_size' bytes. -EFBIG when it takes more than 'max' bytes of
+ * buffer (at least 16 KiB), or -errno of open()/read(). A NUL follows the content, which may hold
+ * NULs of its own. */
 int read_virtual_file(const char *path, size_t max, char **ret, size_t *ret_size);
 
 /* The next reconnect delay: 'min' after a working connection (current 0), then doubling up to

@@ -77,6 +77,8 @@ int read_virtual_file(const char *path, size_t max, char **ret, size_t *ret_size
                         break;
                 size += (size_t) k;
         }
+        /* Text for string functions: the last read left at least 4096 bytes free. */
+        buf[size] = 0;
 
         *ret = TAKE_PTR(buf);
         *ret_size = size;

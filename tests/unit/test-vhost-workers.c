@@ -104,6 +104,20 @@ static void test_find_children(void **state) {
         assert_int_equal(system(path), 0);
 }
 
+/* procfs text read whole is a C string: the walkers hand it to string functions (strtok_r on
+ * kthreadd's children file overran the buffer before). */
+static void test_read_virtual_file_terminated(void **state) {
+        _cleanup_free_ char *text = NULL;
+        char path[8192];
+        size_t size = 0;
+
+        (void) snprintf(path, sizeof(path), "%s/300/stat", proc);
+        assert_int_equal(read_virtual_file(path, 65536, &text, &size), 0);
+        assert_true(size > 0);
+        assert_int_equal(text[size], 0);
+        assert_int_equal(strlen(text), size);
+}
+
 static void test_find_gone(void **state) {
         _cleanup_free_ VhostWorker *w = NULL;
         size_t n = 7;
@@ -171,6 +185,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                         cmocka_unit_test(test_find),
                         cmocka_unit_test(test_find_children),
+                        cmocka_unit_test(test_read_virtual_file_terminated),
                         cmocka_unit_test(test_find_gone),
                         cmocka_unit_test(test_read_ticks),
                         cmocka_unit_test(test_qemu_pid),
