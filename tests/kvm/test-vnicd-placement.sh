@@ -25,8 +25,6 @@ source "$(dirname "$0")/../lib/vnicd.sh"
 
 require_root
 require_cmd ip jq dbus-daemon busctl
-owner_bin=$VNIC_BUILD_DIR/tests/tools/vhost-owner
-[[ -x $owner_bin ]] || skip "vhost-owner not built"
 [[ -c /dev/vhost-net ]] || skip "no /dev/vhost-net on this kernel: run in the kernel VM (tests/kvm)"
 [[ -r /sys/devices/system/node/node1/cpulist ]] || skip "one NUMA node: run-in-vm.sh --numa"
 
@@ -131,36 +129,19 @@ ip -n "$SANDBOX_NS" link set "$UPLINK" master br0 up || exit 1
 ip -n "$SANDBOX_NS" tuntap add tap0 mode tap || exit 1
 ip -n "$SANDBOX_NS" link set tap0 master br0 up || exit 1
 
-"$owner_bin" "$SANDBOX_DIR/owner.pid" >"$SANDBOX_DIR/owner.log" 2>&1 &
-owner=$!
-owner_running=1
-stop_owner() {
-        [[ $owner_running == 1 ]] || return 0
-        kill "$owner" && wait "$owner" 2>/dev/null
-        owner_running=0
-}
-defer stop_owner
-busywait 5000 test -s "$SANDBOX_DIR/owner.pid"
-check_err $? "vhost-owner did not start: $(cat "$SANDBOX_DIR/owner.log")"
+if ! vhost_owner_start "$SANDBOX_DIR"; then
+        log_test "the kernel made a worker"
+        exit 1
+fi
+owner=$VHOST_OWNER_PID tid=$VHOST_WORKER_TID
 taskset -p -c "$vcpu_cpu" "$owner" >/dev/null 2>&1 || busybox taskset -p -c "$vcpu_cpu" "$owner" >/dev/null
 check_err $? "cannot pin the vCPU stand-in to CPU $vcpu_cpu"
-
-tid=''
-for s in /proc/[0-9]*/stat /proc/"$owner"/task/[0-9]*/stat; do
-        read -r line <"$s" 2>/dev/null || continue
-        [[ $line == *" (vhost-$owner) "* ]] || continue
-        tid=${s%/stat}
-        tid=${tid##*/}
-done
-[[ -n $tid ]] || { check_err 1 "no worker vhost-$owner"; log_test "the kernel made a worker"; exit 1; }
 worker_cpus() {
         sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$tid/status"
 }
 worker_before=$(worker_cpus)
 log_info "worker $tid, Cpus_allowed_list $worker_before"
 
-printf '[{"cpu-index": 0, "thread-id": %d, "props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "qom-path": "/machine/unattached/device[0]", "target": "x86_64"}]\n' \
-        "$owner" >"$SANDBOX_DIR/query-cpus-fast.json"
 qmp_peer_filter_nic "$SANDBOX_DIR" 52:54:00:12:34:56 '[]'
 qmp_peer_start "$SANDBOX_DIR" || exit 1
 
@@ -311,7 +292,7 @@ wait_passes() { # N
         p=$(placement | jq .passes)
         busywait 20000 holds ".placement.passes >= $((p + $1))"
 }
-stop_owner
+vhost_owner_stop
 busywait 20000 holds '.placement.uplinks[0].workers == [] and .guests[0].placement.workers == []'
 check_err $? "the worker is still placed after it exited: $(placement)"
 wait_passes 2

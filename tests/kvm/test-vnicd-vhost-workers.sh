@@ -22,8 +22,6 @@ source "$(dirname "$0")/../lib/vnicd.sh"
 
 require_root
 require_cmd ip jq dbus-daemon busctl
-owner_bin=$VNIC_BUILD_DIR/tests/tools/vhost-owner
-[[ -x $owner_bin ]] || skip "vhost-owner not built"
 [[ -x $VNIC_BUILD_DIR/tests/tools/qmp-hostile ]] || skip "qmp-hostile not built"
 [[ -c /dev/vhost-net ]] || skip "no /dev/vhost-net on this kernel: run in the kernel VM (tests/kvm)"
 
@@ -32,47 +30,14 @@ __sandbox_dir || exit 1
 ip -n "$SANDBOX_NS" tuntap add tap0 mode tap || exit 1
 ip -n "$SANDBOX_NS" link set tap0 up || exit 1
 
-"$owner_bin" "$SANDBOX_DIR/owner.pid" >"$SANDBOX_DIR/owner.log" 2>&1 &
-owner=$!
-owner_running=1
-stop_owner() {
-        [[ $owner_running == 1 ]] || return 0
-        kill "$owner" && wait "$owner" 2>/dev/null
-        owner_running=0
-}
-defer stop_owner
-busywait 5000 test -s "$SANDBOX_DIR/owner.pid"
-check_err $? "vhost-owner did not start: $(cat "$SANDBOX_DIR/owner.log")"
-[[ $(<"$SANDBOX_DIR/owner.pid") == "$owner" ]] || exit 1
-
-# The worker as the test finds it: a kernel thread anywhere (PPid 2), or a thread of the owner.
-tid='' form=''
-for s in /proc/[0-9]*/stat; do
-        read -r line <"$s" 2>/dev/null || continue
-        [[ $line == *" (vhost-$owner) "* ]] || continue
-        rest=${line##*) }
-        read -r _ ppid _ <<<"$rest"
-        [[ $ppid == 2 ]] || continue
-        tid=${s#/proc/}
-        tid=${tid%/stat}
-        form=kthread
-done
-for c in /proc/"$owner"/task/*/comm; do
-        [[ $(<"$c") == "vhost-$owner" ]] || continue
-        tid=${c#/proc/"$owner"/task/}
-        tid=${tid%/comm}
-        form=thread
-done
-if [[ -z $tid ]]; then
-        check_err 1 "no task named vhost-$owner after VHOST_SET_OWNER"
+if ! vhost_owner_start "$SANDBOX_DIR"; then
         log_test "the kernel made a worker"
         exit "$EXIT_STATUS"
 fi
+owner=$VHOST_OWNER_PID tid=$VHOST_WORKER_TID form=$VHOST_WORKER_FORM
 cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$tid/status")
 log_info "kernel $(uname -r): worker $tid, $form, Cpus_allowed_list $cpus"
 
-printf '[{"cpu-index": 0, "thread-id": %d, "props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "qom-path": "/machine/unattached/device[0]", "target": "x86_64"}]\n' \
-        "$owner" >"$SANDBOX_DIR/query-cpus-fast.json"
 qmp_peer_filter "$SANDBOX_DIR" '[{"name": "net0", "promiscuous": false, "multicast": "normal", "unicast": "normal", "vlan": "normal", "broadcast-allowed": false, "multicast-overflow": false, "unicast-overflow": false, "main-mac": "52:54:00:12:34:56", "vlan-table": [], "unicast-table": [], "multicast-table": []}]'
 qmp_peer_start "$SANDBOX_DIR" || exit 1
 
@@ -134,7 +99,7 @@ if [[ $cpus != 0 ]]; then
 fi
 
 # The owner exits, its worker with it: dropped quietly, no worker left.
-stop_owner
+vhost_owner_stop
 busywait 20000 guest_holds '.vhost_workers == []'
 check_err $? "the worker is still shown after it exited: $(guest_json vm | jq -c '{vhost_workers, vhost_workers_reason}')"
 log_info "after the owner exited: $(guest_json vm | jq -r .vhost_workers_reason)"

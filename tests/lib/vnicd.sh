@@ -22,6 +22,13 @@
 #                                 DIR/vnicd.conf for that stand-in: guest vm, NIC net0 on tap0,
 #                                 Trust=yes, AllowedVLANs=ALLOWED, NativeVLAN=NATIVE, br0 made
 #                                 VLAN-aware by vnicd, DebounceSec=0.02, ResyncSec=RESYNC
+#   vhost_owner_start DIR         a stand-in QEMU with a real vhost-net worker (tests/tools/vhost-owner,
+#                                 kernel VM only): sets VHOST_OWNER_PID, VHOST_WORKER_TID and
+#                                 VHOST_WORKER_FORM (kthread|thread, as found in /proc), writes
+#                                 DIR/query-cpus-fast.json naming the owner as the one vCPU thread
+#                                 (for qmp_peer_start); stopped on exit; returns 1 (with the reason
+#                                 in check_err) when it did not start or the kernel made no worker
+#   vhost_owner_stop              stop it now (its worker goes with it)
 #   guest_json GUEST              that guest's object from 'vnicctl --json'
 #   nic_json GUEST NIC            that NIC's object from 'vnicctl --json'
 #   wait_nic GUEST NIC JQ [MS]    wait until JQ (a jq boolean over the NIC object) holds;
@@ -121,6 +128,51 @@ NativeVLAN=$4
 Name=br0
 VLANFiltering=yes
 CONF
+}
+
+vhost_owner_start() {
+        local dir=$1 bin=$VNIC_BUILD_DIR/tests/tools/vhost-owner s c line rest ppid
+
+        [[ -x $bin ]] || skip "vhost-owner not built"
+        "$bin" "$dir/owner.pid" >"$dir/owner.log" 2>&1 &
+        VHOST_OWNER_PID=$!
+        defer vhost_owner_stop
+        if ! busywait 5000 test -s "$dir/owner.pid"; then
+                check_err 1 "vhost-owner did not start: $(cat "$dir/owner.log")"
+                return 1
+        fi
+        [[ $(<"$dir/owner.pid") == "$VHOST_OWNER_PID" ]] || return 1
+
+        # The worker: a kernel thread anywhere (PPid 2, Linux < 6.4), or a thread of the owner.
+        VHOST_WORKER_TID='' VHOST_WORKER_FORM=''
+        for s in /proc/[0-9]*/stat; do
+                read -r line <"$s" 2>/dev/null || continue
+                [[ $line == *" (vhost-$VHOST_OWNER_PID) "* ]] || continue
+                rest=${line##*) }
+                read -r _ ppid _ <<<"$rest"
+                [[ $ppid == 2 ]] || continue
+                VHOST_WORKER_TID=${s#/proc/}
+                VHOST_WORKER_TID=${VHOST_WORKER_TID%/stat}
+                VHOST_WORKER_FORM=kthread
+        done
+        for c in /proc/"$VHOST_OWNER_PID"/task/*/comm; do
+                [[ $(<"$c") == "vhost-$VHOST_OWNER_PID" ]] || continue
+                VHOST_WORKER_TID=${c#/proc/"$VHOST_OWNER_PID"/task/}
+                VHOST_WORKER_TID=${VHOST_WORKER_TID%/comm}
+                VHOST_WORKER_FORM=thread
+        done
+        if [[ -z $VHOST_WORKER_TID ]]; then
+                check_err 1 "no task named vhost-$VHOST_OWNER_PID after VHOST_SET_OWNER"
+                return 1
+        fi
+        printf '[{"cpu-index": 0, "thread-id": %d, "props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "qom-path": "/machine/unattached/device[0]", "target": "x86_64"}]\n' \
+                "$VHOST_OWNER_PID" >"$dir/query-cpus-fast.json"
+}
+
+vhost_owner_stop() {
+        [[ -n ${VHOST_OWNER_PID:-} ]] || return 0
+        kill "$VHOST_OWNER_PID" 2>/dev/null && wait "$VHOST_OWNER_PID" 2>/dev/null
+        VHOST_OWNER_PID=
 }
 
 guest_json() {
