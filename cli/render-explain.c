@@ -122,7 +122,7 @@ static const char *count_or_unknown(json_object *o, const char *key, char *buf, 
 
 static void explain_queues(json_object *n, FILE *f) {
         json_object *q = describe_object(n, "queues"), *v;
-        char a[32], b[160];
+        char a[32], b[160], g[512];
         int64_t k;
 
         if (!q)
@@ -140,6 +140,8 @@ static void explain_queues(json_object *n, FILE *f) {
                 (void) snprintf(b, sizeof(b), "%.0f bytes", json_object_get_double(v));
                 line(f, "average frame", b, NULL);
         }
+        if (render_guest_stats(q, g, sizeof(g)))
+                line(f, "guest's queues", g, "MultiqueueGuestStats=yes: ethtool -S in the guest while busy");
         if (json_object_object_get_ex(q, "worker_busy_max", &v)) {
                 if (v)
                         (void) snprintf(b, sizeof(b), "%.0f%%", json_object_get_double(v) * 100);

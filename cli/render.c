@@ -656,10 +656,56 @@ static int show_queues_action(json_object *a, FILE *f) {
         return 0;
 }
 
+_printf_(3, 4) static void append(char *buf, size_t size, const char *format, ...) {
+        size_t n = strlen(buf);
+        va_list ap;
+
+        if (n + 1 >= size)
+                return;
+        va_start(ap, format);
+        (void) vsnprintf(buf + n, size - n, format, ap);
+        va_end(ap);
+}
+
+bool render_guest_stats(json_object *q, char *buf, size_t size) {
+        json_object *g = describe_object(q, "guest_stats"), *a = describe_array(g, "queues");
+        int64_t busiest, carrying;
+        double share;
+
+        if (size == 0)
+                return false;
+        buf[0] = 0;
+        if (!g || describe_bool(g, "enabled") <= 0)
+                return false;
+        if (describe_str(g, "dev"))
+                append(buf, size, "%s read %s: ", describe_str(g, "dev"), describe_str(g, "read") ?: "-");
+        for (size_t i = 0; i < describe_array_length(a); i++) {
+                json_object *e = describe_array_get_object(a, i);
+                int64_t k, rx, tx;
+                double rate;
+
+                if (!e || describe_int(e, "queue", &k) < 0)
+                        continue;
+                if (describe_double(e, "packet_rate", &rate) >= 0)
+                        append(buf, size, "%squeue %" PRIi64 " %.0f/s", i > 0 ? ", " : "", k, rate);
+                else if (describe_int(e, "rx_packets", &rx) >= 0 && describe_int(e, "tx_packets", &tx) >= 0)
+                        append(buf, size, "%squeue %" PRIi64 " %" PRIi64 " packets", i > 0 ? ", " : "", k,
+                                        rx + tx);
+        }
+        if (describe_int(g, "busiest", &busiest) >= 0 && describe_double(g, "busiest_share", &share) >= 0 &&
+                        describe_int(g, "carrying", &carrying) >= 0)
+                append(buf, size, "; busiest queue %" PRIi64 " (%.0f%%), %" PRIi64 " carrying traffic",
+                                busiest, share * 100, carrying);
+        if (describe_str(g, "status"))
+                append(buf, size, "%s%s", buf[0] ? "; " : "", describe_str(g, "status"));
+        return true;
+}
+
 /* Queue pairs: max, active and recommended, then why; the sources of max and active in the JSON. */
 static int show_queues(json_object *n, FILE *f) {
         _cleanup_(value_done) Value v = {};
         json_object *q = describe_object(n, "queues");
+        char guest[512];
         const char *command;
         int64_t rec;
         int r;
@@ -685,6 +731,8 @@ static int show_queues(json_object *n, FILE *f) {
         command = describe_str(q, "command");
         if (command)
                 print_field(f, "Queues command", command);
+        if (render_guest_stats(q, guest, sizeof(guest)))
+                print_field(f, "Queues guest", guest);
         return show_queues_action(describe_object(q, "action"), f);
 }
 

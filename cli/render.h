@@ -26,6 +26,12 @@ JsonFormat json_format_from_string(const char *s);
  * newline. Returns 0, -EINVAL for JSON_FORMAT_OFF, or -EIO. */
 int render_json(json_object *o, JsonFormat format, FILE *f);
 
+/* The guest's per-queue figures of a NIC's "queues" object (MultiqueueGuestStats=), for show and
+ * explain alike: "eth0 read WHEN: queue 0 120/s, queue 1 3400/s; busiest queue 1 (97%), 1 carrying"
+ * (counters only, before the policy has rates), or why there are none. Into 'buf' of 'size' bytes,
+ * cut short if needed. Returns false when 'q' has no "guest_stats" or it is off. */
+bool render_guest_stats(json_object *q, char *buf, size_t size);
+
 /* 'vnicctl list': one row per NIC (GUEST NIC HOST-DEV KIND TRUST STATE SYNC ERROR), one row with
  * NIC "-" per guest without NICs, then "N NICs listed." when 'legend'. Returns 0, -ENOMEM or
  * -EIO; -EBADMSG when 'doc' is not an object. */

@@ -449,6 +449,7 @@ static json_object *describe_queues(const Nic *n) {
                         q->n_samples > 0 ? json_time_monotonic(q->samples[q->n_samples - 1].time_usec)
                                          : NULL);
         json_object_object_add(o, "action", describe_queues_action(&q->action));
+        json_object_object_add(o, "guest_stats", describe_guest_stats(n));
         if (!q->has_decision) {
                 json_object_object_add(o, "recommended", NULL);
                 json_object_object_add(o, "reason", json_text(q->status[0] ? q->status : "no sample yet"));

@@ -15,6 +15,10 @@ typedef struct HostPlacement HostPlacement;
 json_object *json_text(const char *s);
 json_object *json_time(unsigned long long usec);
 
+/* describe-guest-stats.c: a NIC's "queues"."guest_stats". */
+typedef struct Nic Nic;
+json_object *describe_guest_stats(const Nic *n);
+
 /* describe-placement.c: the document's "placement" and each guest's. */
 json_object *describe_placement(const HostPlacement *p);
 json_object *describe_guest_placement(const HostPlacement *p, const char *guest);

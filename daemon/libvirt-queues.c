@@ -42,6 +42,7 @@ static void queues_job_free(void *data) {
         if (j->domain)
                 virDomainFree(j->domain);
         nic_unref(j->nic);
+        free(j->result.stats);
         free(j->result.error);
         free(j);
 }
@@ -151,6 +152,7 @@ static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExe
         reply = agent(j, cmd, "guest-exec ethtool");
         if (!reply)
                 return -EIO;
+        j->result.exec_usec = now_usec(CLOCK_MONOTONIC); /* ethtool runs now, or has run */
         if (guest_agent_parse_exec(reply, strlen(reply), &pid, &error) < 0) {
                 job_fail(j, "%s", error ?: "guest-exec: bad reply");
                 return -EIO;
@@ -222,6 +224,37 @@ static int read_channels(QueuesJob *j) {
         return 0;
 }
 
+/* 'ethtool -S DEV' in the guest into j->result.stats. */
+static int read_stats(QueuesJob *j) {
+        _cleanup_free_ char *cmd = NULL, *error = NULL;
+        _cleanup_free_ EthtoolStats *stats = NULL;
+        _cleanup_free_ GuestExecStatus *st = NULL;
+        char what[64];
+        int r;
+
+        st = new0(GuestExecStatus, 1);
+        stats = new0(EthtoolStats, 1);
+        if (!st || !stats || guest_agent_ethtool_stats_command(j->result.dev, &cmd) < 0) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
+        (void) snprintf(what, sizeof(what), "ethtool -S %s", j->result.dev);
+        r = run_ethtool(j, cmd, what, st);
+        if (r < 0)
+                return r;
+        if (st->stdout_cut) {
+                job_fail(j, "%s: more output than %u bytes", what, GUEST_AGENT_STDOUT_MAX - 1);
+                return -E2BIG;
+        }
+        r = ethtool_stats_parse(st->stdout_text, strlen(st->stdout_text), stats, &error);
+        if (r < 0) {
+                job_fail(j, "%s", error ?: "ethtool -S output cannot be read");
+                return r;
+        }
+        j->result.stats = TAKE_PTR(stats);
+        return 0;
+}
+
 static void guest_agent_run(QueuesJob *j) {
         _cleanup_free_ char *cmd = NULL;
         char what[64];
@@ -255,7 +288,10 @@ static void queues_job_run(void *data) {
                 next_boot_run(j);
         else if (j->result.lever == LIBVIRT_QUEUES_GUEST_AGENT)
                 guest_agent_run(j);
-        else
+        else if (j->result.lever == LIBVIRT_QUEUES_AGENT_STATS) {
+                if (find_dev(j) >= 0)
+                        (void) read_stats(j);
+        } else
                 agent_read_run(j);
 }
 
@@ -266,6 +302,8 @@ static void queues_job_done(void *data) {
         agent_slot_release(j);
         if (j->result.lever == LIBVIRT_QUEUES_AGENT_READ)
                 nic_queues_agent_done(j->nic, &j->result);
+        else if (j->result.lever == LIBVIRT_QUEUES_AGENT_STATS)
+                nic_queues_guest_stats_done(j->nic, &j->result);
         else
                 nic_queues_action_done(j->nic, &j->result);
 }
@@ -304,11 +342,15 @@ static int queues_submit(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsi
 }
 
 int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsigned pairs, bool confirm) {
-        if (lever == LIBVIRT_QUEUES_AGENT_READ)
+        if (lever == LIBVIRT_QUEUES_AGENT_READ || lever == LIBVIRT_QUEUES_AGENT_STATS)
                 return -EINVAL;
         return queues_submit(lc, n, lever, pairs, confirm);
 }
 
 int libvirt_queues_read(LibvirtConn *lc, Nic *n) {
         return queues_submit(lc, n, LIBVIRT_QUEUES_AGENT_READ, 0, false);
+}
+
+int libvirt_queues_read_stats(LibvirtConn *lc, Nic *n) {
+        return queues_submit(lc, n, LIBVIRT_QUEUES_AGENT_STATS, 0, false);
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "ethtool-channels.h"
+#include "ethtool-stats.h"
 #include "guest-agent.h"
 
 typedef struct LibvirtConn LibvirtConn;
@@ -18,7 +19,8 @@ typedef struct Nic Nic;
  *                MAC), guest-exec of 'ethtool -L DEV combined N', guest-exec-status until it exits
  *                (bounded); with 'confirm', then 'ethtool -l DEV' the same way (a NIC whose host
  *                device cannot tell, see nic-queues-agent.c).
- * And one job that is no lever: the guest agent's read of 'ethtool -l DEV' alone. */
+ * And two jobs that are no lever: the guest agent's read of 'ethtool -l DEV' alone, and of 'ethtool -S
+ * DEV' (the guest's per-queue counters, MultiqueueGuestStats=). */
 
 /* A guest-agent job holds one of the LIBVIRT_WORKERS threads, which domain connects, refreshes and
  * resumes (a migrated domain's among them) wait for: it is bounded in wall-clock time as a whole,
@@ -33,6 +35,7 @@ typedef enum LibvirtQueuesLever {
         LIBVIRT_QUEUES_NEXT_BOOT,
         LIBVIRT_QUEUES_GUEST_AGENT,
         LIBVIRT_QUEUES_AGENT_READ, /* not a lever: reads the guest's channels (libvirt_queues_read()) */
+        LIBVIRT_QUEUES_AGENT_STATS, /* not a lever: reads the guest's counters (libvirt_queues_read_stats()) */
 } LibvirtQueuesLever;
 
 typedef struct LibvirtQueuesResult {
@@ -47,6 +50,8 @@ typedef struct LibvirtQueuesResult {
         bool confirm;                     /* guest-agent: read 'ethtool -l' after 'ethtool -L' */
         bool has_channels;                /* 'channels' were read ('ethtool -l') */
         EthtoolChannels channels;
+        EthtoolStats *stats;          /* 'ethtool -S' read (LIBVIRT_QUEUES_AGENT_STATS); NULL: not */
+        unsigned long long exec_usec; /* CLOCK_MONOTONIC: when guest-exec of the last ethtool was answered */
         char *error;
 } LibvirtQueuesResult;
 
@@ -59,6 +64,10 @@ int libvirt_queues_apply(LibvirtConn *lc, Nic *n, LibvirtQueuesLever lever, unsi
 /* Queue a read of the guest's channels for 'n' the same way; its result goes to
  * nic_queues_agent_done(). */
 int libvirt_queues_read(LibvirtConn *lc, Nic *n);
+
+/* Queue a read of the guest's counters ('ethtool -S DEV') for 'n' the same way; its result goes to
+ * nic_queues_guest_stats_done(). */
+int libvirt_queues_read_stats(LibvirtConn *lc, Nic *n);
 
 /* The timeout in seconds of the next agent command of a job ending at 'deadline' (CLOCK_MONOTONIC
  * microseconds) at 'now': what is left in whole seconds, at most LIBVIRT_AGENT_TIMEOUT_SEC; 0 when

@@ -115,6 +115,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         while (q->n_samples >= window) {
                 memmove(q->samples, q->samples + 1, (q->n_samples - 1) * sizeof(MultiqueueSample));
                 memmove(q->worker_usec, q->worker_usec + 1, (q->n_samples - 1) * sizeof(q->worker_usec[0]));
+                memmove(q->queue_packets, q->queue_packets + 1,
+                                (q->n_samples - 1) * sizeof(q->queue_packets[0]));
                 q->n_samples--;
         }
         s = &q->samples[q->n_samples++];
@@ -126,6 +128,10 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
                         .tx_bytes = st.tx_bytes,
         };
         queues_sample_workers(q, &g->vhost);
+        for (size_t i = 0; i + 1 < q->n_samples; i++)
+                if (q->samples[i].n_queues > 0)
+                        q->samples[i].queue_packets = q->queue_packets[i]; /* moved with the window */
+        nic_queues_guest_stats_take(n, q->n_samples - 1);
         if (q->n_samples >= 2) {
                 const MultiqueueSample *p = s - 1;
                 uint64_t dt = s->time_usec - p->time_usec;
@@ -136,6 +142,8 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
         }
 
         nic_queues_agent_read(n, c); /* where the host device cannot tell; when one is due */
+        /* The guest's counters only while the NIC carries traffic: never at an idle sample. */
+        nic_queues_guest_stats_read(n, c, q->n_samples >= 2 && *ret_rate >= (double) c->idle_packet_rate);
         nic_queues_seen(n, &seen);
         if (seen.max == 0) {
                 queues_status(q, "no recommendation: the most pairs the NIC can have is not known");

@@ -6,6 +6,7 @@
 
 #include "config-file.h"
 #include "ethtool-channels.h"
+#include "ethtool-stats.h"
 #include "guest-agent.h"
 #include "macro.h"
 #include "multiqueue.h"
@@ -16,9 +17,10 @@
  * operator would run. */
 
 /* The most samples a NIC keeps; the policy sees the last MultiqueueWindowSamples= of them. */
-#define NIC_QUEUES_WINDOW      CONFIG_WINDOW_SAMPLES_MAX
-#define NIC_QUEUES_SOURCE_MAX  320
-#define NIC_QUEUES_WORKERS_MAX 64 /* vhost workers fed to the policy; a guest with more feeds none */
+#define NIC_QUEUES_WINDOW           CONFIG_WINDOW_SAMPLES_MAX
+#define NIC_QUEUES_SOURCE_MAX       320
+#define NIC_QUEUES_WORKERS_MAX      64 /* vhost workers fed to the policy; a guest with more feeds none */
+#define NIC_QUEUES_GUEST_QUEUES_MAX 64 /* the guest's queue pairs kept and fed; a NIC with more feeds none */
 
 typedef struct Nic Nic;
 typedef struct Manager Manager;
@@ -68,6 +70,27 @@ typedef struct NicQueuesAgentView {
         char error[NIC_QUEUES_SOURCE_MAX]; /* why the last read failed */
 } NicQueuesAgentView;
 
+/* The guest's own per-queue counters (nic-queues-guest-stats.c): 'ethtool -S' in the guest through
+ * the guest agent, where MultiqueueGuestStats= allows it, at a load sample where the NIC carries
+ * traffic (never while it is idle), one read in flight at most; a failed read waits
+ * nic_queues_retry_usec() before the next. The next sample takes a read's counters to the policy. */
+typedef struct NicQueuesGuestStats {
+        bool in_flight; /* a read is on its way */
+        bool has_stats; /* the last read worked: 'queues' and 'dev' are what it saw */
+        bool fresh;     /* read since a sample last took the counters */
+        size_t n_queues;
+        EthtoolQueueStats queues[NIC_QUEUES_GUEST_QUEUES_MAX];
+        char dev[GUEST_AGENT_IFNAME_MAX];
+        uint64_t time_usec;          /* monotonic: when ethtool ran in the guest (its guest-exec answered) */
+        unsigned long long read;     /* realtime usec of the last read that worked; 0: none */
+        unsigned long long when;     /* realtime usec of the last read, whether it worked or not */
+        unsigned long long next;     /* monotonic: no read before this (after a failure) */
+        unsigned long long reads;    /* reads that worked */
+        unsigned long long failures; /* reads that failed */
+        unsigned long long agent_calls;    /* guest agent commands the reads sent (also in action's) */
+        char error[NIC_QUEUES_SOURCE_MAX]; /* why the last read failed; "" when it worked */
+} NicQueuesGuestStats;
+
 /* Max and active pairs with how vnicd knows, derived from what was read last: the host device (a
  * tap's attached and detached queues), libvirt's <driver queues='N'/>, and where the host device
  * cannot tell, the guest agent's 'ethtool -l' (NicQueuesAgentView). */
@@ -86,12 +109,15 @@ typedef struct NicQueues {
          * (GuestVhost's generation): the policy matches workers by position. */
         uint64_t worker_usec[NIC_QUEUES_WINDOW][NIC_QUEUES_WORKERS_MAX];
         unsigned worker_generation;
+        /* The guest's rx + tx packets per queue pair in each sample that took a read (GuestStats). */
+        uint64_t queue_packets[NIC_QUEUES_WINDOW][NIC_QUEUES_GUEST_QUEUES_MAX];
         MultiqueueState state; /* the policy's, passed back at the next sample */
         bool has_decision;
         MultiqueueDecision decision;
         char status[NIC_QUEUES_SOURCE_MAX]; /* why there is no recommendation; "" when there is one */
         NicQueuesAction action;
         NicQueuesAgentView agent;
+        NicQueuesGuestStats guest_stats;
 } NicQueues;
 
 void nic_queues_seen(const Nic *n, NicQueuesSeen *ret);
@@ -126,6 +152,18 @@ void nic_queues_agent_read(Nic *n, const MultiqueueConfig *c);
 void nic_queues_agent_done(Nic *n, const LibvirtQueuesResult *res);
 void nic_queues_agent_update(Nic *n, const LibvirtQueuesResult *res, const MultiqueueConfig *c);
 unsigned nic_queues_agent_source(const Nic *n, const char *host_says, char *buf, size_t size);
+
+/* The guest's per-queue counters (nic-queues-guest-stats.c). nic_queues_guest_stats_wanted(): the
+ * operator allowed it for 'n' (MultiqueueGuestStats=yes) and it is a libvirt domain's NIC with a MAC.
+ * nic_queues_guest_stats_read() queues a read when the sample was busy and one is allowed (never
+ * blocks); nic_queues_guest_stats_done() takes its result; nic_queues_guest_stats_take() puts a fresh
+ * read's counters into sample 'i' of the window. nic_queues_guest_stats_status() says why there are
+ * no figures ("" when there are). */
+bool nic_queues_guest_stats_wanted(const Nic *n);
+void nic_queues_guest_stats_read(Nic *n, const MultiqueueConfig *c, bool busy);
+void nic_queues_guest_stats_done(Nic *n, const LibvirtQueuesResult *res);
+void nic_queues_guest_stats_take(Nic *n, size_t i);
+void nic_queues_guest_stats_status(const Nic *n, char *buf, size_t size);
 
 /* Starts the manager's sampling timer. */
 int manager_start_queue_sampling(Manager *m);

@@ -38,6 +38,60 @@ static unsigned start_pairs(const MultiqueueInput *in) {
         return MIN(in->active_pairs > 0 ? in->active_pairs : cap, cap);
 }
 
+/* The guest's per-queue figures into 'l': rates over the intervals between consecutive samples that
+ * carry them, where the queue count is the last figures' and no counter went back. */
+static void queue_figures(const MultiqueueInput *in, MultiqueueLoad *l) {
+        double packets[MULTIQUEUE_PAIRS_MAX] = {}, all = 0;
+        const MultiqueueSample *a = NULL;
+        size_t n = 0;
+
+        for (size_t i = in->n_samples; i > 0; i--)
+                if (in->samples[i - 1].n_queues > 0) {
+                        n = in->samples[i - 1].n_queues;
+                        break;
+                }
+        l->n_queues = n;
+        for (size_t i = 0; n > 0 && i < in->n_samples; i++) {
+                const MultiqueueSample *b = &in->samples[i];
+                bool ok;
+
+                if (b->n_queues == 0)
+                        continue;
+                if (!a) {
+                        a = b;
+                        continue;
+                }
+                /* A queue count that changed (ethtool -L, a driver reload) or a counter that went back
+                 * (the guest rebooted, the device was reset) leaves the interval out. */
+                ok = a->n_queues == n && b->n_queues == n && b->queue_time_usec > a->queue_time_usec;
+                for (size_t q = 0; ok && q < n; q++)
+                        if (b->queue_packets[q] < a->queue_packets[q])
+                                ok = false;
+                if (ok) {
+                        l->queue_usec += b->queue_time_usec - a->queue_time_usec;
+                        for (size_t q = 0; q < n; q++) {
+                                packets[q] += (double) (b->queue_packets[q] - a->queue_packets[q]);
+                                all += (double) (b->queue_packets[q] - a->queue_packets[q]);
+                        }
+                } else
+                        l->queue_gaps++;
+                a = b;
+        }
+        l->has_queues = l->queue_usec > 0;
+        if (!l->has_queues)
+                return;
+        for (size_t q = 0; q < n; q++) {
+                double share = all > 0 ? packets[q] / all : 0;
+
+                l->queue_rate[q] = packets[q] / ((double) l->queue_usec / USEC_PER_SEC);
+                if (packets[q] > packets[l->queue_busiest])
+                        l->queue_busiest = (unsigned) q;
+                if (share > MULTIQUEUE_QUEUE_CARRYING_SHARE)
+                        l->queues_carrying++;
+        }
+        l->queue_busiest_share = all > 0 ? packets[l->queue_busiest] / all : 0;
+}
+
 int multiqueue_load_compute(const MultiqueueInput *in, const MultiqueueConfig *c, MultiqueueLoad *ret) {
         MultiqueueConfig defaults = multiqueue_config_defaults();
         double busy[MULTIQUEUE_WORKERS_MAX] = {};
@@ -59,6 +113,10 @@ int multiqueue_load_compute(const MultiqueueInput *in, const MultiqueueConfig *c
                 if (s->n_workers > MULTIQUEUE_WORKERS_MAX)
                         return -E2BIG;
                 if (s->n_workers > 0 && !s->worker_cpu_usec)
+                        return -EINVAL;
+                if (s->n_queues > MULTIQUEUE_PAIRS_MAX)
+                        return -E2BIG;
+                if (s->n_queues > 0 && !s->queue_packets)
                         return -EINVAL;
                 if (i > 0 && s->time_usec <= in->samples[i - 1].time_usec)
                         return -EINVAL;
@@ -123,10 +181,18 @@ int multiqueue_load_compute(const MultiqueueInput *in, const MultiqueueConfig *c
                 l.worker_busy_sum += b;
         }
 
+        queue_figures(in, &l);
+
         l.served_pairs = in->active_pairs > 0 ? in->active_pairs : MIN(start_pairs(in), cap_pairs(in));
         if (l.has_workers) {
                 l.load_peak = l.worker_busy_max;
                 l.load_total = l.worker_busy_sum;
+        } else if (l.has_queues) {
+                /* The guest says how the packets are spread: the busiest queue is the busiest pair. Its
+                 * reads and the host's are not at the same moments, so it is held to the NIC's rate. */
+                l.load_total = l.packet_rate / (double) c->packet_rate_per_pair;
+                l.load_peak = MIN(l.queue_rate[l.queue_busiest], l.packet_rate) /
+                              (double) c->packet_rate_per_pair;
         } else {
                 /* Without workers only the mean per pair is visible. */
                 l.load_total = l.packet_rate / (double) c->packet_rate_per_pair;
@@ -165,12 +231,18 @@ static unsigned pairs_for(double total, double per_pair) {
         return k < n ? k + 1 : k;
 }
 
-/* "worker busy 92%", or without workers "packet rate per pair 230000/s (92% of 250000)". */
+/* "worker busy 92%", or without workers "busiest guest queue 3 carries 91% of packets, 230000/s (92% of
+ * 250000)" from the guest's figures, else "packet rate per pair 230000/s (92% of 250000)". */
 static void say_load(MultiqueueDecision *d, const MultiqueueConfig *c) {
         const MultiqueueLoad *l = &d->load;
 
         if (l->has_workers)
                 say(d, "worker busy %.0f%%", l->load_peak * 100);
+        else if (l->has_queues)
+                say(d, "busiest guest queue %u carries %.0f%% of packets, %.0f/s (%.0f%% of %" PRIu64 ")",
+                                l->queue_busiest, l->queue_busiest_share * 100,
+                                l->load_peak * (double) c->packet_rate_per_pair, l->load_peak * 100,
+                                c->packet_rate_per_pair);
         else
                 say(d, "packet rate per pair %.0f/s (%.0f%% of %" PRIu64 ")",
                                 l->packet_rate / l->served_pairs, l->load_peak * 100,

@@ -46,7 +46,17 @@ typedef struct MultiqueueSample {
         uint64_t tx_bytes;
         size_t n_workers;                /* vhost workers serving the NIC; 0: none (userspace virtio) */
         const uint64_t *worker_cpu_usec; /* n_workers CPU times (utime + stime), same order each sample */
+        /* The guest's own per-queue counters (virtio_net's 'ethtool -S' through the guest agent, where
+         * MultiqueueGuestStats= allows it): each queue pair's rx + tx packets as the guest counts them,
+         * cumulative, queue 0 first, read at queue_time_usec (the guest is asked asynchronously, so
+         * not at time_usec). n_queues 0: none in this sample (not every sample has them). */
+        size_t n_queues;
+        const uint64_t *queue_packets;
+        uint64_t queue_time_usec;
 } MultiqueueSample;
+
+/* A queue pair carrying more than this share of the guest's packets counts as carrying traffic. */
+#define MULTIQUEUE_QUEUE_CARRYING_SHARE 0.10
 
 /* What the caller keeps per NIC between calls: the decision's 'state', passed back next time.
  * Zero-initialized for a NIC never decided on. 0 means "none" for the times, so sample times are
@@ -80,9 +90,21 @@ typedef struct MultiqueueLoad {
         bool has_workers;       /* worker figures are available (worker_usec > 0) */
         double worker_busy_max; /* the busiest worker, 0..1 (a CPU time read late is capped) */
         double worker_busy_sum; /* all workers, in CPUs */
-        unsigned served_pairs;  /* pairs carrying the load: active if known, else the recommendation */
-        double load_peak;       /* the busiest pair, 0..1: worker busy, else packet rate per pair */
-        double load_total;      /* all pairs, in pairs at 100%: the sum of busy, else rate / per-pair */
+        /* The guest's per-queue figures, from the samples that have them: each interval between two
+         * such samples (not necessarily adjacent) with as many queues and every counter forward. */
+        uint64_t queue_usec; /* of the guest's read times, the intervals that count */
+        unsigned queue_gaps; /* intervals left out (a queue's counter went back, the queue count changed) */
+        bool has_queues;     /* per-queue figures are available (queue_usec > 0) */
+        size_t n_queues;     /* queue pairs in the last guest figures */
+        double queue_rate[MULTIQUEUE_PAIRS_MAX]; /* packets/s of each pair, rx + tx, as the guest counts */
+        unsigned queue_busiest;                  /* the pair that carried most packets */
+        double queue_busiest_share;              /* its share of the guest's packets, 0..1 */
+        unsigned queues_carrying; /* pairs above MULTIQUEUE_QUEUE_CARRYING_SHARE of the packets */
+        unsigned served_pairs;    /* pairs carrying the load: active if known, else the recommendation */
+        /* the busiest pair, 0..1: worker busy; else the busiest guest queue's packet rate (at most the
+         * NIC's) / MultiqueuePacketRatePerPair=; else the packet rate per pair, as if spread evenly */
+        double load_peak;
+        double load_total; /* all pairs, in pairs at 100%: the sum of busy, else rate / per-pair */
 } MultiqueueLoad;
 
 typedef enum MultiqueueRule {
@@ -128,9 +150,11 @@ typedef struct MultiqueueDecision {
 
 /* Derives the window's figures from 'in' (samples and pairs) under 'c' (NULL: the defaults; only
  * MultiqueuePacketRatePerPair= is used). Worker figures come from the intervals whose two samples
- * have as many workers as the last sample. Returns 0, -EINVAL for NULL arguments, no sample, time
- * not increasing or a sample with workers but no CPU times, -E2BIG past MULTIQUEUE_SAMPLES_MAX
- * samples or MULTIQUEUE_WORKERS_MAX workers. 'ret' untouched on failure. */
+ * have as many workers as the last sample; the guest's queue figures from the intervals between
+ * consecutive samples that have them, with as many queues as the last of them. Returns 0, -EINVAL
+ * for NULL arguments, no sample, time not increasing or a sample with workers but no CPU times (or
+ * queues but no counters), -E2BIG past MULTIQUEUE_SAMPLES_MAX samples, MULTIQUEUE_WORKERS_MAX
+ * workers or MULTIQUEUE_PAIRS_MAX queues. 'ret' untouched on failure. */
 int multiqueue_load_compute(const MultiqueueInput *in, const MultiqueueConfig *c, MultiqueueLoad *ret);
 
 /* Decides the recommendation for the window in 'in' under 'c' (NULL: the defaults). A NIC without

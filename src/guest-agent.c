@@ -90,6 +90,12 @@ int guest_agent_ethtool_show_command(const char *dev, char **ret) {
         return ethtool_exec_command((const char *const[]){"-l", dev}, 2, ret);
 }
 
+int guest_agent_ethtool_stats_command(const char *dev, char **ret) {
+        if (!dev || !ifname_valid(dev))
+                return -EINVAL;
+        return ethtool_exec_command((const char *const[]){"-S", dev}, 2, ret);
+}
+
 int guest_agent_exec_status_command(int64_t pid, char **ret) {
         _cleanup_(json_object_putp) json_object *o = NULL;
         json_object *args = json_object_new_object();

@@ -16,8 +16,10 @@
 #define GUEST_AGENT_REPLY_MAX      (1024u * 1024u) /* bytes of one reply accepted */
 #define GUEST_AGENT_INTERFACES_MAX 1024            /* entries of guest-network-get-interfaces read */
 #define GUEST_AGENT_IFNAME_MAX     16              /* IFNAMSIZ, with the NUL */
-#define GUEST_AGENT_OUTPUT_MAX     200  /* bytes of a command's stderr/stdout kept, with the NUL */
-#define GUEST_AGENT_STDOUT_MAX     4096 /* bytes of a command's stdout kept as lines, with the NUL */
+#define GUEST_AGENT_OUTPUT_MAX     200 /* bytes of a command's stderr/stdout kept, with the NUL */
+/* Bytes of a command's stdout kept as lines, with the NUL: 'ethtool -S' of virtio_net on 6.1 prints
+ * about 400 bytes per queue pair, so this holds ~160 pairs. */
+#define GUEST_AGENT_STDOUT_MAX (64u * 1024u)
 
 typedef struct GuestExecStatus {
         bool exited;
@@ -34,10 +36,12 @@ typedef struct GuestExecStatus {
 /* The commands, as one JSON line each, in a malloc'ed '*ret'. 'dev' must be a valid interface name
  * (as the guest reported it: the parser below checks it). guest_agent_ethtool_command() sets the
  * combined channels ('ethtool -L DEV combined N'), guest_agent_ethtool_show_command() reads them
- * ('ethtool -l DEV', see ethtool-channels.h). 0, -EINVAL, -ENOMEM. */
+ * ('ethtool -l DEV', see ethtool-channels.h), guest_agent_ethtool_stats_command() reads the driver's
+ * counters ('ethtool -S DEV', see ethtool-stats.h). 0, -EINVAL, -ENOMEM. */
 int guest_agent_interfaces_command(char **ret);
 int guest_agent_ethtool_command(const char *dev, unsigned pairs, char **ret);
 int guest_agent_ethtool_show_command(const char *dev, char **ret);
+int guest_agent_ethtool_stats_command(const char *dev, char **ret);
 int guest_agent_exec_status_command(int64_t pid, char **ret);
 
 /* The guest's name of the interface with hardware address 'mac' from a guest-network-get-interfaces

@@ -24,6 +24,7 @@ static const char *const nic_setting_attribute_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "mac-change-limit-interval-sec",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "mac-change-hold-sec",
                 [NIC_SETTING_MULTIQUEUE_APPLY] = "multiqueue-apply",
+                [NIC_SETTING_MULTIQUEUE_GUEST_STATS] = "multiqueue-guest-stats",
 };
 
 static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
@@ -43,6 +44,7 @@ static const char *const nic_setting_key_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "MACChangeLimitIntervalSec",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "MACChangeHoldSec",
                 [NIC_SETTING_MULTIQUEUE_APPLY] = "MultiqueueApply",
+                [NIC_SETTING_MULTIQUEUE_GUEST_STATS] = "MultiqueueGuestStats",
 };
 
 static const char *const nic_mac_change_table[_NIC_MAC_CHANGE_MAX] = {
@@ -80,6 +82,7 @@ static const char *const nic_setting_unset_table[_NIC_SETTING_MAX] = {
                 [NIC_SETTING_MAC_CHANGE_INTERVAL] = "default: 60",
                 [NIC_SETTING_MAC_CHANGE_HOLD] = "default: 60",
                 [NIC_SETTING_MULTIQUEUE_APPLY] = "default: report",
+                [NIC_SETTING_MULTIQUEUE_GUEST_STATS] = "default: no",
 };
 
 const char *nic_setting_unset_meaning(NicSetting s) {
@@ -125,6 +128,7 @@ void nic_settings_init(NicSettings *s) {
                         .mac_change_interval = -1,
                         .mac_change_hold = -1,
                         .multiqueue_apply = -1,
+                        .multiqueue_guest_stats = -1,
         };
 }
 
@@ -228,6 +232,8 @@ static int *nic_settings_boolean(NicSettings *s, NicSetting which) {
                 return &s->unicast_flood;
         case NIC_SETTING_MULTICAST_FLOOD:
                 return &s->multicast_flood;
+        case NIC_SETTING_MULTIQUEUE_GUEST_STATS:
+                return &s->multiqueue_guest_stats;
         default:
                 return NULL;
         }

@@ -33,6 +33,8 @@ typedef enum NicSetting {
         NIC_SETTING_MAC_CHANGE_HOLD,     /* mac-change-hold-sec=, MACChangeHoldSec= */
         /* What vnicd does with the multiqueue recommendation. */
         NIC_SETTING_MULTIQUEUE_APPLY, /* multiqueue-apply=, MultiqueueApply=: report|guest-agent|next-boot */
+        /* Whether the guest agent may read the guest's per-queue counters (ethtool -S) for the policy. */
+        NIC_SETTING_MULTIQUEUE_GUEST_STATS, /* multiqueue-guest-stats=, MultiqueueGuestStats=: yes|no */
         _NIC_SETTING_MAX,
         _NIC_SETTING_INVALID = -EINVAL,
 } NicSetting;
@@ -75,14 +77,15 @@ typedef struct NicSettings {
         int mac_change;        /* NicMacChange; -1 not set */
         size_t n_allowed_macs;
         EtherAddr allowed_macs[NIC_ALLOWED_MACS_MAX];
-        int promiscuous;         /* 1 allow, 0 refuse, -1 not set */
-        int allmulti;            /* 1 allow, 0 refuse, -1 not set */
-        int multicast_groups;    /* at most this many groups; -1 not set */
-        int multicast_overflow;  /* past them: 1 all multicast, 0 refuse; -1 not set */
-        int mac_change_burst;    /* MAC changes allowed within the interval, 0 = no limit; -1 not set */
-        int mac_change_interval; /* seconds; -1 not set */
-        int mac_change_hold;     /* seconds; -1 not set */
-        int multiqueue_apply;    /* NicMultiqueueApply; -1 not set: report */
+        int promiscuous;            /* 1 allow, 0 refuse, -1 not set */
+        int allmulti;               /* 1 allow, 0 refuse, -1 not set */
+        int multicast_groups;       /* at most this many groups; -1 not set */
+        int multicast_overflow;     /* past them: 1 all multicast, 0 refuse; -1 not set */
+        int mac_change_burst;       /* MAC changes allowed within the interval, 0 = no limit; -1 not set */
+        int mac_change_interval;    /* seconds; -1 not set */
+        int mac_change_hold;        /* seconds; -1 not set */
+        int multiqueue_apply;       /* NicMultiqueueApply; -1 not set: report */
+        int multiqueue_guest_stats; /* 1 read ethtool -S in the guest while busy; -1 not set: no */
 } NicSettings;
 
 void nic_settings_init(NicSettings *s);

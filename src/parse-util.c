@@ -118,6 +118,24 @@ int parse_decimal(const char *s, unsigned max, unsigned *ret) {
         return 0;
 }
 
+int parse_decimal_u64(const char *s, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        for (; *s >= '0' && *s <= '9'; s++) {
+                unsigned d = (unsigned) (*s - '0');
+
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        if (*s != 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
 /* Works a word at a time, so walking a full 8192-bit set costs 128 steps, not 8192. */
 size_t bitmap_find(const uint64_t *bits, size_t n_bits, size_t from, bool value) {
         while (from < n_bits) {

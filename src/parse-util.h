@@ -29,6 +29,8 @@ int parse_boolean(const char *s);
 
 /* Decimal digits only (no sign, no blanks, no leading '+'), at most 'max': 0, -EINVAL or -ERANGE. */
 int parse_decimal(const char *s, unsigned max, unsigned *ret);
+/* The same for a 64-bit counter: decimal digits only, -EINVAL, or -ERANGE past UINT64_MAX. */
+int parse_decimal_u64(const char *s, uint64_t *ret);
 
 /* Bitmaps of 'n_bits' bits (a multiple of 64) in uint64_t words, bit i in word i / 64, and their
  * range-list form, the one the kernel prints for cpulist files and smp_affinity_list ("0-3,8,10-11")

@@ -14,7 +14,11 @@
 #   |  vnicd --libvirt-uri=<private socket>  <-- vnicctl (private D-Bus)                |
 #   +-----------------------------------------------------------------------------------+
 #
-# Steps: report (nothing written, the guest unchanged); guest-agent with the agent stopped (a
+# Steps: report (nothing written, the guest unchanged; with traffic in the guest and
+# MultiqueueGuestStats= unset, no guest agent command at all); MultiqueueGuestStats=yes (no read
+# while idle; with a ping flow in the guest, vnicctl --json shows per-queue counters read through
+# the agent that lie between two of the guest's own 'ethtool -S', the hot queue, and the policy's
+# reason names it; no read once idle again); guest-agent with the agent stopped (a
 # clear status, one attempt, no retry storm); guest-agent (ethtool -l in the guest and the tap's
 # numqueues show 1, vnicctl says confirmed); next-boot (the inactive XML gets one pair -- libvirt
 # keeps queues='1' as no queues= -- and nothing else changes, vnicctl says pending; after
@@ -80,12 +84,35 @@ xml_queues() { # the queue pairs of the NIC in the domain XML on stdin
         q=$(grep -o "<driver [^>]*queues='[0-9]*'" | grep -o "[0-9]*'$" | tr -d "'")
         echo "${q:-1}"
 }
-start_vnicd() { # MODE
+start_vnicd() { # MODE [EXTRA]
         vnicd_stop
         VNICD_MANAGER_EXTRA="MultiqueueApply=$1
 MultiqueueSampleSec=0.5
-MultiqueueIdlePacketRate=0
-MultiqueueHoldDownSec=0" vnicd_libvirt_start "$G" debug || exit 1
+MultiqueueIdlePacketRate=${IDLE_RATE:-0}
+MultiqueueHoldDownSec=0
+${2:-}" vnicd_libvirt_start "$G" debug || exit 1
+}
+# Traffic from inside the guest: one ICMP flow to br0 (in the test's namespace), each echo sent as
+# soon as the last reply came, from vCPU 1 only: its echoes go out on the queue XPS gives that CPU,
+# and the tap sends the replies back on the queue the flow came from: one hot pair.
+ip -n "$NS" addr add 10.99.0.1/24 dev br0 || exit 1
+guest "/usr/sbin/ip addr add 10.99.0.2/24 dev $E0 && /usr/sbin/ip link set $E0 up" >/dev/null
+check_err $? "cannot give the guest's NIC an address"
+traffic_start() {
+        guest 'taskset 2 ping -A -q -w 60 10.99.0.1 </dev/null >/dev/null 2>&1 &' >/dev/null
+}
+traffic_stop() {
+        guest 'kill $(pidof ping) 2>/dev/null; true' >/dev/null
+}
+defer traffic_stop
+guest_packets() { # "rx_queue_N_packets COUNT" lines of the guest's own ethtool -S
+        guest "/usr/sbin/ethtool -S $E0" | awk -F': ' '$1 ~ /_queue_[0-9]+_packets$/ { gsub(/ /, "", $1); print $1, $2 }' | sort
+}
+vnicd_packets() { # the same from vnicd's last read
+        nic_json "$DOM" net0 | jq -r '.queues.guest_stats.queues[] | "rx_queue_\(.queue)_packets \(.rx_packets)", "tx_queue_\(.queue)_packets \(.tx_packets)"' | sort
+}
+guest_stats() { # JQ over .queues.guest_stats
+        nic_json "$DOM" net0 | jq -r ".queues.guest_stats | $1"
 }
 action_is() { # JQ over .queues.action
         wait_nic "$DOM" net0 ".queues.action | $1" "${2:-30000}"
@@ -110,6 +137,58 @@ check_err $? "report: the guest's pairs changed to $(guest_combined)"
 vnicctl show "$DOM" | grep -q 'Queues action: report: report only'
 check_err $? "vnicctl show: $(vnicctl show "$DOM" | grep Queues)"
 log_test "report: 1 pair recommended with the command; nothing written, the guest keeps 2"
+
+# --- the guest's per-queue counters: off by default ---------------------------------------------
+traffic_start
+wait_nic "$DOM" net0 '.queues.packet_rate > 200'
+check_err $? "no traffic from the guest's ping seen on the tap"
+sleep 3 # six busy samples
+[[ $(nic_json "$DOM" net0 | jq '.queues.action.agent_calls') == 0 && $(guest_stats .enabled) == false &&
+        $(guest_stats .reads) == 0 && $(guest_stats .status) == "off (MultiqueueGuestStats=no): the guest is not asked" ]]
+check_err $? "MultiqueueGuestStats unset: the guest agent was asked ($(nic_json "$DOM" net0 | jq -c '.queues.guest_stats, .queues.action.agent_calls'))"
+grep -q "guest stats read" "$VNICD_LOG"
+check_fail $? "MultiqueueGuestStats unset: vnicd read ethtool -S in the guest"
+traffic_stop
+log_test "guest stats off: traffic in the guest for 3 s, no guest agent command"
+
+# --- the guest's per-queue counters: MultiqueueGuestStats=yes -----------------------------------
+IDLE_RATE=200 start_vnicd report "MultiqueueIdleSampleSec=0.5
+MultiqueueGuestStats=yes"
+wait_nic "$DOM" net0 '.queues.samples >= 2'
+sleep 2 # four idle samples
+[[ $(guest_stats .reads) == 0 && $(nic_json "$DOM" net0 | jq '.queues.action.agent_calls') == 0 ]]
+check_err $? "guest stats: the guest was asked while the NIC was idle ($(nic_json "$DOM" net0 | jq -c .queues.guest_stats))"
+traffic_start
+wait_nic "$DOM" net0 '.queues.guest_stats.busiest != null and .queues.guest_stats.dev == "'"$E0"'" and .queues.guest_stats.source == "guest agent: ethtool -S"'
+check_err $? "guest stats: no per-queue rates from the guest"
+# vnicd's counters lie between two of the guest's own reads: the read two after G1 started after it.
+G1=$(guest_packets)
+reads=$(guest_stats .reads)
+wait_nic "$DOM" net0 ".queues.guest_stats.reads >= $((reads + 2))"
+check_err $? "guest stats: no further reads while traffic runs"
+V=$(vnicd_packets)
+G2=$(guest_packets)
+between=$(join <(echo "$G1") <(echo "$V") | join - <(echo "$G2") |
+        awk '{ n++ } $2 <= $3 && $3 <= $4 { ok++ } END { print ok + 0, n + 0 }')
+[[ $between == "4 4" ]]
+check_err $? "guest stats: vnicd's counters are not between the guest's own: G1 '$G1' vnicd '$V' G2 '$G2'"
+read -r busiest share carrying < <(guest_stats '"\(.busiest) \(.busiest_share) \(.carrying)"')
+[[ $carrying -ge 1 ]] && awk -v s="$share" 'BEGIN { exit !(s > 0.9) }'
+check_err $? "guest stats: one ICMP flow, but the busiest queue $busiest carries $share ($carrying carrying)"
+wait_nic "$DOM" net0 '.queues.reason | test("^busiest guest queue [0-9] carries [0-9]+% of packets")'
+check_err $? "guest stats: the policy's reason does not use the guest's queues"
+vnicctl show "$DOM" | grep -q "Queues guest: $E0 read .*queue $busiest [0-9]*/s.*busiest queue $busiest"
+check_err $? "vnicctl show: $(vnicctl show "$DOM" | grep 'Queues guest')"
+vnicctl explain "$DOM/net0" | grep -q "guest's queues .*busiest queue $busiest"
+check_err $? "vnicctl explain: $(vnicctl explain "$DOM/net0" | grep "guest's")"
+traffic_stop
+wait_nic "$DOM" net0 '.queues.packet_rate < 200'
+reads=$(guest_stats .reads)
+calls=$(nic_json "$DOM" net0 | jq '.queues.action.agent_calls')
+sleep 2 # four idle samples
+[[ $(guest_stats .reads) -le $((reads + 1)) && $(guest_stats .failures) == 0 ]]
+check_err $? "guest stats: reads went on while idle ($reads, then $(guest_stats .reads))"
+log_test "guest stats: ping in the guest; vnicd's ethtool -S counters between the guest's own ($(echo $V | tr '\n' ' ')), queue $busiest carries $share, $(guest_stats .reads) reads, $calls agent commands; none while idle"
 
 # --- guest-agent, with the agent stopped ---------------------------------------------------------
 guest 'kill $(pidof qemu-ga)' >/dev/null

@@ -162,6 +162,26 @@ static void test_multiqueue_apply(void **state) {
         config_done(&c);
 }
 
+/* MultiqueueGuestStats= the same way: off unless a place says yes. */
+static void test_multiqueue_guest_stats(void **state) {
+        _cleanup_free_ char *error = NULL;
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(c.defaults.multiqueue_guest_stats, -1);
+        assert_int_equal(parse(&c,
+                                         "[Manager]\nMultiqueueGuestStats=yes\n[Guest]\nName=a\nQMPSocket=/"
+                                         "a\n"
+                                         "[Interface]\nGuest=a\nName=n\nMultiqueueGuestStats=no\n",
+                                         NULL),
+                        0);
+        assert_int_equal(c.defaults.multiqueue_guest_stats, 1);
+        assert_int_equal(config_find_interface(&c, "a", "n")->settings.multiqueue_guest_stats, 0);
+        assert_int_equal(parse(&c, "[Manager]\nMultiqueueGuestStats=sometimes\n", &error), -EINVAL);
+        assert_string_equal(error, "vnicd.conf:2: MultiqueueGuestStats=sometimes: not yes or no");
+        config_done(&c);
+}
+
 static void test_bridge_keys(void **state) {
         static const char text[] = "[Guest]\n"
                                    "Name=web\n"
@@ -1109,6 +1129,7 @@ int main(void) {
                         cmocka_unit_test(test_every_key),
                         cmocka_unit_test(test_resume_migrated),
                         cmocka_unit_test(test_multiqueue_apply),
+                        cmocka_unit_test(test_multiqueue_guest_stats),
                         cmocka_unit_test(test_bridge_keys),
                         cmocka_unit_test(test_bridge_errors),
                         cmocka_unit_test(test_placement_keys),

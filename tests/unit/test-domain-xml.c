@@ -913,6 +913,10 @@ static const EntryCase entry_cases[] = {
                 {"<vnicd:nic alias='net0' multiqueue-apply='now'/>", 0, 0, -1,
                                 "domain XML line 6: <vnicd:nic multiqueue-apply='now'>: not report, "
                                 "guest-agent or next-boot"},
+                {"<vnicd:nic alias='net0' multiqueue-guest-stats='yes'/>", 0, 0, -1, ""},
+                {"<vnicd:nic alias='net0' multiqueue-guest-stats='ethtool'/>", 0, 0, -1,
+                                "domain XML line 6: <vnicd:nic multiqueue-guest-stats='ethtool'>: not yes "
+                                "or no"},
                 /* the second entry for one NIC is refused, and the NIC shows that, not the first entry */
                 {"<vnicd:nic alias='net0' trust='yes'/>\n<vnicd:nic mac='52:54:00:00:00:01' trust='no'/>", 0,
                                 1, -1, "",

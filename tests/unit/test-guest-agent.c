@@ -218,6 +218,13 @@ static void test_exec_status_stdout(void **state) {
         cmd = mfree(cmd);
         assert_int_equal(guest_agent_ethtool_show_command("a b", &cmd), -EINVAL);
         assert_null(cmd);
+        assert_int_equal(guest_agent_ethtool_stats_command("eth0", &cmd), 0);
+        assert_string_equal(cmd,
+                        "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"ethtool\",\"arg\":[\"-S\","
+                        "\"eth0\"],\"capture-output\":true}}");
+        cmd = mfree(cmd);
+        assert_int_equal(guest_agent_ethtool_stats_command("../x", &cmd), -EINVAL);
+        assert_null(cmd);
 }
 
 int main(void) {

@@ -22,7 +22,9 @@ typedef struct Load {
         uint64_t rx_pps, tx_pps; /* tap rx = from the guest, tx = to the guest */
         uint64_t rx_frame, tx_frame;
         size_t n_workers;
-        double busy[GEN_WORKERS]; /* percent of each worker */
+        double busy[GEN_WORKERS];  /* percent of each worker */
+        size_t n_queues;           /* the guest's per-queue figures (MultiqueueGuestStats=); 0: none */
+        double share[GEN_WORKERS]; /* percent of the packets on each queue pair */
 } Load;
 
 /* Cumulative counters carried from one window to the next, so sequences stay continuous. */
@@ -30,11 +32,13 @@ typedef struct Gen {
         uint64_t t_usec;
         uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
         uint64_t cpu[GEN_WORKERS];
+        uint64_t queue[GEN_WORKERS];
 } Gen;
 
 typedef struct Window {
         MultiqueueSample samples[WINDOW_MAX];
         uint64_t cpu[WINDOW_MAX][GEN_WORKERS];
+        uint64_t queue[WINDOW_MAX][GEN_WORKERS];
         size_t n;
 } Window;
 
@@ -45,12 +49,14 @@ static Gen gen_new(void) {
                         .tx_packets = 2000000,
                         .rx_bytes = 5000000000,
                         .tx_bytes = 7000000000,
-                        .cpu = {SEC(30), SEC(20), SEC(10), SEC(5)}};
+                        .cpu = {SEC(30), SEC(20), SEC(10), SEC(5)},
+                        .queue = {400000, 300000, 200000, 100000}};
 }
 
-static void gen_push(Gen *g, size_t n_workers, Window *w) {
+static void gen_push(Gen *g, size_t n_workers, size_t n_queues, Window *w) {
         assert_true(w->n < WINDOW_MAX);
         memcpy(w->cpu[w->n], g->cpu, sizeof(g->cpu));
+        memcpy(w->queue[w->n], g->queue, sizeof(g->queue));
         w->samples[w->n] = (MultiqueueSample){
                         .time_usec = g->t_usec,
                         .rx_packets = g->rx_packets,
@@ -59,6 +65,9 @@ static void gen_push(Gen *g, size_t n_workers, Window *w) {
                         .tx_bytes = g->tx_bytes,
                         .n_workers = n_workers,
                         .worker_cpu_usec = w->cpu[w->n],
+                        .n_queues = n_queues,
+                        .queue_packets = w->queue[w->n],
+                        .queue_time_usec = g->t_usec,
         };
         w->n++;
 }
@@ -66,7 +75,7 @@ static void gen_push(Gen *g, size_t n_workers, Window *w) {
 /* Fills 'w' with 'l', starting at the generator's current sample (shared with the previous window). */
 static void gen_window(Gen *g, const Load *l, Window *w) {
         w->n = 0;
-        gen_push(g, l->n_workers, w);
+        gen_push(g, l->n_workers, l->n_queues, w);
         for (unsigned i = 0; i < l->seconds; i++) {
                 g->t_usec += USEC_PER_SEC;
                 g->rx_packets += l->rx_pps;
@@ -75,7 +84,9 @@ static void gen_window(Gen *g, const Load *l, Window *w) {
                 g->tx_bytes += l->tx_pps * l->tx_frame;
                 for (size_t k = 0; k < l->n_workers; k++)
                         g->cpu[k] += (uint64_t) (l->busy[k] * USEC_PER_SEC / 100);
-                gen_push(g, l->n_workers, w);
+                for (size_t k = 0; k < l->n_queues; k++)
+                        g->queue[k] += (uint64_t) (l->share[k] * (double) (l->rx_pps + l->tx_pps) / 100);
+                gen_push(g, l->n_workers, l->n_queues, w);
         }
 }
 
@@ -85,6 +96,8 @@ static void gen_window(Gen *g, const Load *l, Window *w) {
 #define BULK_TX(pps)   .rx_pps = (pps) / 2, .tx_pps = (pps), .rx_frame = 66, .tx_frame = 60000
 #define BULK_RX(pps)   .rx_pps = (pps), .tx_pps = (pps) / 2, .rx_frame = 60000, .tx_frame = 66
 #define W4(a, b, c, d) .n_workers = 4, .busy = {a, b, c, d}
+/* The guest's view of how the packets are spread over its queue pairs, in percent. */
+#define Q4(a, b, c, d) .n_queues = 4, .share = {a, b, c, d}
 
 typedef struct Case {
         const char *name;
@@ -247,6 +260,33 @@ static const Case cases[] = {
                 {"a worker read late is capped at 100%", {10, SMALL(900000), W4(104, 0, 0, 0)}, 4, 4, 1,
                                 {.pairs = 1}, NULL, 2, MULTIQUEUE_RULE_SATURATED, true, false,
                                 "worker busy 100% > 75% on 1 pair: 2 pairs bring it to ~50%", 0},
+
+                /* Without vhost workers (userspace virtio, vhost=off), the guest's own per-queue counters
+                 * show a hot queue that the even spread hides: 400000 packets/s on 4 pairs is 40% of
+                 * a pair each if spread evenly, but 91% of it on queue 0 is 146% of one pair. */
+                {"no workers, no guest figures: 400000/s spread evenly over 4 pairs", {10, SMALL(400000)}, 4,
+                                4, 4, {.pairs = 4}, NULL, 4, MULTIQUEUE_RULE_STEADY, false, false,
+                                "packet rate per pair 100000/s (40% of 250000) between 25% and 75% on 4 "
+                                "pairs: keeps 4",
+                                0},
+                {"no workers, the guest's queues spread evenly", {10, SMALL(400000), Q4(25, 25, 25, 25)}, 4,
+                                4, 4, {.pairs = 4}, NULL, 4, MULTIQUEUE_RULE_STEADY, false, false,
+                                "busiest guest queue 0 carries 25% of packets, 100000/s (40% of 250000) "
+                                "between 25% and 75% on 4 pairs: keeps 4",
+                                0},
+                {"no workers, the guest's queue 2 carries 91%", {10, SMALL(400000), Q4(3, 3, 91, 3)}, 4, 4,
+                                4, {.pairs = 4}, NULL, 4, MULTIQUEUE_RULE_HOT_QUEUE, false, false,
+                                "busiest guest queue 2 carries 91% of packets, 364000/s (146% of 250000) > "
+                                "75% on one of 4 pairs, but they carry the total (160% of one pair) at ~40% "
+                                "each if spread evenly: more pairs would not relieve the busiest: keeps 4",
+                                0},
+                {"no workers, the guest's 2 pairs both busy: more pairs",
+                                {10, SMALL(400000), Q4(50, 50, 0, 0)}, 4, 4, 2, {.pairs = 2}, NULL, 3,
+                                MULTIQUEUE_RULE_SATURATED, true, false,
+                                "busiest guest queue 0 carries 50% of packets, 200000/s (80% of 250000) > "
+                                "75% "
+                                "on 2 pairs: 3 pairs bring it to ~53%",
+                                0},
 
                 /* Each threshold changed from its default changes a decision above, and the reason
                  * cites the figure used. */
@@ -538,6 +578,86 @@ static void test_worker_changes(void **state) {
         assert_non_null(strstr(d.reason, "packet rate per pair 100000/s (40% of 250000)"));
 }
 
+/* The guest's per-queue figures: rates over the guest's own read times, between the samples that
+ * carry them; a counter that went back or a queue count that changed is a gap. */
+static void test_guest_queues(void **state) {
+        uint64_t q[5][4] = {
+                        {1000, 1000, 1000, 1000},
+                        {0, 0, 0, 0}, /* not read in this sample */
+                        {1000 + 9100, 1000 + 300, 1000 + 300, 1000 + 300},
+                        {1000 + 18200, 1000 + 600, 1000 + 600, 1000 + 600},
+                        {1000 + 27300, 1000 + 900, 1000 + 900, 1000 + 900},
+        };
+        MultiqueueSample s[5] = {
+                        {SEC(10), 0, 0, 0, 0, .n_queues = 4, .queue_packets = q[0],
+                                        .queue_time_usec = SEC(9)},
+                        {SEC(11), 5000, 5000, 1500000, 1500000},
+                        {SEC(12), 10000, 10000, 3000000, 3000000, .n_queues = 4, .queue_packets = q[2],
+                                        .queue_time_usec = SEC(11)},
+                        {SEC(13), 15000, 15000, 4500000, 4500000, .n_queues = 4, .queue_packets = q[3],
+                                        .queue_time_usec = SEC(12)},
+                        {SEC(14), 20000, 20000, 6000000, 6000000, .n_queues = 4, .queue_packets = q[4],
+                                        .queue_time_usec = SEC(13)},
+        };
+        MultiqueueDecision d;
+
+        /* 10000 packets/s over the host's 4 s; the guest's reads 4 s apart, queue 0 at 9100/s. */
+        assert_int_equal(decide(s, 5, 4, 4, (MultiqueueState){.pairs = 4}, &d), 0);
+        assert_true(d.load.has_queues);
+        assert_int_equal(d.load.n_queues, 4);
+        assert_int_equal(d.load.queue_usec, SEC(4));
+        assert_int_equal(d.load.queue_gaps, 0);
+        assert_int_equal(d.load.gaps, 0);
+        assert_float_equal(d.load.queue_rate[0], 27300.0 / 4, 1e-9);
+        assert_float_equal(d.load.queue_rate[3], 900.0 / 4, 1e-9);
+        assert_int_equal(d.load.queue_busiest, 0);
+        assert_float_equal(d.load.queue_busiest_share, 0.91, 1e-9);
+        assert_int_equal(d.load.queues_carrying, 1);
+        assert_float_equal(d.load.load_peak, 6825.0 / 250000, 1e-9);
+        assert_float_equal(d.load.load_total, 10000.0 / 250000, 1e-9);
+
+        /* Queue 3's counter went back (the guest rebooted its driver): that interval is a gap. */
+        q[3][3] = 5;
+        assert_int_equal(decide(s, 5, 4, 4, (MultiqueueState){.pairs = 4}, &d), 0);
+        assert_int_equal(d.load.queue_gaps, 1);
+        assert_int_equal(d.load.queue_usec, SEC(3)); /* 9 -> 11 s, then 12 -> 13 s */
+        assert_float_equal(d.load.queue_rate[0], 18200.0 / 3, 1e-9);
+        assert_int_equal(d.load.gaps, 0); /* the host's counters are not the guest's */
+        q[3][3] = 1000 + 600;
+
+        /* The queue count changed (ethtool -L): only intervals with the last figures' count count. */
+        s[0].n_queues = 2;
+        s[2].n_queues = 2;
+        assert_int_equal(decide(s, 5, 4, 4, (MultiqueueState){.pairs = 4}, &d), 0);
+        assert_int_equal(d.load.n_queues, 4);
+        assert_int_equal(d.load.queue_gaps, 2); /* 2 -> 2 queues, then 2 -> 4 */
+        assert_int_equal(d.load.queue_usec, SEC(1));
+        assert_float_equal(d.load.queue_rate[0], 9100, 1e-9);
+
+        /* Only gaps: no guest figures, the even spread again. */
+        s[3].n_queues = 2;
+        assert_int_equal(decide(s, 5, 4, 4, (MultiqueueState){.pairs = 4}, &d), 0);
+        assert_false(d.load.has_queues);
+        assert_int_equal(d.load.queue_gaps, 3);
+        assert_float_equal(d.load.load_peak, 10000.0 / 250000 / 4, 1e-9);
+        assert_non_null(strstr(d.reason, "packet rate per pair 2500/s"));
+
+        /* Worker figures come first: the guest's queues do not replace them. */
+        {
+                uint64_t cpu[5][1] = {{0}, {500000}, {1000000}, {1500000}, {2000000}};
+
+                s[0].n_queues = s[2].n_queues = s[3].n_queues = 4;
+                for (size_t i = 0; i < 5; i++) {
+                        s[i].n_workers = 1;
+                        s[i].worker_cpu_usec = cpu[i];
+                }
+                assert_int_equal(decide(s, 5, 4, 4, (MultiqueueState){.pairs = 4}, &d), 0);
+                assert_true(d.load.has_queues);
+                assert_float_equal(d.load.load_peak, 0.5, 1e-9);
+                assert_non_null(strstr(d.reason, "worker busy 50%"));
+        }
+}
+
 static void test_invalid(void **state) {
         uint64_t cpu[3] = {};
         MultiqueueSample s[3] = {{SEC(1)}, {SEC(2)}, {SEC(3)}};
@@ -574,6 +694,15 @@ static void test_invalid(void **state) {
                         -EINVAL);
         assert_int_equal(decide(s, 3, 4, 4, (MultiqueueState){.pairs = 2, .down_since_usec = SEC(4)}, &d),
                         -EINVAL);
+
+        /* guest queue figures without counters, or more queues than a NIC can have */
+        s[1].n_queues = 2;
+        assert_int_equal(decide(s, 3, 4, 4, (MultiqueueState){}, &d), -EINVAL);
+        s[1].queue_packets = cpu;
+        s[1].n_queues = MULTIQUEUE_PAIRS_MAX + 1;
+        assert_int_equal(decide(s, 3, 4, 4, (MultiqueueState){}, &d), -E2BIG);
+        s[1].n_queues = 0;
+        s[1].queue_packets = NULL;
 
         /* time going backwards, or standing still */
         s[2].time_usec = SEC(1);
@@ -785,6 +914,7 @@ int main(void) {
                         cmocka_unit_test(test_figures),
                         cmocka_unit_test(test_counter_reset),
                         cmocka_unit_test(test_worker_changes),
+                        cmocka_unit_test(test_guest_queues),
                         cmocka_unit_test(test_invalid),
                         cmocka_unit_test(test_rule_strings),
                         cmocka_unit_test(test_no_flapping),

@@ -86,6 +86,9 @@ static void test_set(void **state) {
                                         "not report, guest-agent or next-boot"},
                         {NIC_SETTING_MULTIQUEUE_APPLY, "yes", -EINVAL,
                                         "not report, guest-agent or next-boot"},
+                        {NIC_SETTING_MULTIQUEUE_GUEST_STATS, "yes", 0, NULL},
+                        {NIC_SETTING_MULTIQUEUE_GUEST_STATS, "no", 0, NULL},
+                        {NIC_SETTING_MULTIQUEUE_GUEST_STATS, "always", -EINVAL, "not yes or no"},
                         {_NIC_SETTING_MAX, "yes", -EINVAL, "unknown setting"},
                         {_NIC_SETTING_INVALID, "yes", -EINVAL, "unknown setting"},
         };
@@ -130,6 +133,7 @@ static void test_format(void **state) {
                         [NIC_SETTING_MAC_CHANGE_INTERVAL] = "86400",
                         [NIC_SETTING_MAC_CHANGE_HOLD] = "1",
                         [NIC_SETTING_MULTIQUEUE_APPLY] = "guest-agent",
+                        [NIC_SETTING_MULTIQUEUE_GUEST_STATS] = "yes",
         };
         NicSettings s;
         char *v = NULL;
