@@ -123,7 +123,7 @@ static const char *count_or_unknown(json_object *o, const char *key, char *buf, 
 static void explain_queues(json_object *n, FILE *f) {
         json_object *q = describe_object(n, "queues"), *v;
         char a[32], b[160], g[512];
-        int64_t k;
+        int64_t k, boot;
 
         if (!q)
                 return;
@@ -163,6 +163,12 @@ static void explain_queues(json_object *n, FILE *f) {
         (void) snprintf(b, sizeof(b), "%" PRIi64 " by rule %s%s", k, describe_str(q, "rule") ?: "-",
                         describe_bool(q, "held") > 0 ? " (held down)" : "");
         line(f, "recommended", b, describe_str(q, "reason"));
+        if (describe_int(q, "next_boot", &boot) >= 0 && boot > k) {
+                (void) snprintf(b, sizeof(b), "%" PRIi64, boot);
+                line(f, "next boot", b,
+                                "<driver queues> for the next boot: the load needs more pairs than this "
+                                "boot's max allows");
+        }
         (void) snprintf(b, sizeof(b), "1 (multiqueue off) and %s (min(vCPUs, max))",
                         count_or_unknown(q, "static_cap", a, sizeof(a)));
         line(f, "static choices", b, NULL);

@@ -719,8 +719,13 @@ static int show_queues(json_object *n, FILE *f) {
         queues_count(q, "max", v.f);
         (void) fputs(", active ", v.f);
         queues_count(q, "active", v.f);
-        if (describe_int(q, "recommended", &rec) >= 0)
+        if (describe_int(q, "recommended", &rec) >= 0) {
+                int64_t boot;
+
                 (void) fprintf(v.f, ", recommended %" PRIi64, rec);
+                if (describe_int(q, "next_boot", &boot) >= 0 && boot > rec)
+                        (void) fprintf(v.f, " (next boot %" PRIi64 ")", boot);
+        }
         (void) fputs(", vCPUs ", v.f);
         queues_count(q, "vcpus", v.f);
         r = value_end(&v);

@@ -433,7 +433,7 @@ static json_object *describe_queues(const Nic *n) {
         json_object *o = json_object_new_object();
         const char *vcpus_source = NULL;
         NicQueuesSeen seen;
-        char command[128];
+        char command[256];
         unsigned vcpus;
 
         nic_queues_seen(n, &seen);
@@ -456,6 +456,7 @@ static json_object *describe_queues(const Nic *n) {
                 return o;
         }
         json_object_object_add(o, "recommended", json_object_new_int64(q->decision.pairs));
+        json_object_object_add(o, "next_boot", json_object_new_int64(q->decision.boot_pairs));
         json_object_object_add(o, "rule", json_text(multiqueue_rule_to_string(q->decision.rule)));
         json_object_object_add(o, "reason", json_text(q->decision.reason));
         json_object_object_add(o, "passed_over", describe_passed_over(&q->decision));

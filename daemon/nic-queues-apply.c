@@ -175,10 +175,13 @@ void nic_queues_act(Nic *n, const MultiqueueConfig *c) {
         if (mode == NIC_MULTIQUEUE_APPLY_REPORT || !q->has_decision)
                 return;
 
-        pairs = q->decision.pairs;
+        /* next-boot writes what the next boot should have, which may be above this boot's max. */
+        pairs = mode == NIC_MULTIQUEUE_APPLY_NEXT_BOOT ? q->decision.boot_pairs : q->decision.pairs;
         nic_queues_seen(n, &seen);
         /* The policy's bounds, checked again where they turn into an action. */
-        if (pairs == 0 || pairs > seen.max || pairs > guest_vcpu_count(n->guest, NULL))
+        if (pairs == 0 || pairs > guest_vcpu_count(n->guest, NULL) ||
+                        (pairs > seen.max && mode != NIC_MULTIQUEUE_APPLY_NEXT_BOOT) ||
+                        pairs > MULTIQUEUE_PAIRS_MAX)
                 return;
         if (n->guest->source != GUEST_SOURCE_LIBVIRT || !n->has_interface || !n->iface.has_mac)
                 return action_set(n, NIC_QUEUES_ACTION_SKIPPED, pairs,

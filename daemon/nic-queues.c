@@ -195,11 +195,20 @@ int nic_queues_sample(Nic *n, const MultiqueueConfig *c, double *ret_rate) {
 }
 
 void nic_queues_command(const NicQueues *q, const NicQueuesSeen *seen, char *buf, size_t size) {
-        if (!q->has_decision || (seen->active > 0 && seen->active == q->decision.pairs))
-                (void) snprintf(buf, size, "%s", "");
-        else
+        size_t k;
+
+        buf[0] = 0;
+        if (!q->has_decision)
+                return;
+        if (seen->active == 0 || seen->active != q->decision.pairs)
                 (void) snprintf(buf, size, "in the guest: ethtool -L %s combined %u",
                                 q->agent.has_channels ? q->agent.dev : "<its interface>", q->decision.pairs);
+        /* More than this boot's max: only a new <driver queues> and a fresh start of QEMU give them. */
+        k = strlen(buf);
+        if (q->decision.boot_pairs > seen->max && k < size)
+                (void) snprintf(buf + k, size - k,
+                                "%sfor the next boot: <driver queues='%u'/> in the domain XML (virsh edit)",
+                                k > 0 ? "; " : "", q->decision.boot_pairs);
 }
 
 /* Sampling runs on one manager timer: every MultiqueueSampleSec= while a NIC carries more than

@@ -263,6 +263,12 @@ _printf_(3, 4) static void pass_over(MultiqueueDecision *d, MultiqueueRule r, co
         va_end(ap);
 }
 
+/* "; next boot: <driver queues='4'/>" when the load calls for more pairs than max allows. */
+static void say_boot(MultiqueueDecision *d) {
+        if (d->boot_pairs > d->pairs)
+                say(d, "; next boot: <driver queues='%u'/>", d->boot_pairs);
+}
+
 static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, unsigned cur, unsigned cap,
                 const MultiqueueInput *in) {
         const MultiqueueLoad *l = &d->load;
@@ -270,12 +276,16 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
         unsigned need = pairs_for(l->load_total, high), served = l->served_pairs;
 
         d->pairs = cur;
+        /* More than max allows, where vCPUs would take more: a matter for the next boot. */
+        if (need > cap && in->max_pairs < in->vcpus)
+                d->boot_pairs = MIN(need, in->vcpus);
         if (need > cur && cur >= cap) {
                 d->rule = MULTIQUEUE_RULE_AT_CAP;
                 say_load(d, c);
                 say(d, " > %" PRIu64 "%% on %u %s, already min(vCPUs %u, max %u): keeps %u",
                                 c->worker_busy_high_percent, served, plural(served), in->vcpus,
                                 in->max_pairs, cur);
+                say_boot(d);
                 return;
         }
         if (need > cur) {
@@ -288,6 +298,7 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
                 if (need > cap)
                         say(d, " (%u needed, min(vCPUs %u, max %u) = %u)", need, in->vcpus, in->max_pairs,
                                         cap);
+                say_boot(d);
                 return;
         }
         if (served < need) {
@@ -331,7 +342,8 @@ int multiqueue_decide(const MultiqueueInput *in, const MultiqueueConfig *c, Mult
                 return r;
         if (in->vcpus == 0 || in->max_pairs == 0 || in->active_pairs > in->max_pairs)
                 return -EINVAL;
-        if (in->max_pairs > MULTIQUEUE_PAIRS_MAX || in->state.pairs > MULTIQUEUE_PAIRS_MAX)
+        if (in->max_pairs > MULTIQUEUE_PAIRS_MAX || in->state.pairs > MULTIQUEUE_PAIRS_MAX ||
+                        in->state.boot_pairs > MULTIQUEUE_PAIRS_MAX)
                 return -E2BIG;
         r = multiqueue_load_compute(in, c, &d.load);
         if (r < 0)
@@ -481,6 +493,11 @@ decided:
         } else
                 d.state.down_since_usec = 0;
 
+        /* The next boot's pairs: a raise stays until the recommendation goes down (or vCPUs do). */
+        if (d.pairs >= cur && in->max_pairs > 1)
+                d.boot_pairs = MAX(d.boot_pairs, MIN(in->state.boot_pairs, in->vcpus));
+        d.boot_pairs = MAX(d.boot_pairs, d.pairs);
+        d.state.boot_pairs = d.boot_pairs > d.pairs ? d.boot_pairs : 0;
         d.changed = d.pairs != cur;
         d.state.pairs = d.pairs;
         if (d.changed)

@@ -65,6 +65,7 @@ typedef struct MultiqueueState {
         unsigned pairs;           /* current recommendation; 0 = none yet */
         uint64_t changed_usec;    /* when 'pairs' last changed; 0 = never */
         uint64_t down_since_usec; /* fewer pairs called for without a break since; 0 = not */
+        unsigned boot_pairs; /* pairs for the next boot above 'pairs' (see boot_pairs below); 0 = none */
 } MultiqueueState;
 
 typedef struct MultiqueueInput {
@@ -132,7 +133,13 @@ typedef struct MultiqueuePassed {
 } MultiqueuePassed;
 
 typedef struct MultiqueueDecision {
-        unsigned pairs;      /* recommended, 1..min(vCPUs, max) */
+        unsigned pairs; /* recommended, 1..min(vCPUs, max) */
+        /* What <driver queues> should be at the guest's next boot (MultiqueueApply=next-boot): 'pairs',
+         * or more, up to vCPUs, once a saturated load has called for more pairs than max allows (rules
+         * at-cap and saturated). Kept until the recommendation goes down, so a load that stops being
+         * saturated does not take the raise back; never above vCPUs. Max 1 (multiqueue off) is the
+         * operator's choice and is never raised. */
+        unsigned boot_pairs;
         MultiqueueRule rule; /* the rule that decided, for vnicctl explain */
         /* The rules checked before it, in order, each with the condition that failed: the rule
          * chain vnicctl explain prints. The three rules of a pair over the high mark (saturated,

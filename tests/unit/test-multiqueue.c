@@ -836,6 +836,86 @@ static double pseudo_random(unsigned window, void *userdata) {
         return (double) ((*seed >> 16) % 3000) / 1000; /* 0 .. 3 workers */
 }
 
+/* One decision on a fresh window of 'l' with 'max' pairs, all active, and the state 'st'. */
+static MultiqueueDecision decide_load(
+                Gen *g, const Load *l, unsigned vcpus, unsigned max, MultiqueueState st) {
+        MultiqueueDecision d;
+        Window w;
+
+        gen_window(g, l, &w);
+        assert_int_equal(multiqueue_decide(&(MultiqueueInput){.samples = w.samples,
+                                                           .n_samples = w.n,
+                                                           .vcpus = vcpus,
+                                                           .max_pairs = max,
+                                                           .active_pairs = MIN(st.pairs, max),
+                                                           .state = st},
+                                         NULL, &d),
+                        0);
+        return d;
+}
+
+/* The pairs for the next boot (MultiqueueApply=next-boot): above max only when a saturated load
+ * calls for more than max allows and vCPUs would take them; kept when the load calms down, dropped
+ * with the recommendation. */
+static void test_boot_pairs(void **state) {
+        Gen g = gen_new();
+        MultiqueueDecision d;
+
+        /* Both pairs of max 2 saturated, 8 vCPUs: 200% of a pair needs 3 at 75%. */
+        d = decide_load(&g, &(Load){10, SMALL(900000), W4(100, 100, 0, 0)}, 8, 2,
+                        (MultiqueueState){.pairs = 2});
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_AT_CAP);
+        assert_int_equal(d.pairs, 2);
+        assert_int_equal(d.boot_pairs, 3);
+        assert_int_equal(d.state.boot_pairs, 3);
+        assert_non_null(strstr(d.reason, "keeps 2; next boot: <driver queues='3'/>"));
+
+        /* The load calms down to steady: the raise stays, and is no longer in the reason. */
+        d = decide_load(&g, &(Load){10, SMALL(500000), W4(50, 50, 0, 0)}, 8, 2, d.state);
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_STEADY);
+        assert_int_equal(d.boot_pairs, 3);
+        assert_null(strstr(d.reason, "next boot"));
+
+        /* Fewer vCPUs than the raise (unplugged): held to vCPUs. */
+        d = decide_load(&g, &(Load){10, SMALL(500000), W4(50, 50, 0, 0)}, 2, 2, d.state);
+        assert_int_equal(d.pairs, 2);
+        assert_int_equal(d.boot_pairs, 2);
+        assert_int_equal(d.state.boot_pairs, 0);
+
+        /* A raise, then low load for longer than the hold-down: the recommendation goes down, and
+         * the next boot with it. */
+        d = decide_load(&g, &(Load){10, SMALL(900000), W4(100, 100, 0, 0)}, 8, 2,
+                        (MultiqueueState){.pairs = 2});
+        assert_int_equal(d.boot_pairs, 3);
+        for (unsigned i = 0; i < 8 && d.pairs == 2; i++)
+                d = decide_load(&g, &(Load){10, SMALL(20000), W4(2, 2, 0, 0)}, 8, 2, d.state);
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_LOW);
+        assert_int_equal(d.pairs, 1);
+        assert_int_equal(d.boot_pairs, 1);
+        assert_int_equal(d.state.boot_pairs, 0);
+
+        /* Saturated past max, sized by vCPUs: min(vCPUs 4, 5 needed). */
+        d = decide_load(&g, &(Load){10, SMALL(900000), W4(100, 100, 100, 0)}, 4, 3,
+                        (MultiqueueState){.pairs = 2});
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_SATURATED);
+        assert_int_equal(d.pairs, 3);
+        assert_int_equal(d.boot_pairs, 4);
+        assert_non_null(strstr(d.reason, "; next boot: <driver queues='4'/>"));
+
+        /* max = vCPUs: nothing for the next boot to raise. */
+        d = decide_load(&g, &(Load){10, SMALL(900000), W4(90, 85, 80, 80)}, 4, 4,
+                        (MultiqueueState){.pairs = 4});
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_AT_CAP);
+        assert_int_equal(d.boot_pairs, 4);
+        assert_null(strstr(d.reason, "next boot"));
+
+        /* Max 1 is multiqueue off, the operator's choice: never raised. */
+        d = decide_load(&g, &(Load){10, SMALL(900000), W4(100, 0, 0, 0)}, 4, 1,
+                        (MultiqueueState){.pairs = 1, .boot_pairs = 4});
+        assert_int_equal(d.rule, MULTIQUEUE_RULE_ONE_QUEUE);
+        assert_int_equal(d.boot_pairs, 1);
+}
+
 static void test_no_flapping(void **state) {
         Run run;
 
@@ -917,6 +997,7 @@ int main(void) {
                         cmocka_unit_test(test_guest_queues),
                         cmocka_unit_test(test_invalid),
                         cmocka_unit_test(test_rule_strings),
+                        cmocka_unit_test(test_boot_pairs),
                         cmocka_unit_test(test_no_flapping),
                         cmocka_unit_test(test_hold_down_expiry),
                         cmocka_unit_test(test_random_loads),
