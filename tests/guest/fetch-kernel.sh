@@ -49,7 +49,7 @@ command -v depmod >/dev/null || die "depmod not found (apt-get install kmod)"
 # "  Depends: linux-image-6.1.0-56-amd64" -> 6.1.0-56-amd64
 # "  Depends: linux-image-6.12.117+deb12-amd64" -> 6.12.117+deb12-amd64
 pkg=$(apt-cache depends "$meta" 2>/dev/null |
-      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1) || true # unknown: said below
 [[ -n $pkg ]] || die "apt-cache depends $meta names no linux-image-<version> (run apt-get update?)"
 kver=${pkg#linux-image-}
 kver=${kver%-unsigned}
