@@ -505,7 +505,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the load sampling timer: %m");
         /* Without it, a tap's active pairs on a kernel that sends no RTM_NEWLINK for queue changes
-         * (Debian 12's 6.1) are re-read at the resync and at each load sample only. */
+         * are re-read at the resync and at each load sample only. */
         r = manager_start_queue_uevents(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to listen for kernel uevents, tap queue changes are seen at "

@@ -12,10 +12,11 @@
 #include "uevent.h"
 
 /* Queue changes of taps, from the kernel's uevents (issue 8 part 1). A guest's `ethtool -L` makes
- * QEMU attach or detach tap queues; Debian 12's kernel (6.1) says so only with a uevent per queue
- * kobject (newer kernels also send an RTM_NEWLINK, which the link monitor sees). A queue uevent
- * marks the tap's NICs dirty; the reconcile pass re-reads the tap (IFLA_TUN_NUM_QUEUES), once for
- * the whole burst of a change. */
+ * QEMU attach or detach tap queues; every kernel says so with a uevent per queue kobject. Debian
+ * 12's 6.1.0-56 and 6.12 also send an RTM_NEWLINK per attach or detach, which the link monitor
+ * sees; the uevents serve a kernel that sends only them (tests/daemon/test-tap-queues.sh counts
+ * both). A queue uevent marks the tap's NICs dirty; the reconcile pass re-reads the tap
+ * (IFLA_TUN_NUM_QUEUES), once for the whole burst of a change. */
 
 static bool nic_on_tap(const Nic *n, const char *ifname) {
         return (n->has_host && streq(n->host.ifname, ifname)) || streq_ptr(n->host_device, ifname);

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# fetch-kernel.sh CACHE_DIR
+# fetch-kernel.sh [--meta PKG] CACHE_DIR
 #
 # Puts Debian's current guest kernel into CACHE_DIR without installing it:
-# the version comes from `apt-cache depends linux-image-amd64`, the package
-# is fetched with `apt-get download` (only when its .deb is not cached yet)
-# and unpacked with `dpkg-deb -x`.  Nothing under /boot or /lib/modules of
-# this machine is touched, no initramfs is generated.
+# the version comes from `apt-cache depends PKG` (default linux-image-amd64,
+# Debian 12's 6.1; e.g. --meta linux-image-6.12-amd64 for the 6.12 that
+# bookworm also ships, whose vhost workers are threads of their owner), the
+# package is fetched with `apt-get download` (only when its .deb is not
+# cached yet) and unpacked with `dpkg-deb -x`.  Nothing under /boot or
+# /lib/modules of this machine is touched, no initramfs is generated.
 #
 # Prints three lines on success:
 #   KVER=<version>            e.g. 6.1.0-56-amd64
@@ -25,7 +27,18 @@ die() {
         exit 1
 }
 
-[[ $# -eq 1 ]] || { echo "usage: fetch-kernel.sh CACHE_DIR" >&2; exit 2; }
+usage() {
+        echo "usage: fetch-kernel.sh [--meta PKG] CACHE_DIR" >&2
+        exit 2
+}
+
+meta=linux-image-amd64
+if [[ ${1:-} == --meta ]]; then
+        [[ $# -ge 2 && $2 =~ ^linux-image-[a-z0-9.+-]+$ ]] || usage
+        meta=$2
+        shift 2
+fi
+[[ $# -eq 1 ]] || usage
 cache=$1
 
 command -v apt-cache >/dev/null || die "apt-cache not found (needs a Debian host)"
@@ -34,9 +47,10 @@ command -v depmod >/dev/null || PATH=$PATH:/usr/sbin:/sbin
 command -v depmod >/dev/null || die "depmod not found (apt-get install kmod)"
 
 # "  Depends: linux-image-6.1.0-56-amd64" -> 6.1.0-56-amd64
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
-[[ -n $pkg ]] || die "apt-cache depends linux-image-amd64 names no linux-image-<version> (run apt-get update?)"
+# "  Depends: linux-image-6.12.117+deb12-amd64" -> 6.12.117+deb12-amd64
+pkg=$(apt-cache depends "$meta" 2>/dev/null |
+      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1) || true # unknown: said below
+[[ -n $pkg ]] || die "apt-cache depends $meta names no linux-image-<version> (run apt-get update?)"
 kver=${pkg#linux-image-}
 kver=${kver%-unsigned}
 

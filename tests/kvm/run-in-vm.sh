@@ -24,6 +24,10 @@
 #   ldd lists (with an ASan build: libasan, libubsan).
 #
 # Options:
+#   --kernel-meta PKG  boot the kernel Debian's metapackage PKG names (default
+#                      linux-image-amd64, bookworm's 6.1; linux-image-6.12-amd64 is
+#                      bookworm's 6.12, where vhost workers are threads of their
+#                      owner): tests/guest/fetch-kernel.sh --meta PKG
 #   --mem MB           guest memory (default 1024)
 #   --smp N            vCPUs (default 2; --numa makes it 4)
 #   --timeout S        per test, inside the VM (default 120; TERM, KILL 10 s later)
@@ -69,6 +73,7 @@ src_root=$(cd "$here/../.." && pwd)
 
 vm_src=/vnic/src
 vm_build=/vnic/build
+kernel_meta=linux-image-amd64
 mem=1024
 smp=2
 test_timeout=120
@@ -85,7 +90,7 @@ netns_taps=()
 tests=()
 
 usage() {
-        echo "usage: run-in-vm.sh [--mem MB] [--smp N] [--timeout S] [--boot-timeout S] [--numa]" >&2
+        echo "usage: run-in-vm.sh [--kernel-meta PKG] [--mem MB] [--smp N] [--timeout S] [--boot-timeout S] [--numa]" >&2
         echo "                    [--file SRC[:DEST]]... [--deb PKG:PATH]... [--env NAME=VALUE|NAME=@PATH]..." >&2
         echo "                    [--module NAME]..." >&2
         echo "                    [--qemu ARG]... [--netns-tap ID:QUEUES]... [--shell]" >&2
@@ -105,6 +110,7 @@ skip() {
 
 while [[ $# -gt 0 ]]; do
         case $1 in
+        --kernel-meta) [[ $# -ge 2 && $2 =~ ^linux-image-[a-z0-9.+-]+$ ]] || usage; kernel_meta=$2; shift 2 ;;
         --mem) [[ $# -ge 2 ]] || usage; mem=$2; shift 2 ;;
         --smp) [[ $# -ge 2 ]] || usage; smp=$2; shift 2 ;;
         --timeout) [[ $# -ge 2 ]] || usage; test_timeout=$2; shift 2 ;;
@@ -252,9 +258,9 @@ while IFS= read -r line; do
         KERNEL=*) kernel=${line#KERNEL=} ;;
         MODULES=*) moddir=${line#MODULES=} ;;
         esac
-done < <("$src_root/tests/guest/fetch-kernel.sh" "$cache")
+done < <("$src_root/tests/guest/fetch-kernel.sh" --meta "$kernel_meta" "$cache")
 [[ -n $kernel && -f $kernel && -d $moddir ]] ||
-        skip "no guest kernel (tests/guest/fetch-kernel.sh $cache failed; offline?)"
+        skip "no guest kernel (tests/guest/fetch-kernel.sh --meta $kernel_meta $cache failed; offline?)"
 
 # Base archive: busybox-static, the Debian tools with their libraries and the
 # loader, the modules in modules.dep order (/etc/vnic-modules).  It depends only
