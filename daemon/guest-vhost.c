@@ -189,8 +189,12 @@ void guest_vhost_sample(Guest *g) {
                         v->workers[kept] = *w;
                 kept++;
         }
-        if (kept != v->n_workers)
+        if (kept != v->n_workers) {
                 v->generation++;
+                /* The status says what is left now, not what the last discovery found. */
+                vhost_status(v, "%zu named vhost-%d after %zu exited; looking again at the next sample",
+                                kept, (int) v->qemu_pid, v->n_workers - kept);
+        }
         v->n_workers = kept;
         if (v->generation != generation)
                 host_placement_schedule(g->manager, false); /* workers to place, or gone */
