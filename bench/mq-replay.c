@@ -5,10 +5,12 @@
  *   mq-replay [--window SEC] [--set Key=Value]... [--summary] TRACE...
  *
  * Trace format (one NIC; bench/README.md has the whole of it):
- *   # vcpus=4 max=4 workers=4 active=4      header: before the first sample
+ *   # vcpus=4 max=4 workers=4 queues=4 active=4   header: before the first sample
  *   # active=2                              later: the guest's active pairs changed (or "unknown")
  *   # any other comment                     a comment line ('#', first word without '=')
- *   T_USEC RX_PKTS TX_PKTS RX_BYTES TX_BYTES [WORKER_CPU_USEC x workers]
+ *   T_USEC RX_PKTS TX_PKTS RX_BYTES TX_BYTES [WORKER_CPU_USEC x workers] [GUEST_QUEUE_PKTS x queues]
+ * queues= (default 0): the guest's own per-queue packet counters (rx + tx, MultiqueueGuestStats=),
+ * read at the sample's time.
  * Every number is cumulative and decimal. A malformed line stops the replay with FILE:LINE. */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 
 #include "macro.h"
 #include "multiqueue.h"
+#include "parse-util.h"
 
 #define LINE_MAX_BYTES 4096
 #define SAMPLES_MAX    10000000 /* per trace: a day at 10 ms, or four months at 1 s */
@@ -28,21 +31,16 @@
 
 static uint64_t arg_window_usec = 10 * USEC_PER_SEC;
 static bool arg_summary_only = false;
+static bool arg_no_guest_queues = false; /* read the queues= columns, feed none to the policy */
 static MultiqueueConfig arg_config;
 
 /* Digits only, no sign or blank, at most 'max'. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *ret) {
-        uint64_t v = 0;
+        uint64_t v;
+        int r = parse_decimal_u64(s, &v);
 
-        if (!s || !*s)
-                return -EINVAL;
-        for (; *s; s++) {
-                if (*s < '0' || *s > '9')
-                        return -EINVAL;
-                if (v > (UINT64_MAX - (uint64_t) (*s - '0')) / 10)
-                        return -ERANGE;
-                v = v * 10 + (uint64_t) (*s - '0');
-        }
+        if (r < 0)
+                return r;
         if (v > max)
                 return -ERANGE;
         *ret = v;
@@ -54,8 +52,9 @@ typedef struct Trace {
         FILE *f;
         unsigned line;
         unsigned vcpus, max, workers, active; /* active 0: unknown */
+        unsigned queues;                      /* the guest's per-queue counters per sample; 0: none */
         int pending_active; /* active= read after samples, applied by the caller; -1: none */
-        bool has_vcpus, has_max, has_workers;
+        bool has_vcpus, has_max, has_workers, has_queues;
         size_t n_samples;
         uint64_t last_time;
 } Trace;
@@ -116,13 +115,21 @@ static int trace_parse_header(Trace *t, char *words) {
                                                 MULTIQUEUE_WORKERS_MAX);
                         t->workers = (unsigned) v;
                         t->has_workers = true;
+                } else if (streq(w, "queues")) {
+                        if (t->has_queues || parse_u64(eq + 1, MULTIQUEUE_PAIRS_MAX, &v) < 0)
+                                return trace_error(t, "queues=%s: expected 0..%u, once", eq + 1,
+                                                MULTIQUEUE_PAIRS_MAX);
+                        t->queues = (unsigned) v;
+                        t->has_queues = true;
                 } else
-                        return trace_error(t, "unknown header key '%s' (vcpus, max, workers, active)", w);
+                        return trace_error(t,
+                                        "unknown header key '%s' (vcpus, max, workers, queues, active)", w);
         }
         return 0;
 }
 
-/* Reads the next sample into 's' (its worker CPU times into 'cpu'). Returns 1 for a sample, 2 when
+/* Reads the next sample into 's' (its worker CPU times, then its guest queue counters, into 'cpu').
+ * Returns 1 for a sample, 2 when
  * an active= line came first (in 't->pending_active'; the sample is not read yet: call again), 0 at
  * the end, <0 on error. */
 static int trace_next(Trace *t, MultiqueueSample *s, uint64_t *cpu) {
@@ -172,13 +179,14 @@ static int trace_next(Trace *t, MultiqueueSample *s, uint64_t *cpu) {
                 if (t->n_samples >= SAMPLES_MAX)
                         return trace_error(t, "more than %u samples", SAMPLES_MAX);
 
-                want = 5 + t->workers;
+                want = 5 + t->workers + t->queues;
                 for (char *w = strtok_r(p, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
                         uint64_t x;
                         int r;
 
                         if (n >= want)
-                                return trace_error(t, "more than %u columns (workers=%u)", want, t->workers);
+                                return trace_error(t, "more than %u columns (workers=%u, queues=%u)", want,
+                                                t->workers, t->queues);
                         r = parse_u64(w, UINT64_MAX, &x);
                         if (r == -ERANGE)
                                 return trace_error(t, "column %u: '%.32s' does not fit 64 bits", n + 1, w);
@@ -194,8 +202,8 @@ static int trace_next(Trace *t, MultiqueueSample *s, uint64_t *cpu) {
                 if (n < want)
                         return trace_error(t,
                                         "%u columns, expected %u (time, rx/tx packets, rx/tx bytes, "
-                                        "workers=%u)",
-                                        n, want, t->workers);
+                                        "workers=%u, queues=%u)",
+                                        n, want, t->workers, t->queues);
                 if (t->n_samples > 0 && v[0] <= t->last_time)
                         return trace_error(t, "time %" PRIu64 " is not after the previous sample's %" PRIu64,
                                         v[0], t->last_time);
@@ -208,6 +216,9 @@ static int trace_next(Trace *t, MultiqueueSample *s, uint64_t *cpu) {
                                 .tx_bytes = v[4],
                                 .n_workers = t->workers,
                                 .worker_cpu_usec = cpu,
+                                .n_queues = arg_no_guest_queues ? 0 : t->queues,
+                                .queue_packets = cpu + t->workers,
+                                .queue_time_usec = v[0],
                 };
                 t->last_time = v[0];
                 t->n_samples++;
@@ -227,7 +238,7 @@ typedef struct Choice {
 
 typedef struct Replay {
         MultiqueueSample samples[MULTIQUEUE_SAMPLES_MAX];
-        uint64_t *cpu; /* MULTIQUEUE_SAMPLES_MAX rows of 'workers' */
+        uint64_t *cpu; /* MULTIQUEUE_SAMPLES_MAX rows of 'workers' CPU times, then 'queues' counters */
         size_t n;
         MultiqueueState state;
         unsigned windows, changes;
@@ -262,6 +273,11 @@ static const char *human(double v, char buf[static 16]) {
         else
                 (void) snprintf(buf, 16, "%.0f", v);
         return buf;
+}
+
+/* The numbers a sample carries after its five counters. */
+static size_t row_width(const Trace *t) {
+        return (size_t) t->workers + t->queues;
 }
 
 static int replay_window(Replay *rp, const Trace *t) {
@@ -318,9 +334,10 @@ static int replay_window(Replay *rp, const Trace *t) {
         }
 
         /* The next window starts at this one's last sample. */
-        memcpy(rp->cpu, rp->cpu + (rp->n - 1) * t->workers, t->workers * sizeof(uint64_t));
+        memcpy(rp->cpu, rp->cpu + (rp->n - 1) * row_width(t), row_width(t) * sizeof(uint64_t));
         rp->samples[0] = rp->samples[rp->n - 1];
         rp->samples[0].worker_cpu_usec = rp->cpu;
+        rp->samples[0].queue_packets = rp->cpu + t->workers;
         rp->n = 1;
         return 0;
 }
@@ -372,7 +389,7 @@ static int replay_file(const char *path) {
         }
 
         rp = new0(Replay, 1);
-        cpu_next = new0(uint64_t, MULTIQUEUE_WORKERS_MAX);
+        cpu_next = new0(uint64_t, MULTIQUEUE_WORKERS_MAX + MULTIQUEUE_PAIRS_MAX);
         if (!rp || !cpu_next) {
                 (void) fclose(t.f);
                 return -ENOMEM;
@@ -401,7 +418,7 @@ static int replay_file(const char *path) {
                 }
 
                 if (!rp->cpu) {
-                        rp->cpu = new0(uint64_t, (size_t) MULTIQUEUE_SAMPLES_MAX * MAX(t.workers, 1u));
+                        rp->cpu = new0(uint64_t, (size_t) MULTIQUEUE_SAMPLES_MAX * MAX(row_width(&t), 1u));
                         if (!rp->cpu) {
                                 r = -ENOMEM;
                                 break;
@@ -413,16 +430,20 @@ static int replay_file(const char *path) {
 
                         if (t.active > 0)
                                 (void) snprintf(active, sizeof(active), "%u", t.active);
-                        (void) printf("vcpus %u, max %u, workers %u, active %s, window %.0f s\n", t.vcpus,
-                                        t.max, t.workers, active, (double) arg_window_usec / USEC_PER_SEC);
+                        (void) printf("vcpus %u, max %u, workers %u, guest queues %u, active %s, window "
+                                      "%.0f "
+                                      "s\n",
+                                        t.vcpus, t.max, t.workers, t.queues, active,
+                                        (double) arg_window_usec / USEC_PER_SEC);
                         (void) printf("%8s %7s %7s %7s %5s %5s %6s %5s %3s %3s  %-12s %s\n", "time s",
                                         "pkt/s", "B/s", "frame", "busy", "sum", "active", "ours", "1", "cap",
                                         "rule", "reason");
                         header_printed = true;
                 }
 
-                memcpy(rp->cpu + rp->n * t.workers, cpu_next, t.workers * sizeof(uint64_t));
-                s.worker_cpu_usec = rp->cpu + rp->n * t.workers;
+                memcpy(rp->cpu + rp->n * row_width(&t), cpu_next, row_width(&t) * sizeof(uint64_t));
+                s.worker_cpu_usec = rp->cpu + rp->n * row_width(&t);
+                s.queue_packets = s.worker_cpu_usec + t.workers;
                 rp->samples[rp->n++] = s;
 
                 if (s.time_usec - rp->samples[0].time_usec >= arg_window_usec ||
@@ -455,6 +476,8 @@ static void help(void) {
                       "                      MultiqueueWorkerBusyLowPercent=, MultiqueueLargeFrameBytes=,\n"
                       "                      MultiqueuePacketRatePerPair=, MultiqueueHoldDownSec=\n"
                       "  -S --summary        only the summary of each trace\n"
+                      "  -G --no-guest-queues  leave the guest's per-queue counters (queues=) out, as a\n"
+                      "                      NIC without MultiqueueGuestStats=yes\n"
                       "  -h --help\n",
                         WINDOW_SEC_MAX);
 }
@@ -464,6 +487,7 @@ int main(int argc, char *argv[]) {
                         {"window", required_argument, NULL, 'w'},
                         {"set", required_argument, NULL, 's'},
                         {"summary", no_argument, NULL, 'S'},
+                        {"no-guest-queues", no_argument, NULL, 'G'},
                         {"help", no_argument, NULL, 'h'},
                         {},
         };
@@ -473,7 +497,7 @@ int main(int argc, char *argv[]) {
 
         arg_config = multiqueue_config_defaults();
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "w:s:Sh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "w:s:SGh", options, NULL)) >= 0)
                 switch (c) {
                 case 'w':
                         if (parse_u64(optarg, WINDOW_SEC_MAX, &v) < 0 || v == 0) {
@@ -493,6 +517,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'S':
                         arg_summary_only = true;
+                        break;
+                case 'G':
+                        arg_no_guest_queues = true;
                         break;
                 case 'h':
                         help();

@@ -272,9 +272,16 @@ static void say_boot(MultiqueueDecision *d) {
 static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, unsigned cur, unsigned cap,
                 const MultiqueueInput *in) {
         const MultiqueueLoad *l = &d->load;
-        double high = c->worker_busy_high_percent / 100.0;
+        double high = c->worker_busy_high_percent / 100.0, rest = 0;
         unsigned need = pairs_for(l->load_total, high), served = l->served_pairs;
+        /* The guest shows one queue carrying most packets: few flows, which more pairs cannot split.
+         * That queue keeps its pair; only the rest is spread over more. */
+        bool hot = l->has_queues && l->n_queues >= 2 && l->queue_busiest_share > MULTIQUEUE_QUEUE_HOT_SHARE;
 
+        if (hot) {
+                rest = MAX(l->load_total - l->load_peak, 0.0);
+                need = rest > 0.01 ? 1 + pairs_for(rest, high) : 1;
+        }
         d->pairs = cur;
         /* More than max allows, where vCPUs would take more: a matter for the next boot. */
         if (need > cap && in->max_pairs < in->vcpus)
@@ -292,9 +299,17 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
                 d->rule = MULTIQUEUE_RULE_SATURATED;
                 d->pairs = MIN(need, cap);
                 say_load(d, c);
-                say(d, " > %" PRIu64 "%% on %u %s: %u pairs bring it to ~%.0f%%",
-                                c->worker_busy_high_percent, served, plural(served), d->pairs,
-                                l->load_total / d->pairs * 100);
+                if (hot)
+                        say(d,
+                                        " > %" PRIu64
+                                        "%% on %u %s: %u pairs, one for the busiest queue's flows (more "
+                                        "pairs cannot split them) and %u for the rest (%.0f%% of one pair)",
+                                        c->worker_busy_high_percent, served, plural(served), d->pairs,
+                                        d->pairs - 1, rest * 100);
+                else
+                        say(d, " > %" PRIu64 "%% on %u %s: %u pairs bring it to ~%.0f%%",
+                                        c->worker_busy_high_percent, served, plural(served), d->pairs,
+                                        l->load_total / d->pairs * 100);
                 if (need > cap)
                         say(d, " (%u needed, min(vCPUs %u, max %u) = %u)", need, in->vcpus, in->max_pairs,
                                         cap);
@@ -316,6 +331,16 @@ static void decide_saturated(MultiqueueDecision *d, const MultiqueueConfig *c, u
          * flows hash to it, and more pairs would not relieve it. */
         d->rule = MULTIQUEUE_RULE_HOT_QUEUE;
         say_load(d, c);
+        if (hot) {
+                say(d,
+                                " > %" PRIu64
+                                "%% on one of %u %s: few flows, which stay on one queue whatever the "
+                                "pairs; the rest (%.0f%% of one pair) fits the other %u: more pairs would "
+                                "not relieve the busiest: keeps %u",
+                                c->worker_busy_high_percent, served, plural(served), rest * 100, served - 1,
+                                cur);
+                return;
+        }
         say(d,
                         " > %" PRIu64
                         "%% on one of %u %s, but they carry the total (%.0f%% of one pair) at ~%.0f%% "

@@ -57,6 +57,10 @@ typedef struct MultiqueueSample {
 
 /* A queue pair carrying more than this share of the guest's packets counts as carrying traffic. */
 #define MULTIQUEUE_QUEUE_CARRYING_SHARE 0.10
+/* One of the guest's queues carrying more than this share of its packets, with two or more queues
+ * active, is taken for few flows: RSS keeps a flow on one queue, many flows would spread. More pairs
+ * cannot split it, so a saturated NIC is sized as that queue's pair plus pairs for the rest. */
+#define MULTIQUEUE_QUEUE_HOT_SHARE 0.75
 
 /* What the caller keeps per NIC between calls: the decision's 'state', passed back next time.
  * Zero-initialized for a NIC never decided on. 0 means "none" for the times, so sample times are

@@ -277,8 +277,29 @@ static const Case cases[] = {
                 {"no workers, the guest's queue 2 carries 91%", {10, SMALL(400000), Q4(3, 3, 91, 3)}, 4, 4,
                                 4, {.pairs = 4}, NULL, 4, MULTIQUEUE_RULE_HOT_QUEUE, false, false,
                                 "busiest guest queue 2 carries 91% of packets, 364000/s (146% of 250000) > "
-                                "75% on one of 4 pairs, but they carry the total (160% of one pair) at ~40% "
-                                "each if spread evenly: more pairs would not relieve the busiest: keeps 4",
+                                "75% on one of 4 pairs: few flows, which stay on one queue whatever the "
+                                "pairs; the rest (14% of one pair) fits the other 3",
+                                0},
+                /* 600000/s on 2 pairs: spread evenly, 120% of a pair each, 4 pairs; but 95% of it on
+                 * one guest queue is few flows, which 4 pairs would not split: the rest (12% of a
+                 * pair) fits the other pair. */
+                {"no workers, 2 pairs, the guest's queue 0 carries 95%: few flows, no more pairs",
+                                {10, SMALL(600000), .n_queues = 2, .share = {95, 5}}, 4, 4, 2, {.pairs = 2},
+                                NULL, 2, MULTIQUEUE_RULE_HOT_QUEUE, false, false,
+                                "busiest guest queue 0 carries 95% of packets, 570000/s (228% of 250000) > "
+                                "75% "
+                                "on one of 2 pairs: few flows",
+                                0},
+                {"no workers, 2 pairs, the same load spread evenly: 4 pairs",
+                                {10, SMALL(600000), .n_queues = 2, .share = {50, 50}}, 4, 4, 2, {.pairs = 2},
+                                NULL, 4, MULTIQUEUE_RULE_SATURATED, true, false,
+                                "on 2 pairs: 4 pairs bring it to ~60%", 0},
+                /* The hot queue and more besides: its pair, and pairs for the rest. */
+                {"no workers, 2 pairs, one hot queue and a busy rest",
+                                {10, SMALL(800000), .n_queues = 2, .share = {76, 24}}, 4, 4, 2, {.pairs = 2},
+                                NULL, 3, MULTIQUEUE_RULE_SATURATED, true, false,
+                                "3 pairs, one for the busiest queue's flows (more pairs cannot split them) "
+                                "and 2 for the rest (77% of one pair)",
                                 0},
                 {"no workers, the guest's 2 pairs both busy: more pairs",
                                 {10, SMALL(400000), Q4(50, 50, 0, 0)}, 4, 4, 2, {.pairs = 2}, NULL, 3,
