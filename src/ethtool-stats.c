@@ -69,9 +69,10 @@ static bool has_prefix(const char *s, const char *end, const char *prefix) {
         return (size_t) (end - s) >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* Which per-queue counter 'name' (up to 'end') is: "rx_queue_N_packets" (Linux < 6.10) or
- * "rxN_packets" (6.10 on), rx or tx, packets or bytes. -ENOENT for any other name (passed over),
- * -E2BIG for a queue number past the bound. */
+/* Which per-queue counter 'name' (up to 'end') is: "rx_queue_N_packets", rx or tx, packets or bytes.
+ * -EOPNOTSUPP for a per-queue counter of Linux 6.10 on ("rx0_kicks": that virtio_net has no
+ * per-queue packets or bytes in ethtool -S), -ENOENT for any other name (passed over), -E2BIG for a
+ * queue number past the bound. */
 static int counter_name(const char *name, const char *end, unsigned *ret_queue, int *ret_counter) {
         const char *p, *suffix;
         bool rx;
@@ -85,8 +86,11 @@ static int counter_name(const char *name, const char *end, unsigned *ret_queue, 
         else
                 return -ENOENT;
         p = name + 2;
-        if (has_prefix(p, end, "_queue_"))
-                p += strlen("_queue_");
+        if (!has_prefix(p, end, "_queue_")) {
+                r = queue_number(p, end, &q, &p);
+                return r >= 0 && p < end && *p == '_' ? -EOPNOTSUPP : -ENOENT;
+        }
+        p += strlen("_queue_");
         r = queue_number(p, end, &q, &p);
         if (r == -E2BIG)
                 return r;
@@ -112,7 +116,7 @@ int ethtool_stats_parse(const char *text, size_t len, EthtoolStats *ret, char **
         _cleanup_free_ EthtoolStats *st = NULL;
         _cleanup_free_ unsigned char *seen = NULL; /* per queue, a bit per counter */
         size_t i = 0, n_queues = 0;
-        bool header = false;
+        bool header = false, newer = false;
 
         if (!text || !ret)
                 return -EINVAL;
@@ -165,6 +169,8 @@ int ethtool_stats_parse(const char *text, size_t len, EthtoolStats *ret, char **
                         return parse_error(ret_error, -E2BIG, "%s: \"%s\": more than %u queues", what,
                                         string_excerpt(name, (size_t) (colon - name), buf),
                                         ETHTOOL_STATS_QUEUES_MAX);
+                if (r == -EOPNOTSUPP)
+                        newer = true;
                 if (r < 0)
                         continue; /* another counter (drops, kicks, xdp_*): passed over */
                 if ((size_t) (end - (colon + 2)) >= sizeof(value) ||
@@ -182,6 +188,12 @@ int ethtool_stats_parse(const char *text, size_t len, EthtoolStats *ret, char **
         }
         if (!header)
                 return parse_error(ret_error, -EINVAL, "%s: empty", what);
+        if (n_queues == 0 && newer)
+                return parse_error(ret_error, -EOPNOTSUPP,
+                                "%s: per-queue counters without packets or bytes (rx0_kicks, ...): "
+                                "virtio_net of Linux 6.10 and later reports those through netlink "
+                                "(netdev qstats), not ethtool -S",
+                                what);
         if (n_queues == 0)
                 return parse_error(ret_error, -EINVAL,
                                 "%s: no per-queue packet counters (rx_queue_N_packets; not virtio_net?)",
