@@ -144,11 +144,17 @@ static int find_dev(QueuesJob *j) {
 }
 
 /* Runs 'cmd' (a guest-exec of ethtool) and waits for it to exit with 0; 'what' names it in errors.
- * Its status in '*st'. */
-static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExecStatus *st) {
+ * Its whole standard output in '*ret_stdout' (NULL: not wanted). The status is on the heap: it holds
+ * up to GUEST_AGENT_STDOUT_MAX of output. */
+static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, char **ret_stdout) {
         _cleanup_free_ char *status_cmd = NULL, *reply = NULL, *error = NULL;
+        _cleanup_free_ GuestExecStatus *st = new0(GuestExecStatus, 1);
         int64_t pid;
 
+        if (!st) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
         reply = agent(j, cmd, "guest-exec ethtool");
         if (!reply)
                 return -EIO;
@@ -163,7 +169,6 @@ static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExe
         }
         /* A worker thread may wait: ethtool takes milliseconds; bounded all the same, by the job's
          * deadline. */
-        *st = (GuestExecStatus){};
         for (bool first = true; !st->exited; first = false) {
                 if (!first)
                         (void) nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
@@ -193,14 +198,24 @@ static int run_ethtool(QueuesJob *j, const char *cmd, const char *what, GuestExe
                                              : "no output");
                 return -EIO;
         }
+        if (!ret_stdout)
+                return 0;
+        if (st->stdout_cut) {
+                job_fail(j, "%s: more output than %u bytes", what, GUEST_AGENT_STDOUT_MAX - 1);
+                return -E2BIG;
+        }
+        *ret_stdout = strdup(st->stdout_text);
+        if (!*ret_stdout) {
+                job_fail(j, "out of memory");
+                return -ENOMEM;
+        }
         return 0;
 }
 
 /* 'ethtool -l DEV' in the guest into j->result.channels. */
 static int read_channels(QueuesJob *j) {
-        _cleanup_free_ char *cmd = NULL, *error = NULL;
+        _cleanup_free_ char *cmd = NULL, *out = NULL, *error = NULL;
         char what[64];
-        GuestExecStatus st;
         int r;
 
         if (guest_agent_ethtool_show_command(j->result.dev, &cmd) < 0) {
@@ -208,14 +223,10 @@ static int read_channels(QueuesJob *j) {
                 return -ENOMEM;
         }
         (void) snprintf(what, sizeof(what), "ethtool -l %s", j->result.dev);
-        r = run_ethtool(j, cmd, what, &st);
+        r = run_ethtool(j, cmd, what, &out);
         if (r < 0)
                 return r;
-        if (st.stdout_cut) {
-                job_fail(j, "%s: more output than %u bytes", what, GUEST_AGENT_STDOUT_MAX - 1);
-                return -E2BIG;
-        }
-        r = ethtool_channels_parse(st.stdout_text, strlen(st.stdout_text), &j->result.channels, &error);
+        r = ethtool_channels_parse(out, strlen(out), &j->result.channels, &error);
         if (r < 0) {
                 job_fail(j, "%s", error ?: "ethtool -l output cannot be read");
                 return r;
@@ -226,27 +237,20 @@ static int read_channels(QueuesJob *j) {
 
 /* 'ethtool -S DEV' in the guest into j->result.stats. */
 static int read_stats(QueuesJob *j) {
-        _cleanup_free_ char *cmd = NULL, *error = NULL;
-        _cleanup_free_ EthtoolStats *stats = NULL;
-        _cleanup_free_ GuestExecStatus *st = NULL;
+        _cleanup_free_ char *cmd = NULL, *out = NULL, *error = NULL;
+        _cleanup_free_ EthtoolStats *stats = new0(EthtoolStats, 1);
         char what[64];
         int r;
 
-        st = new0(GuestExecStatus, 1);
-        stats = new0(EthtoolStats, 1);
-        if (!st || !stats || guest_agent_ethtool_stats_command(j->result.dev, &cmd) < 0) {
+        if (!stats || guest_agent_ethtool_stats_command(j->result.dev, &cmd) < 0) {
                 job_fail(j, "out of memory");
                 return -ENOMEM;
         }
         (void) snprintf(what, sizeof(what), "ethtool -S %s", j->result.dev);
-        r = run_ethtool(j, cmd, what, st);
+        r = run_ethtool(j, cmd, what, &out);
         if (r < 0)
                 return r;
-        if (st->stdout_cut) {
-                job_fail(j, "%s: more output than %u bytes", what, GUEST_AGENT_STDOUT_MAX - 1);
-                return -E2BIG;
-        }
-        r = ethtool_stats_parse(st->stdout_text, strlen(st->stdout_text), stats, &error);
+        r = ethtool_stats_parse(out, strlen(out), stats, &error);
         if (r < 0) {
                 job_fail(j, "%s", error ?: "ethtool -S output cannot be read");
                 return r;
@@ -258,14 +262,13 @@ static int read_stats(QueuesJob *j) {
 static void guest_agent_run(QueuesJob *j) {
         _cleanup_free_ char *cmd = NULL;
         char what[64];
-        GuestExecStatus st;
 
         if (find_dev(j) < 0)
                 return;
         if (guest_agent_ethtool_command(j->result.dev, j->result.pairs, &cmd) < 0)
                 return job_fail(j, "out of memory");
         (void) snprintf(what, sizeof(what), "ethtool -L %s combined %u", j->result.dev, j->result.pairs);
-        if (run_ethtool(j, cmd, what, &st) < 0)
+        if (run_ethtool(j, cmd, what, NULL) < 0)
                 return;
         if (j->result.confirm && read_channels(j) < 0) {
                 _cleanup_free_ char *e = TAKE_PTR(j->result.error);
